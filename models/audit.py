@@ -1,0 +1,17 @@
+"""Recording who did what, when."""
+
+from __future__ import annotations
+
+from .entities import AuditEvent, BaseModel, User
+
+
+def record(actor: User | None, action: str, entity: BaseModel | None, summary: str) -> AuditEvent:
+    """Write one audit event about `entity` (None for org-wide events such as settings)."""
+    entity_type = type(entity).__name__.lower() if entity is not None else "org"
+    return AuditEvent.create(
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity.get_id() if entity is not None else None,
+        summary=summary,
+    )

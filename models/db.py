@@ -1,0 +1,104 @@
+"""Opening the database: URL resolution, connection settings, migrations.
+
+One `DatabaseProxy` is bound to the models; `open_database()` points it at a
+SQLite file (WAL, foreign keys on, `BEGIN IMMEDIATE` writes so that several
+processes can share one file) or a PostgreSQL server, and applies pending
+migrations recorded in the `schema_migration` table.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import peewee
+from playhouse.migrations import Runner
+
+database_proxy = peewee.DatabaseProxy()
+
+ENV_VAR = "LEADQ_DB"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Arbitrary constant for pg_advisory_xact_lock: serialises concurrent migrators.
+_PG_MIGRATION_LOCK = 0x1EAD9
+
+
+def default_url() -> str:
+    """The SQLite file in the user's data directory."""
+    from platformdirs import user_data_dir
+
+    path = Path(user_data_dir("leadq", appauthor=False)) / "leadq.db"
+    return f"sqlite:///{path}"  # path is absolute, so this gives four slashes
+
+
+def resolve_url(url: str | None = None) -> str:
+    """`--db URL`, else the LEADQ_DB environment variable, else the default file."""
+    return url or os.environ.get(ENV_VAR) or default_url()
+
+
+def make_database(url: str) -> peewee.Database:
+    """A Peewee database for `sqlite:///path` or `postgresql://user@host:port/name`.
+
+    SQLite paths follow SQLAlchemy: three slashes then a relative path, four for an
+    absolute one (`sqlite:////var/lib/leadq.db`).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        # As in SQLAlchemy and Peewee: sqlite:///relative.db, sqlite:////absolute.db
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+        path = path or ":memory:"
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            path,
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "synchronous": "normal",
+                "busy_timeout": 30_000,
+                "cache_size": -32_000,
+            },
+            timeout=30,
+            lock_type="IMMEDIATE",
+        )
+    if scheme in ("postgres", "postgresql"):
+        return peewee.PostgresqlDatabase(
+            url.replace("postgres://", "postgresql://", 1), prefer_psycopg3=True
+        )
+    raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///path or postgresql://...")
+
+
+def is_postgres(db: peewee.Database | None = None) -> bool:
+    db = db or database_proxy.obj
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def migrate(db: peewee.Database) -> list[str]:
+    """Apply pending migrations under a lock; returns the names applied."""
+    runner = Runner(db, directory=str(MIGRATIONS_DIR))
+    with db.atomic():
+        if is_postgres(db):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_MIGRATION_LOCK,))
+        return runner.up()
+
+
+def pending_migrations(db: peewee.Database) -> list[str]:
+    runner = Runner(db, directory=str(MIGRATIONS_DIR))
+    return [m.name for m in runner.status() if not m.applied and m.path]
+
+
+def open_database(url: str | None = None, *, run_migrations: bool = True) -> peewee.Database:
+    """Connect the models to the database at `url` and bring its schema up to date."""
+    db = make_database(resolve_url(url))
+    database_proxy.initialize(db)
+    db.connect(reuse_if_open=True)
+    if run_migrations:
+        migrate(db)
+    return db
+
+
+def close_database() -> None:
+    db = database_proxy.obj
+    if db is not None and not db.is_closed():
+        db.close()

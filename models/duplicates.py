@@ -1,0 +1,135 @@
+"""Finding accounts, contacts and leads that a lead may duplicate.
+
+Each rule compares one stored, normalised, indexed key with `==`. A blank
+value has no key (None), so blank never matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .entities import Account, Contact, Lead
+from .settings import OrgSettings, load_settings
+
+# (setting, key on the lead, model, key on the model, what a user reads)
+ACCOUNT_RULES = (
+    ("dup_account_name", "company_key", "name_key", "same account name"),
+    ("dup_account_website", "domain_key", "domain_key", "same website domain"),
+    ("dup_account_phone", "phone_key", "phone_key", "same phone"),
+)
+CONTACT_RULES = (
+    ("dup_contact_email", "email_key", "email_key", "same email"),
+    ("dup_contact_phone", "phone_key", "phone_key", "same business phone"),
+    ("dup_contact_name", "person_key", "person_key", "same first and last name"),
+)
+MAX_MATCHES = 50
+
+
+@dataclass(frozen=True)
+class MatchedRecord:
+    """A record that may be the one a lead is about, and why it matched."""
+
+    kind: str  # "account", "contact" or "lead"
+    id: int
+    title: str
+    details: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DuplicateMatches:
+    accounts: list[MatchedRecord] = field(default_factory=list)
+    contacts: list[MatchedRecord] = field(default_factory=list)
+    leads: list[MatchedRecord] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.accounts or self.contacts)
+
+
+def _run_rules(lead: Lead, model: type, rules: tuple, settings: OrgSettings) -> dict[int, list]:
+    """{record id: [record, rule labels...]} for the rules that are switched on."""
+    found: dict[int, list] = {}
+    for setting, lead_key, model_key, label in rules:
+        value = getattr(lead, lead_key)
+        if not getattr(settings, setting) or value is None:
+            continue
+        query = model.select().where(getattr(model, model_key) == value).limit(MAX_MATCHES)
+        for record in query:
+            found.setdefault(record.id, [record]).append(label)
+    return found
+
+
+def _account_match(account: Account, rules: list[str]) -> MatchedRecord:
+    place = ", ".join(p for p in (account.city, account.country) if p)
+    details = tuple(d for d in (account.website, account.phone, place) if d)
+    return MatchedRecord("account", account.id, account.name, details, tuple(rules))
+
+
+def _contact_match(contact: Contact, rules: list[str]) -> MatchedRecord:
+    company = contact.account.name if contact.account_id else ""
+    details = tuple(d for d in (contact.email, contact.phone, contact.job_title, company) if d)
+    return MatchedRecord("contact", contact.id, contact.full_name, details, tuple(rules))
+
+
+def find_duplicates(
+    lead: Lead,
+    settings: OrgSettings | None = None,
+    *,
+    accounts: bool = True,
+    contacts: bool = True,
+) -> DuplicateMatches:
+    """Accounts and contacts that match the lead by the rules switched on, and other
+    leads with the same email."""
+    settings = settings or load_settings()
+    account_hits = _run_rules(lead, Account, ACCOUNT_RULES, settings) if accounts else {}
+    contact_hits = _run_rules(lead, Contact, CONTACT_RULES, settings) if contacts else {}
+    lead_matches = []
+    if settings.dup_lead_email and lead.email_key is not None:
+        others = (
+            Lead.select()
+            .where((Lead.email_key == lead.email_key) & (Lead.id != lead.id))
+            .limit(MAX_MATCHES)
+        )
+        lead_matches = [
+            MatchedRecord("lead", o.id, o.full_name, (o.email, o.company, o.state), ("same email",))
+            for o in others
+        ]
+    return DuplicateMatches(
+        accounts=[_account_match(rec, rules) for rec, *rules in account_hits.values()],
+        contacts=[_contact_match(rec, rules) for rec, *rules in contact_hits.values()],
+        leads=lead_matches,
+    )
+
+
+def leads_with_duplicates(lead_ids: list[int], settings: OrgSettings | None = None) -> set[int]:
+    """Which of the given leads have a possible duplicate (for list markers).
+
+    A handful of indexed lookups per page of leads, never a scan.
+    """
+    if not lead_ids:
+        return set()
+    settings = settings or load_settings()
+    leads = list(Lead.select().where(Lead.id.in_(lead_ids)))
+    marked: set[int] = set()
+    pairs = [(ACCOUNT_RULES, Account), (CONTACT_RULES, Contact)]
+    for rules, model in pairs:
+        for setting, lead_key, model_key, _ in rules:
+            if not getattr(settings, setting):
+                continue
+            values = {getattr(lead, lead_key) for lead in leads} - {None}
+            if not values:
+                continue
+            column = getattr(model, model_key)
+            hit = {row[0] for row in model.select(column).where(column.in_(values)).tuples()}
+            marked |= {lead.id for lead in leads if getattr(lead, lead_key) in hit}
+    if settings.dup_lead_email:
+        emails = {lead.email_key for lead in leads} - {None}
+        if emails:
+            pairs_found = (
+                Lead.select(Lead.email_key, Lead.id).where(Lead.email_key.in_(emails)).tuples()
+            )
+            owners: dict[str, set[int]] = {}
+            for email, lead_id in pairs_found:
+                owners.setdefault(email, set()).add(lead_id)
+            marked |= {lead.id for lead in leads if len(owners.get(lead.email_key, ())) > 1}
+    return marked

@@ -1,0 +1,398 @@
+"""The Peewee models. Relationship queries and query scopes live on the models;
+the rules that change several records live in the service modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from . import normalize
+from .db import database_proxy
+from .enums import LeadState, Role, Stage, StatusReason
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, the same on SQLite and PostgreSQL."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    username = CharField(max_length=64, unique=True)
+    full_name = CharField(max_length=200)
+    role = CharField(max_length=32, default=Role.SALESPERSON)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.SYSTEM_ADMINISTRATOR
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+class UserKey(BaseModel):
+    """An SSH public key that signs its user in to `leadq serve`."""
+
+    user = ForeignKeyField(User, backref="keys", on_delete="CASCADE")
+    public_key = TextField()
+    fingerprint = CharField(max_length=128, index=True)
+    added_at = DateTimeField(default=utcnow)
+
+
+class AddressMixin(Model):
+    street1 = CharField(max_length=250, default="")
+    street2 = CharField(max_length=250, default="")
+    street3 = CharField(max_length=250, default="")
+    city = CharField(max_length=80, default="")
+    state_province = CharField(max_length=80, default="")
+    postal_code = CharField(max_length=20, default="")
+    country = CharField(max_length=80, default="")
+
+    def address_lines(self) -> list[str]:
+        place = " ".join(p for p in (self.postal_code, self.city) if p)
+        lines = [self.street1, self.street2, self.street3, place, self.state_province, self.country]
+        return [line for line in lines if line]
+
+
+class Account(BaseModel, AddressMixin):
+    name = CharField(max_length=160)
+    website = CharField(max_length=200, default="")
+    phone = CharField(max_length=50, default="")
+    owner = ForeignKeyField(User, null=True, backref="accounts", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    modified_at = DateTimeField(default=utcnow)
+    name_key = CharField(max_length=160, null=True, index=True)
+    domain_key = CharField(max_length=200, null=True, index=True)
+    phone_key = CharField(max_length=32, null=True, index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def refresh_keys(self, region: str) -> None:
+        self.name_key = normalize.company_key(self.name)
+        self.domain_key = normalize.website_domain(self.website)
+        self.phone_key = normalize.phone_key(self.phone, region)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        from .settings import phone_region
+
+        self.refresh_keys(phone_region())
+        self.modified_at = utcnow()
+        return super().save(*args, **kwargs)
+
+    def notes_for_display(self) -> list[Note]:
+        return list(Note.select().where(Note.account == self).order_by(Note.created_at.desc()))
+
+
+class Contact(BaseModel, AddressMixin):
+    first_name = CharField(max_length=50, default="")
+    last_name = CharField(max_length=50)
+    job_title = CharField(max_length=100, default="")
+    phone = CharField(max_length=50, default="")
+    mobile_phone = CharField(max_length=50, default="")
+    email = CharField(max_length=254, default="")
+    account = ForeignKeyField(Account, null=True, backref="contacts", on_delete="SET NULL")
+    owner = ForeignKeyField(User, null=True, backref="contacts", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    modified_at = DateTimeField(default=utcnow)
+    email_key = CharField(max_length=254, null=True, index=True)
+    phone_key = CharField(max_length=32, null=True, index=True)
+    person_key = CharField(max_length=101, null=True, index=True)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def refresh_keys(self, region: str) -> None:
+        self.email_key = normalize.email_key(self.email)
+        self.phone_key = normalize.phone_key(self.phone, region)
+        self.person_key = normalize.person_key(self.first_name, self.last_name)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        from .settings import phone_region
+
+        self.refresh_keys(phone_region())
+        self.modified_at = utcnow()
+        return super().save(*args, **kwargs)
+
+    def notes_for_display(self) -> list[Note]:
+        return list(Note.select().where(Note.contact == self).order_by(Note.created_at.desc()))
+
+
+LEAD_KEY_FIELDS = ("email_key", "company_key", "domain_key", "phone_key", "person_key")
+
+
+def lead_keys(values: dict[str, Any], region: str) -> dict[str, str | None]:
+    """The normalised keys of a lead given its field values (used by bulk inserts too)."""
+    return {
+        "email_key": normalize.email_key(values.get("email")),
+        "company_key": normalize.company_key(values.get("company")),
+        "domain_key": normalize.website_domain(values.get("website")),
+        "phone_key": normalize.phone_key(values.get("business_phone"), region),
+        "person_key": normalize.person_key(values.get("first_name"), values.get("last_name")),
+    }
+
+
+class Lead(BaseModel, AddressMixin):
+    topic = CharField(max_length=300)
+    first_name = CharField(max_length=50, default="")
+    last_name = CharField(max_length=50)
+    job_title = CharField(max_length=100, default="")
+    business_phone = CharField(max_length=50, default="")
+    mobile_phone = CharField(max_length=50, default="")
+    email = CharField(max_length=254, default="")
+    company = CharField(max_length=160, default="")
+    website = CharField(max_length=200, default="")
+    rating = CharField(max_length=16, default="warm")
+    lead_source = CharField(max_length=32, null=True)
+    owner = ForeignKeyField(User, null=True, backref="leads", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow, index=True)
+    modified_at = DateTimeField(default=utcnow)
+
+    # Qualify stage.
+    existing_account = ForeignKeyField(
+        Account, null=True, backref="leads_naming_it", on_delete="SET NULL"
+    )
+    existing_contact = ForeignKeyField(
+        Contact, null=True, backref="leads_naming_it", on_delete="SET NULL"
+    )
+    purchase_timeframe = CharField(max_length=16, null=True)
+    estimated_budget = DecimalField(max_digits=15, decimal_places=2, null=True)
+    purchase_process = CharField(max_length=16, null=True)
+    decision_maker_identified = BooleanField(default=False)
+    summary = TextField(default="")
+
+    # Status.
+    state = CharField(max_length=16, default=LeadState.OPEN, index=True)
+    status_reason = CharField(max_length=32, default=StatusReason.NEW)
+    stage = CharField(max_length=16, default=Stage.QUALIFY)
+    closed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    closed_at = DateTimeField(null=True)
+
+    # What qualifying created or linked.
+    account = ForeignKeyField(Account, null=True, backref="leads", on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, backref="leads", on_delete="SET NULL")
+
+    # Duplicate-detection keys.
+    email_key = CharField(max_length=254, null=True, index=True)
+    company_key = CharField(max_length=160, null=True, index=True)
+    domain_key = CharField(max_length=200, null=True, index=True)
+    phone_key = CharField(max_length=32, null=True, index=True)
+    person_key = CharField(max_length=101, null=True, index=True)
+
+    class Meta:
+        indexes = (
+            (("owner", "state"), False),
+            (("last_name", "first_name"), False),
+            (("company",), False),
+            (("topic",), False),
+        )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.topic})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == LeadState.OPEN
+
+    def refresh_keys(self, region: str) -> None:
+        values = {name: getattr(self, name) for name in LEAD_FORM_FIELDS}
+        for key, value in lead_keys(values, region).items():
+            setattr(self, key, value)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        from .settings import phone_region
+
+        self.refresh_keys(phone_region())
+        self.modified_at = utcnow()
+        return super().save(*args, **kwargs)
+
+    # Relationship queries.
+    def opportunities(self) -> list[Opportunity]:
+        return list(
+            Opportunity.select()
+            .where(Opportunity.originating_lead == self)
+            .order_by(Opportunity.id.desc())
+        )
+
+    def opportunity(self) -> Opportunity | None:
+        """The latest opportunity qualifying created from this lead."""
+        return (
+            Opportunity.select()
+            .where(Opportunity.originating_lead == self)
+            .order_by(Opportunity.id.desc())
+            .first()
+        )
+
+    def notes_for_display(self) -> list[Note]:
+        return list(Note.select().where(Note.lead == self).order_by(Note.created_at.desc()))
+
+    def history(self) -> list[AuditEvent]:
+        return AuditEvent.for_record("lead", self.id)
+
+    def qualify_stage_filled(self) -> dict[str, bool]:
+        """Which Qualify-stage steps have a value (for the stage bar)."""
+        return {
+            "existing_contact": self.existing_contact_id is not None,
+            "existing_account": self.existing_account_id is not None,
+            "purchase_timeframe": bool(self.purchase_timeframe),
+            "estimated_budget": self.estimated_budget is not None,
+            "purchase_process": bool(self.purchase_process),
+            "decision_maker_identified": bool(self.decision_maker_identified),
+            "summary": bool((self.summary or "").strip()),
+        }
+
+    # Query scopes.
+    @classmethod
+    def open(cls) -> Any:
+        return cls.select().where(cls.state == LeadState.OPEN)
+
+    @classmethod
+    def owned_by(cls, user: User) -> Any:
+        return cls.select().where(cls.owner == user)
+
+
+# Fields a user edits on the lead form (and that `update_lead` accepts).
+LEAD_FORM_FIELDS: tuple[str, ...] = (
+    "topic",
+    "first_name",
+    "last_name",
+    "job_title",
+    "business_phone",
+    "mobile_phone",
+    "email",
+    "company",
+    "website",
+    "street1",
+    "street2",
+    "street3",
+    "city",
+    "state_province",
+    "postal_code",
+    "country",
+    "rating",
+    "lead_source",
+    "purchase_timeframe",
+    "estimated_budget",
+    "purchase_process",
+    "decision_maker_identified",
+    "summary",
+)
+
+
+class Opportunity(BaseModel):
+    topic = CharField(max_length=300)
+    account = ForeignKeyField(Account, null=True, backref="opportunities", on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, backref="opportunities", on_delete="SET NULL")
+    estimated_value = DecimalField(max_digits=15, decimal_places=2, null=True)
+    stage = CharField(max_length=16, default=Stage.DEVELOP)
+    originating_lead = ForeignKeyField(
+        Lead, null=True, backref="originated_opportunities", on_delete="SET NULL"
+    )
+    owner = ForeignKeyField(User, null=True, backref="opportunities", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    modified_at = DateTimeField(default=utcnow)
+
+    def __str__(self) -> str:
+        return self.topic
+
+    def notes_for_display(self) -> list[Note]:
+        """The opportunity's own notes and, marked by `note.lead_id`, those carried
+        over from the lead it came from (read live, so none is ever lost)."""
+        where = Note.opportunity == self
+        if self.originating_lead_id is not None:
+            where |= Note.lead == self.originating_lead_id
+        return list(Note.select().where(where).order_by(Note.created_at.desc()))
+
+
+class Note(BaseModel):
+    """A note on exactly one record, with an optional attached file."""
+
+    text = TextField(default="")
+    attachment_name = CharField(max_length=255, null=True)
+    attachment_data = BlobField(null=True)
+    author = ForeignKeyField(User, null=True, backref="notes", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow, index=True)
+    lead = ForeignKeyField(Lead, null=True, backref="notes", on_delete="CASCADE")
+    account = ForeignKeyField(Account, null=True, backref="notes", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, null=True, backref="notes", on_delete="CASCADE")
+    opportunity = ForeignKeyField(Opportunity, null=True, backref="notes", on_delete="CASCADE")
+
+    @property
+    def attachment_size(self) -> int:
+        return len(self.attachment_data or b"")
+
+    def is_from_lead_of(self, opportunity: Opportunity) -> bool:
+        return self.lead_id is not None and self.lead_id == opportunity.originating_lead_id
+
+
+class AuditEvent(BaseModel):
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    action = CharField(max_length=48)
+    entity_type = CharField(max_length=32)
+    entity_id = IntegerField(null=True)
+    summary = TextField(default="")
+
+    class Meta:
+        indexes = ((("entity_type", "entity_id"), False),)
+
+    @classmethod
+    def for_record(cls, entity_type: str, entity_id: int) -> list[AuditEvent]:
+        return list(
+            cls.select()
+            .where((cls.entity_type == entity_type) & (cls.entity_id == entity_id))
+            .order_by(cls.at.desc(), cls.id.desc())
+        )
+
+
+class Setting(BaseModel):
+    """One org-wide setting; the value is stored as text (see `settings.py`)."""
+
+    key = CharField(max_length=64, primary_key=True)
+    value = TextField()
+    modified_at = DateTimeField(default=utcnow)
+    modified_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    User,
+    UserKey,
+    Account,
+    Contact,
+    Lead,
+    Opportunity,
+    Note,
+    AuditEvent,
+    Setting,
+)

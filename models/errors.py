@@ -1,0 +1,75 @@
+"""The project's own error types. Each carries a message a user can read."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .duplicates import DuplicateMatches
+
+
+class LeadqError(Exception):
+    """Base class: `str(error)` is a sentence fit to show a user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(LeadqError):
+    """One or more fields are invalid; nothing was saved.
+
+    `errors` maps a field name to its message, so a form can show each error
+    beside its field.
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(self.errors.values()))
+
+
+class PermissionDenied(LeadqError):
+    """The acting user's role does not allow this."""
+
+
+class NotFound(LeadqError):
+    """The record no longer exists (deleted, perhaps by someone else)."""
+
+
+class LeadClosed(LeadqError):
+    """The lead is qualified or disqualified, so it cannot change until reactivated."""
+
+
+class QualifyRefused(LeadqError):
+    """Qualifying cannot go ahead as asked (missing company name, no choice made, ...)."""
+
+
+class DisqualifyRefused(LeadqError):
+    """Disqualifying is not allowed (an opportunity came from the lead)."""
+
+
+class ExitCriteriaNotMet(QualifyRefused):
+    """Required activities of the lead's qualifying process are still open."""
+
+    def __init__(self, message: str, open_activities: list[str]) -> None:
+        super().__init__(message)
+        self.open_activities = list(open_activities)
+
+
+class DuplicatesFound(LeadqError):
+    """Qualifying would create an account or contact that may already exist.
+
+    The caller resolves it by linking a matched record or choosing to create
+    new ones anyway (see `QualifyChoice`), then qualifies again.
+    """
+
+    def __init__(self, matches: DuplicateMatches) -> None:
+        self.matches = matches
+        parts = []
+        if matches.accounts:
+            parts.append(f"{len(matches.accounts)} matching account(s)")
+        if matches.contacts:
+            parts.append(f"{len(matches.contacts)} matching contact(s)")
+        super().__init__(
+            "Possible duplicates: " + " and ".join(parts) + ". Link one or create new records."
+        )

@@ -1,0 +1,172 @@
+"""Creating, editing and closing leads, and the lead's life after qualifying."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .audit import record
+from .entities import Account, Contact, Lead, User, utcnow
+from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Role, Stage, StatusReason
+from .errors import DisqualifyRefused, LeadClosed, NotFound, PermissionDenied, ValidationError
+from .qualify import closed_message
+from .settings import phone_region
+from .validation import FIELD_LABELS, clean_lead_fields
+
+LINK_FIELDS = {"existing_account": Account, "existing_contact": Contact}
+
+
+def get_lead(lead_id: int) -> Lead:
+    lead = Lead.get_or_none(Lead.id == lead_id)
+    if lead is None:
+        raise NotFound("This lead no longer exists; someone may have deleted it.")
+    return lead
+
+
+def _clean_links(values: dict[str, Any]) -> dict[str, Any]:
+    """Existing account/contact given as records or ids, checked to exist."""
+    clean = {}
+    for name, model in LINK_FIELDS.items():
+        if name not in values:
+            continue
+        value = values.pop(name)
+        if value is None:
+            clean[name] = None
+            continue
+        record_id = value.id if isinstance(value, model) else value
+        linked = model.get_or_none(model.id == record_id)
+        if linked is None:
+            raise ValidationError({name: f"The {name.replace('_', ' ')} no longer exists."})
+        clean[name] = linked
+    return clean
+
+
+def create_lead(actor: User, **values: Any) -> Lead:
+    """Create an open lead owned by `actor` (or `owner=`); nothing is saved if invalid."""
+    owner = values.pop("owner", actor)
+    links = _clean_links(values)
+    values.setdefault("topic", "")
+    values.setdefault("last_name", "")
+    clean = clean_lead_fields(values, phone_region())
+    db = Lead._meta.database
+    with db.atomic():
+        lead = Lead.create(owner=owner, **clean, **links)
+        record(actor, "created", lead, f"Created lead {lead.full_name}: {lead.topic}")
+    return lead
+
+
+def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
+    """Change fields of an open lead. A closed lead is read-only."""
+    values = dict(values)
+    status_reason = values.pop("status_reason", None)
+    links = _clean_links(values)
+    clean = clean_lead_fields(values, phone_region())
+    if status_reason is not None and status_reason not in STATUS_REASONS[LeadState.OPEN]:
+        raise ValidationError({"status_reason": "An open lead's status is New or Contacted."})
+    db = Lead._meta.database
+    with db.atomic():
+        lead = get_lead(lead_id)
+        if not lead.is_open:
+            raise LeadClosed(closed_message(lead))
+        changed = []
+        for name, value in {**clean, **links}.items():
+            old = getattr(lead, name)
+            if old != value:
+                setattr(lead, name, value)
+                changed.append(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+        if status_reason is not None and status_reason != lead.status_reason:
+            lead.status_reason = status_reason
+            changed.append("Status reason")
+        if changed:
+            lead.save()
+            record(actor, "updated", lead, "Changed " + ", ".join(changed))
+    return lead
+
+
+def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
+    """Close a lead as disqualified. Refused when an opportunity came from it."""
+    if reason not in DISQUALIFY_REASONS:
+        labels = ", ".join(r.label for r in DISQUALIFY_REASONS)
+        raise ValidationError({"reason": f"Choose a reason: {labels}."})
+    db = Lead._meta.database
+    with db.atomic():
+        lead = get_lead(lead_id)
+        if not lead.is_open:
+            raise LeadClosed(closed_message(lead, "disqualify"))
+        opportunity = lead.opportunity()
+        if opportunity is not None:
+            raise DisqualifyRefused(
+                f"This lead cannot be disqualified: the opportunity "
+                f"'{opportunity.topic}' is associated with it."
+            )
+        now = utcnow()
+        won = (
+            Lead.update(
+                state=LeadState.DISQUALIFIED,
+                status_reason=reason,
+                closed_by=actor,
+                closed_at=now,
+                modified_at=now,
+            )
+            .where((Lead.id == lead_id) & (Lead.state == LeadState.OPEN))
+            .execute()
+        )
+        if not won:
+            raise LeadClosed(closed_message(get_lead(lead_id), "disqualify"))
+        record(actor, "disqualified", lead, f"Disqualified: {StatusReason(reason).label}")
+    return get_lead(lead_id)
+
+
+def reactivate_lead(lead_id: int, actor: User) -> Lead:
+    """Reopen a closed lead: state open, status New, stage back to Qualify. Notes stay."""
+    db = Lead._meta.database
+    with db.atomic():
+        lead = get_lead(lead_id)
+        if lead.is_open:
+            raise ValidationError({"state": "This lead is already open."})
+        was = lead.state
+        Lead.update(
+            state=LeadState.OPEN,
+            status_reason=StatusReason.NEW,
+            stage=Stage.QUALIFY,
+            closed_by=None,
+            closed_at=None,
+            modified_at=utcnow(),
+        ).where(Lead.id == lead_id).execute()
+        record(actor, "reactivated", lead, f"Reactivated (was {was})")
+    return get_lead(lead_id)
+
+
+def can_delete(actor: User, lead: Lead) -> bool:
+    return actor.role != Role.SALESPERSON or lead.owner_id in (None, actor.id)
+
+
+def delete_lead(lead_id: int, actor: User) -> None:
+    """Delete a lead with its notes and attachments.
+
+    A salesperson may delete only leads they own; managers and administrators any.
+    A lead an opportunity came from is kept, since the opportunity shows its notes.
+    """
+    db = Lead._meta.database
+    with db.atomic():
+        lead = get_lead(lead_id)
+        if not can_delete(actor, lead):
+            raise PermissionDenied(
+                f"Only the owner, a sales manager or an administrator can delete this lead; "
+                f"it belongs to {lead.owner}."
+            )
+        opportunity = lead.opportunity()
+        if opportunity is not None:
+            raise PermissionDenied(
+                f"This lead cannot be deleted: the opportunity '{opportunity.topic}' came "
+                "from it and shows its notes."
+            )
+        from .entities import Note
+
+        notes = Note.delete().where(Note.lead == lead_id).execute()
+        Lead.delete().where(Lead.id == lead_id).execute()
+        record(
+            actor,
+            "deleted",
+            lead,
+            f"Deleted lead {lead.full_name} ({lead.topic}) with {notes} note(s)",
+        )

@@ -1,0 +1,126 @@
+"""Normalised keys used for duplicate detection.
+
+Every key is either a non-empty string or None: a blank value has no key, so
+blank never matches blank. Keys are stored in indexed columns and compared with
+`==`, never with LIKE.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+# Legal-form suffixes ignored when comparing company names.
+LEGAL_SUFFIXES = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "plc",
+        "pllc",
+        "gmbh",
+        "ag",
+        "kg",
+        "ohg",
+        "ug",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "ab",
+        "oy",
+        "as",
+        "aps",
+        "kk",
+        "pty",
+        "pte",
+        "bhd",
+    ]
+)
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _fold(text: str | None) -> str:
+    """Casefold, drop accents and punctuation, collapse spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def company_key(name: str | None) -> str | None:
+    """`Acme, Inc.` and `ACME inc` and `Acme` share the key `acme`."""
+    words = _fold(name).split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words) or None
+
+
+def person_key(first: str | None, last: str | None) -> str | None:
+    """First and last name together; both must be present to match on."""
+    first_f, last_f = _fold(first), _fold(last)
+    if not first_f or not last_f:
+        return None
+    return f"{first_f} {last_f}"
+
+
+def email_key(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def phone_key(phone: str | None, region: str = "US") -> str | None:
+    """E.164 form of a phone number, or None when it is blank or unreadable."""
+    if not phone or not phone.strip():
+        return None
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def website_domain(website: str | None) -> str | None:
+    """The host of a website with `www.` removed: `https://WWW.Acme.com/x` -> `acme.com`.
+
+    Returns None when blank or when no valid host name can be read.
+    """
+    raw = (website or "").strip()
+    if not raw:
+        return None
+    if "://" not in raw:
+        raw = "http://" + raw
+    try:
+        host = urlsplit(raw).hostname or ""
+    except ValueError:
+        return None
+    host = host.rstrip(".").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    labels = host.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return None
+    return host

@@ -1,0 +1,146 @@
+"""Checking lead field values before anything is saved.
+
+`clean_lead_fields` returns cleaned values or raises `ValidationError` with one
+readable message per bad field; callers save only after it returns.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from . import normalize
+from .entities import Lead
+from .enums import LeadSource, PurchaseProcess, PurchaseTimeframe, Rating
+from .errors import ValidationError
+
+FIELD_LABELS: dict[str, str] = {
+    "topic": "Topic",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "job_title": "Job title",
+    "business_phone": "Business phone",
+    "mobile_phone": "Mobile phone",
+    "email": "Email",
+    "company": "Company",
+    "website": "Website",
+    "street1": "Street 1",
+    "street2": "Street 2",
+    "street3": "Street 3",
+    "city": "City",
+    "state_province": "State/Province",
+    "postal_code": "ZIP/Postal code",
+    "country": "Country/Region",
+    "rating": "Rating",
+    "lead_source": "Lead source",
+    "purchase_timeframe": "Purchase timeframe",
+    "estimated_budget": "Estimated budget",
+    "purchase_process": "Purchase process",
+    "decision_maker_identified": "Decision maker identified",
+    "summary": "Summary",
+}
+REQUIRED = ("topic", "last_name")
+CHOICES: dict[str, type] = {
+    "rating": Rating,
+    "lead_source": LeadSource,
+    "purchase_timeframe": PurchaseTimeframe,
+    "purchase_process": PurchaseProcess,
+}
+SUMMARY_MAX = 20_000
+BUDGET_MAX = Decimal("9999999999999.99")
+
+
+def _max_length(field: str) -> int | None:
+    return getattr(Lead._meta.fields[field], "max_length", None)
+
+
+def clean_lead_fields(values: dict[str, Any], region: str = "US") -> dict[str, Any]:
+    """Validate and tidy the given lead fields (a partial update is fine)."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        label = FIELD_LABELS.get(field)
+        if label is None:
+            errors[field] = f"{field!r} is not a lead field."
+            continue
+        try:
+            clean[field] = _clean_one(field, label, value, region)
+        except ValueError as exc:
+            errors[field] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _clean_one(field: str, label: str, value: Any, region: str) -> Any:
+    if field == "decision_maker_identified":
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"{label} must be yes or no.")
+    if field == "estimated_budget":
+        return _clean_budget(label, value)
+    text = "" if value is None else str(value)
+    if field != "summary":
+        text = text.strip()
+    if field in REQUIRED and not text:
+        raise ValueError(f"{label} is required.")
+    if field in CHOICES:
+        if not text:
+            if field == "rating":
+                raise ValueError(f"{label} is required.")
+            return None
+        allowed = [m.value for m in CHOICES[field]]
+        if text not in allowed:
+            raise ValueError(f"{label} must be one of: {', '.join(allowed)}.")
+        return text
+    limit = SUMMARY_MAX if field == "summary" else _max_length(field)
+    if limit is not None and len(text) > limit:
+        raise ValueError(f"{label} is too long: {len(text):,} characters, at most {limit:,}.")
+    if not text:
+        return text
+    if field == "email":
+        try:
+            validate_email(text, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(f"{label} {text!r} is not a valid address: {exc}") from None
+    elif field in ("business_phone", "mobile_phone"):
+        _check_phone(label, text, region)
+    elif field == "website" and normalize.website_domain(text) is None:
+        raise ValueError(f"{label} {text!r} is not a web address (for example acme.com).")
+    return text
+
+
+def _check_phone(label: str, text: str, region: str) -> None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            f"{label} {text!r} is not a phone number; use digits, or +country code."
+        ) from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError(f"{label} {text!r} has the wrong number of digits for its country.")
+
+
+def _clean_budget(label: str, value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float | int | Decimal) and not isinstance(value, bool):
+        raw = str(value)
+    elif isinstance(value, str):
+        raw = value.strip().replace(",", "").lstrip("$€£")
+    else:
+        raise ValueError(f"{label} must be an amount.")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"{label} {value!r} is not an amount.") from None
+    if not amount.is_finite():
+        raise ValueError(f"{label} must be a finite amount.")
+    if amount < 0:
+        raise ValueError(f"{label} cannot be negative.")
+    if amount > BUDGET_MAX:
+        raise ValueError(f"{label} is too large.")
+    return amount.quantize(Decimal("0.01"))

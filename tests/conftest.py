@@ -1,0 +1,118 @@
+"""Shared fixtures: a fresh database per test, on SQLite and on PostgreSQL.
+
+The `db` fixture is parametrised over both backends. PostgreSQL runs against a
+real server this session starts on 127.0.0.1 (see pgserver.py). Without server
+binaries the PostgreSQL leg is skipped locally, but under CI=true it fails:
+CI must run it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import models
+from models.db import database_proxy
+from models.entities import ALL_MODELS
+
+from .pgserver import PostgresServer
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    try:
+        server = PostgresServer()
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL must run in CI but could not start: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server: PostgresServer) -> str:
+    """One migrated database per test session (worker); tests truncate it."""
+    url = pg_server.create_database(f"leadq_{uuid.uuid4().hex[:10]}")
+    models.open_database(url)
+    models.close_database()
+    return url
+
+
+def _truncate_postgres() -> None:
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS if m._meta.table_name)
+    extra = [
+        r[0]
+        for r in database_proxy.execute_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'schema_migration'"
+        ).fetchall()
+    ]
+    names = ", ".join(f'"{t}"' for t in sorted(set(extra)))
+    database_proxy.execute_sql(f"TRUNCATE {names or tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'leadq.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[object]:
+    """An empty, migrated database bound to the models."""
+    database = models.open_database(db_url)
+    if db_url.startswith("postgresql"):
+        _truncate_postgres()
+    yield database
+    models.close_database()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[object]:
+    """SQLite only, for tests about SQLite itself (TUI tests use this too)."""
+    database = models.open_database(f"sqlite:///{tmp_path / 'leadq.db'}")
+    yield database
+    models.close_database()
+
+
+@pytest.fixture
+def admin(db: object) -> models.User:
+    return models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+
+
+@pytest.fixture
+def rep(db: object) -> models.User:
+    return models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+
+
+def make_lead(actor: models.User, **overrides: object) -> models.Lead:
+    values: dict[str, object] = {
+        "topic": "50 ergonomic chairs",
+        "first_name": "Nancy",
+        "last_name": "Anderson",
+        "job_title": "Purchasing manager",
+        "business_phone": "+1 206 555 0142",
+        "mobile_phone": "+1 206 555 0199",
+        "email": "nancy@contoso.com",
+        "company": "Contoso Ltd.",
+        "website": "https://www.contoso.com",
+        "street1": "1 Microsoft Way",
+        "street2": "Building 4",
+        "street3": "Floor 2",
+        "city": "Redmond",
+        "state_province": "WA",
+        "postal_code": "98052",
+        "country": "United States",
+    }
+    values.update(overrides)
+    return models.create_lead(actor, **values)
