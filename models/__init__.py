@@ -4,8 +4,8 @@ Import from here: `from models import qualify_lead, Lead, ...`. This package
 never imports the UI.
 """
 
-from .audit import record
-from .db import close_database, database_proxy, open_database, resolve_url
+from .audit import change_token, record
+from .db import close_database, database_proxy, open_database, resolve_url, thread_connection
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates, leads_with_duplicates
 from .entities import (
     LEAD_FORM_FIELDS,
@@ -106,6 +106,7 @@ __all__ = [
     "attachment_bytes",
     "authorized_keys",
     "can_delete",
+    "change_token",
     "change_setting",
     "clean_lead_fields",
     "close_database",
@@ -131,5 +132,6 @@ __all__ = [
     "record",
     "resolve_url",
     "save_attachment",
+    "thread_connection",
     "update_lead",
 ]

@@ -15,3 +15,14 @@ def record(actor: User | None, action: str, entity: BaseModel | None, summary: s
         entity_id=entity.get_id() if entity is not None else None,
         summary=summary,
     )
+
+
+def change_token() -> int:
+    """A number that grows whenever any session changes data through a service.
+
+    Every service writes an audit event, so the newest event id is a cheap,
+    indexed way for other sessions to notice that something changed.
+    """
+    from peewee import fn
+
+    return AuditEvent.select(fn.MAX(AuditEvent.id)).scalar() or 0

@@ -102,3 +102,21 @@ def close_database() -> None:
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()
+
+
+class thread_connection:  # noqa: N801 - used like a function: `with thread_connection():`
+    """Open this thread's own connection for the block and close it after.
+
+    Peewee keeps one connection per thread; UI worker threads are short-lived, so
+    each wraps its database work in this to avoid leaking connections.
+    """
+
+    def __enter__(self) -> None:
+        db = database_proxy.obj
+        self._opened = db.is_closed()
+        if self._opened:
+            db.connect()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._opened:
+            database_proxy.obj.close()

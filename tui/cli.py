@@ -1,0 +1,146 @@
+"""The `leadq` command: start the app, serve it over SSH, manage users, seed demo data."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadq", description="A keyboard-driven terminal CRM for qualifying leads."
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host/name "
+        "(default: $LEADQ_DB, else a SQLite file in your data directory)",
+    )
+    parser.add_argument(
+        "--user", metavar="NAME", help="sign in as this leadq user (default: $LEADQ_USER)"
+    )
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="do not fill an empty database with demo data on first run",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve leadq over SSH for demos")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=2222)
+    serve.add_argument("--demo", action="store_true", help="let seeded demo users in without a key")
+    serve.add_argument(
+        "--force", action="store_true", help="allow --demo on a non-loopback address"
+    )
+    serve.add_argument("--max-sessions", type=int, default=32)
+    serve.add_argument("--idle-timeout", type=int, default=1800, metavar="SECONDS")
+    serve.add_argument(
+        "--color-system",
+        default=None,
+        help="colours for SSH sessions: truecolor, 256, standard or auto (default 256)",
+    )
+    serve.add_argument("--web", action="store_true", help="serve to a browser (textual-serve)")
+
+    user = sub.add_parser("user", help="manage leadq users")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add a user (and an SSH public key)")
+    add.add_argument("username")
+    add.add_argument("--name", help="full name")
+    add.add_argument(
+        "--role",
+        default="salesperson",
+        choices=["salesperson", "sales_manager", "system_administrator"],
+    )
+    add.add_argument("--key", metavar="FILE", help="an OpenSSH public key file (id_ed25519.pub)")
+    addkey = user_sub.add_parser("add-key", help="add an SSH public key to a user")
+    addkey.add_argument("username")
+    addkey.add_argument("key", metavar="FILE")
+    user_sub.add_parser("list", help="list users")
+
+    seed = sub.add_parser("seed", help="fill the database with deterministic demo data")
+    seed.add_argument("--leads", type=int, default=300)
+    return parser
+
+
+def resolve_user(requested: str | None):  # -> models.User
+    """The user to sign in as: --user, $LEADQ_USER, the OS login name if it is a
+    leadq user, else the first system administrator (single-user local use)."""
+    import models
+
+    name = requested or os.environ.get("LEADQ_USER")
+    if name:
+        return models.get_user(name)
+    try:
+        return models.get_user(getpass.getuser())
+    except (models.NotFound, OSError, KeyError):
+        pass
+    admin = (
+        models.User.select()
+        .where((models.User.role == models.Role.SYSTEM_ADMINISTRATOR) & models.User.active)
+        .order_by(models.User.id)
+        .first()
+    )
+    if admin is None:
+        raise models.NotFound("There are no users yet: add one with `leadq user add NAME`.")
+    return admin
+
+
+def _user_command(args: argparse.Namespace) -> int:
+    import models
+
+    if args.user_command == "list":
+        for user in models.User.select().order_by(models.User.username):
+            keys = len(user.keys)
+            print(f"{user.username:20} {user.role_label:22} {user.full_name}  ({keys} key(s))")
+        return 0
+    if args.user_command == "add":
+        user = models.create_user(args.username, args.name or args.username, args.role)
+        print(f"Added {user.username} ({user.role_label}).")
+    if args.key:
+        try:
+            with open(os.path.expanduser(args.key)) as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise models.ValidationError(
+                {"key": f"Cannot read {args.key}: {exc.strerror}"}
+            ) from None
+        for line in filter(str.strip, text.splitlines()):
+            key = models.add_user_key(args.username, line)
+            print(f"Key {key.fingerprint} now signs in {args.username}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    import models
+
+    try:
+        if args.command == "serve":
+            from .serve import serve_main
+
+            return serve_main(args)
+        models.open_database(args.db)
+        if args.command == "user":
+            return _user_command(args)
+        if args.command == "seed":
+            import seed
+
+            seed.seed(leads=args.leads)
+            return 0
+        if not args.no_seed and not models.User.select().exists():
+            import seed
+
+            print("Empty database: adding demo data...", file=sys.stderr)
+            seed.seed()
+        user = resolve_user(args.user)
+    except models.LeadqError as exc:
+        print(f"leadq: {exc}", file=sys.stderr)
+        return 2
+    from .app import LeadqApp
+
+    app = LeadqApp(user_id=user.id, db_url=models.resolve_url(args.db))
+    app.run()
+    return app.return_code or 0
