@@ -104,7 +104,7 @@ def close_database() -> None:
         db.close()
 
 
-class thread_connection:  # noqa: N801 - used like a function: `with thread_connection():`
+class thread_connection:
     """Open this thread's own connection for the block and close it after.
 
     Peewee keeps one connection per thread; UI worker threads are short-lived, so
