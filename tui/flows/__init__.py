@@ -1,0 +1,1 @@
+"""Multi-step user flows (qualify, disqualify, ...) that chain dialogs and services."""
