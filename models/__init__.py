@@ -53,6 +53,7 @@ from .leads import (
     update_lead,
 )
 from .listing import SORTS, VIEWS, count_leads, lead_query
+from .lookup import search_accounts, search_contacts
 from .notes import add_note, attachment_bytes, read_attachment, save_attachment
 from .opportunities import move_opportunity_stage
 from .qualify import LeadOutcome, QualifyChoice, QualifyResult, qualify_lead, qualify_leads
@@ -132,6 +133,8 @@ __all__ = [
     "record",
     "resolve_url",
     "save_attachment",
+    "search_accounts",
+    "search_contacts",
     "thread_connection",
     "update_lead",
 ]
