@@ -51,6 +51,9 @@ def create_lead(actor: User, **values: Any) -> Lead:
     with db.atomic():
         lead = Lead.create(owner=owner, **clean, **links)
         record(actor, "created", lead, f"Created lead {lead.full_name}: {lead.topic}")
+        from .processes import apply_default_process
+
+        apply_default_process(lead, actor)
     return lead
 
 

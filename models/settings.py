@@ -101,6 +101,15 @@ SETTING_DEFS: tuple[SettingDef, ...] = (
         "Features",
     ),
     SettingDef(
+        "default_qualifying_process",
+        "Default qualifying process for new leads",
+        "The id of an active qualifying process assigned to every new lead while the lead "
+        "qualifying process feature is on; empty for none. Set it on the Qualifying "
+        "processes screen.",
+        "",
+        "Features",
+    ),
+    SettingDef(
         "phone_region",
         "Default phone region",
         "Two-letter country code used to read phone numbers written without +country.",
@@ -123,6 +132,7 @@ class OrgSettings:
     dup_contact_name: bool = True
     dup_lead_email: bool = True
     lead_qualifying_process: bool = False
+    default_qualifying_process: str = ""
     phone_region: str = "US"
 
 
@@ -145,6 +155,10 @@ def _check_value(definition: SettingDef, value: Any) -> bool | str:
         if not isinstance(value, bool):
             raise ValidationError({definition.key: f"{definition.label} must be on or off."})
         return value
+    if definition.key == "default_qualifying_process":
+        from .processes import check_default_process
+
+        return check_default_process(value)
     text = str(value).strip().upper()
     if definition.key == "phone_region" and (text not in phonenumbers.SUPPORTED_REGIONS):
         raise ValidationError(
