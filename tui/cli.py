@@ -30,7 +30,13 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve leadq over SSH for demos")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=2222)
+    serve.add_argument(
+        "--port", type=int, default=None, help="default 2222 (SSH) or 8000 (--web)"
+    )
+    serve.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="as for leadq")
+    serve.add_argument(
+        "--user", metavar="NAME", default=argparse.SUPPRESS, help="--web: the user it signs in"
+    )
     serve.add_argument("--demo", action="store_true", help="let seeded demo users in without a key")
     serve.add_argument(
         "--force", action="store_true", help="allow --demo on a non-loopback address"

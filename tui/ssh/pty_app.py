@@ -1,0 +1,152 @@
+"""One leadq app process on its own pseudo-terminal.
+
+The child is the leader of a new session with the pty slave as its controlling
+terminal, so the kernel delivers SIGWINCH and SIGHUP to it as it would under
+sshd. The pty gets the client's window size and a raw-ish mode (no echo, no
+line editing, no signal keys; output processing kept so that a crash's
+traceback still reads line by line) before the app starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import pty
+import signal
+import struct
+import termios
+from collections.abc import Sequence
+
+# What a terminal must be sent when an app ended without restoring it (killed):
+# mouse reporting off, bracketed paste and focus events off, cursor shown, main
+# screen back, attributes reset. Textual does this itself on a normal exit.
+TERMINAL_RESET = (
+    b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
+    b"\x1b[?2004l\x1b[?1004l\x1b[?25h\x1b[?1049l\x1b[0m"
+)
+
+
+_LINUX_IUTF8 = 0o040000  # not exported by Python's termios before 3.12
+
+
+def set_window_size(fd: int, columns: int, rows: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def get_window_size(fd: int) -> tuple[int, int]:
+    """(columns, rows) of the pty."""
+    rows, columns, _, _ = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
+    return columns, rows
+
+
+def make_raw(fd: int) -> None:
+    """No echo, no canonical mode, no signal keys, no flow control; keep OPOST|ONLCR."""
+    attrs = termios.tcgetattr(fd)
+    iflag, oflag, cflag, lflag = 0, 1, 2, 3
+    attrs[iflag] &= ~(
+        termios.BRKINT
+        | termios.ICRNL
+        | termios.INPCK
+        | termios.ISTRIP
+        | termios.IXON
+        | termios.IXOFF
+        | termios.INLCR
+        | termios.IGNCR
+    )
+    attrs[iflag] |= getattr(termios, "IUTF8", _LINUX_IUTF8)
+    attrs[oflag] |= termios.OPOST | termios.ONLCR
+    attrs[cflag] = (attrs[cflag] & ~(termios.CSIZE | termios.PARENB)) | termios.CS8
+    attrs[lflag] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN | termios.ISIG)
+    attrs[6][termios.VMIN] = 1
+    attrs[6][termios.VTIME] = 0
+    termios.tcsetattr(fd, termios.TCSANOW, attrs)
+
+
+def _take_controlling_tty() -> None:  # pragma: no cover - runs in the child
+    # Runs after setsid() and after the pty slave became fd 0.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class PtyApp:
+    """A child process whose stdin, stdout and stderr are a fresh pty."""
+
+    def __init__(self, process: asyncio.subprocess.Process, master: int) -> None:
+        self.process = process
+        self.master = master
+        self._kill_handle: asyncio.TimerHandle | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @classmethod
+    async def start(
+        cls, argv: Sequence[str], env: dict[str, str], columns: int, rows: int
+    ) -> PtyApp:
+        master, slave = pty.openpty()
+        try:
+            set_window_size(slave, columns, rows)
+            make_raw(slave)
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_take_controlling_tty,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        os.set_blocking(master, False)
+        return cls(process, master)
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    async def wait(self) -> int:
+        return await self.process.wait()
+
+    def resize(self, columns: int, rows: int) -> None:
+        """Follow the client's window: TIOCSWINSZ (the kernel signals the foreground
+        group) plus an explicit SIGWINCH in case the app is not in the foreground."""
+        if columns <= 0 or rows <= 0:
+            return
+        try:
+            set_window_size(self.master, columns, rows)
+        except OSError:
+            return
+        self.signal(signal.SIGWINCH)
+
+    def signal(self, signum: int) -> None:
+        if self.running:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signum)
+
+    def hang_up(self, grace: float) -> None:
+        """SIGHUP (as a dropped terminal would), then SIGKILL after `grace` seconds."""
+        if not self.running or self._kill_handle is not None:
+            return
+        self.signal(signal.SIGHUP)
+        self.signal(signal.SIGCONT)  # a stopped process only sees SIGHUP once continued
+        loop = asyncio.get_running_loop()
+        self._kill_handle = loop.call_later(grace, self.signal, signal.SIGKILL)
+
+    def close(self) -> None:
+        if self._kill_handle is not None and not self.running:
+            self._kill_handle.cancel()
+        if self.master >= 0:
+            try:
+                asyncio.get_running_loop().remove_reader(self.master)
+                asyncio.get_running_loop().remove_writer(self.master)
+            except RuntimeError:
+                pass
+            os.close(self.master)
+            self.master = -1
