@@ -1,0 +1,931 @@
+"""Deterministic demo data for leadq: `python seed.py [--db URL] [--leads N]`.
+
+The same arguments always give the same data (a fixed random seed and fixed
+timestamps for generated rows; only what the model services stamp with the
+current time differs between runs).
+
+What a presenter finds in a seeded database:
+
+- Users (`DEMO_USERS`): `admin` (Ada Admin, system administrator), `morgan`
+  (sales manager), `riley` and `sam` (salespeople). The SSH demo signs them in by
+  these user names.
+- Leads in every state and status reason, rating, lead source and owner, many
+  with notes (some with small attachments).
+- `Demo: ...` leads: open, every Qualify-stage field filled in, a company, and no
+  duplicates, ready to qualify in front of an audience.
+- `Demo duplicate (...)` leads: each matches an existing account or contact by
+  one duplicate rule (account name with another legal suffix and case, website
+  domain, phone written differently, contact email, contact phone, contact
+  name), and two leads share an email.
+- Qualified leads with accounts, contacts and opportunities created by
+  `models.qualify_lead` (so their notes show on the opportunity and the audit
+  trail is real), and disqualified leads closed by `models.disqualify_lead`.
+
+Volume (`--leads 1000000`, `--accounts N`, `--contacts N`) goes in with chunked
+`insert_many` inside one transaction, with explicit ids (the database is empty)
+and the duplicate keys computed by `models.entities.lead_keys` from a small pool
+of distinct values, since normalising a phone number costs about 40 us.
+
+Seeding refuses a database that already has users or leads (`SeedRefused`);
+`--reset` empties it first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import models
+from models.db import is_postgres
+from models.entities import (
+    Account,
+    AuditEvent,
+    BaseModel,
+    Contact,
+    Lead,
+    Note,
+    Opportunity,
+    lead_keys,
+)
+from models.enums import (
+    DISQUALIFY_REASONS,
+    LeadSource,
+    LeadState,
+    PurchaseProcess,
+    PurchaseTimeframe,
+    Rating,
+    Role,
+    Stage,
+    StatusReason,
+)
+from models.mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
+
+RANDOM_SEED = 20261102
+# Generated rows are stamped relative to this fixed moment, so two seeds match.
+BASE_TIME = dt.datetime(2026, 11, 2, 9, 0, 0)
+SQLITE_MAX_VARIABLES = 32_766
+# How many closed leads at most go through the model services (the rest in bulk).
+SERVICE_QUALIFY_MAX = 40
+SERVICE_DISQUALIFY_MAX = 16
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: Role
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "Ada Admin", Role.SYSTEM_ADMINISTRATOR),
+    DemoUser("morgan", "Morgan Manager", Role.SALES_MANAGER),
+    DemoUser("riley", "Riley Rep", Role.SALESPERSON),
+    DemoUser("sam", "Sam Seller", Role.SALESPERSON),
+)
+
+
+class SeedRefused(models.LeadqError):
+    """The database already holds data; seeding would mix demo rows into it."""
+
+
+@dataclass
+class SeedSummary:
+    users: int = 0
+    leads: int = 0
+    accounts: int = 0
+    contacts: int = 0
+    opportunities: int = 0
+    notes: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (
+            f"Seeded {self.users} users, {self.leads:,} leads, {self.accounts:,} accounts, "
+            f"{self.contacts:,} contacts, {self.opportunities:,} opportunities and "
+            f"{self.notes:,} notes in {self.seconds:.1f} s."
+        )
+
+
+# --- Source data -------------------------------------------------------------------
+
+
+def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
+    return tuple(text.split(sep))
+
+
+# Existing customers: (name, website, phone, street, city, state, postal code, country).
+BASE_ACCOUNTS: tuple[tuple[str, ...], ...] = (
+    ("Contoso Ltd.", "https://www.contoso.com", "+1 425 555 0100", "1 Microsoft Way",
+     "Redmond", "WA", "98052", "United States"),
+    ("Fabrikam, Inc.", "fabrikam.com", "+1 206 555 0110", "500 Pine Street",
+     "Seattle", "WA", "98101", "United States"),
+    ("Northwind Traders", "www.northwindtraders.com", "+1 503 555 0120", "12 Harbor Road",
+     "Portland", "OR", "97201", "United States"),
+    ("Adventure Works Cycles", "adventure-works.com", "+1 312 555 0130", "233 Wacker Drive",
+     "Chicago", "IL", "60606", "United States"),
+    ("Litware, Inc.", "litwareinc.com", "+1 617 555 0140", "100 Summer Street",
+     "Boston", "MA", "02110", "United States"),
+    ("Tailspin Toys", "tailspintoys.com", "+1 512 555 0150", "401 Congress Avenue",
+     "Austin", "TX", "78701", "United States"),
+    ("Wingtip Toys", "wingtiptoys.com", "+1 303 555 0160", "1700 Lincoln Street",
+     "Denver", "CO", "80203", "United States"),
+    ("Alpine Ski House", "alpineskihouse.com", "+1 970 555 0170", "2 Mountain Road",
+     "Aspen", "CO", "81611", "United States"),
+    ("Coho Winery", "cohowinery.com", "+1 707 555 0180", "88 Vineyard Lane",
+     "Napa", "CA", "94558", "United States"),
+    ("Woodgrove Bank", "woodgrovebank.com", "+1 212 555 0190", "350 Fifth Avenue",
+     "New York", "NY", "10118", "United States"),
+    ("Fourth Coffee Ltd", "fourthcoffee.co.uk", "+44 20 7946 0958", "14 Old Street",
+     "London", "", "EC1V 9BD", "United Kingdom"),
+    ("Proseware GmbH", "proseware.de", "+49 30 901820", "Unter den Linden 5",
+     "Berlin", "", "10117", "Germany"),
+    ("Lucerne Publishing", "lucernepublishing.com", "+1 415 555 0111", "600 Market Street",
+     "San Francisco", "CA", "94104", "United States"),
+    ("Trey Research", "treyresearch.net", "+1 919 555 0122", "4 Park Drive",
+     "Raleigh", "NC", "27601", "United States"),
+    ("Wide World Importers", "wideworldimporters.com", "+1 305 555 0133", "1 Biscayne Blvd",
+     "Miami", "FL", "33132", "United States"),
+    ("Blue Yonder Airlines", "blueyonderairlines.com", "+1 469 555 0144", "2 Airport Way",
+     "Dallas", "TX", "75261", "United States"),
+)  # fmt: skip
+# Two contacts per base account: (first, last, job title).
+BASE_CONTACTS: tuple[tuple[str, str, str], ...] = (
+    ("Nancy", "Davolio", "Purchasing manager"),
+    ("Andrew", "Fuller", "Vice president, sales"),
+    ("Janet", "Leverling", "Office manager"),
+    ("Margaret", "Peacock", "Buyer"),
+    ("Steven", "Buchanan", "Operations director"),
+    ("Michael", "Suyama", "IT manager"),
+    ("Robert", "King", "Chief financial officer"),
+    ("Laura", "Callahan", "Facilities coordinator"),
+    ("Anne", "Dodsworth", "Procurement lead"),
+    ("Yvonne", "Moncada", "Chief executive"),
+    ("Ingrid", "Hendrix", "Controller"),
+    ("Victor", "Schumann", "Head of operations"),
+    ("Olivia", "Thornbury", "Purchasing manager"),
+    ("Hugo", "Marchetti", "IT director"),
+    ("Petra", "Lindqvist", "Buyer"),
+    ("Walter", "Okafor", "Plant manager"),
+    ("Greta", "Holloway", "Office manager"),
+    ("Felix", "Navarro", "Chief financial officer"),
+    ("Irene", "Castellano", "Procurement lead"),
+    ("Oscar", "Whitfield", "Operations director"),
+    ("Beatrice", "Kowalski", "Head of facilities"),
+    ("Dmitri", "Aldana", "IT manager"),
+    ("Harriet", "Quinlan", "Buyer"),
+    ("Ruben", "Achterberg", "Vice president, finance"),
+    ("Sylvia", "Brennan", "Purchasing manager"),
+    ("Conrad", "Ishikawa", "Chief technology officer"),
+    ("Mabel", "Ferreira", "Office manager"),
+    ("Desmond", "Varga", "Operations director"),
+    ("Rosalind", "Eriksen", "Controller"),
+    ("Ignatius", "Mbeki", "Facilities coordinator"),
+    ("Cordelia", "Fairbanks", "Buyer"),
+    ("Lionel", "Takahashi", "IT director"),
+)
+
+# Prospects (leads) and customers (accounts, contacts, qualified leads) draw names,
+# companies and phones from disjoint pools, so only the leads made to be duplicates
+# match anything.
+PROSPECT_FIRST = _words(
+    "Ava Liam Mia Noah Zoe Ethan Chloe Lucas Isla Mason Ruby Leo Nora Owen Ella Jack Aria "
+    "Henry Lily Caleb Hazel Isaac Stella Wyatt Violet Julian Aurora Levi Naomi Ezra"
+)
+PROSPECT_LAST = _words(
+    "Anderson Brooks Carter Diaz Ellis Foster Garcia Hughes Iyer Jensen Kim Lopez Morgan "
+    "Nguyen Ortiz Patel Quinn Reyes Singh Turner Usman Vance Walsh Xu Young Zimmerman Novak "
+    "Haddad Sato Okoye Rossi Fischer Dubois Silva Kowalczyk Murphy Bianchi Larsen Mehta"
+)
+CUSTOMER_FIRST = _words(
+    "Agnes Bruno Clara Dario Edith Fabian Gloria Hector Ines Jonas Karin Lorenzo Marta "
+    "Nils Odette Pavel Rita Stefan Tamsin Umberto Vera Wendell Ximena Yusuf Zelda"
+)
+CUSTOMER_LAST = PROSPECT_LAST
+COMPANY_ADJ = _words(
+    "Blue Bright Cedar Summit Granite Harbor Maple Silver Golden Iron Red Green North "
+    "South East West Pacific Atlantic Prairie Canyon River Lake Pine Oak Stone Sky Sun "
+    "Star Coral Aspen"
+)
+COMPANY_NOUN = _words(
+    "Ridge Valley Bridge Harvest Forge Point Crest Field Gate Works Peak Trail Bay Grove "
+    "Mill Haven Port Hill Creek Spring"
+)
+PROSPECT_KIND = _words(
+    "Logistics Dental Analytics Outfitters Foods Robotics Clinics Media Builders Energy "
+    "Pharma Textiles"
+)
+CUSTOMER_KIND = _words(
+    "Holdings Partners Systems Supply Labs Consulting Manufacturing Brands Retail Networks "
+    "Capital Solutions"
+)
+PROSPECT_AREAS = ("212", "312", "415", "512", "617", "702", "801", "904", "213", "646")
+CUSTOMER_AREAS = ("206", "303", "404", "503", "602", "713", "816", "919", "281", "470")
+PHONE_FORMATS = ("({a}) {e}-{l}", "{a}-{e}-{l}", "+1 {a} {e} {l}", "{a}.{e}.{l}")
+PLACES = (
+    ("Seattle", "WA", "98104", "United States"),
+    ("Chicago", "IL", "60601", "United States"),
+    ("Austin", "TX", "78702", "United States"),
+    ("Boston", "MA", "02108", "United States"),
+    ("Denver", "CO", "80202", "United States"),
+    ("Atlanta", "GA", "30303", "United States"),
+    ("Toronto", "ON", "M5H 2N2", "Canada"),
+    ("Vancouver", "BC", "V6B 1A1", "Canada"),
+    ("London", "", "SW1A 1AA", "United Kingdom"),
+    ("Manchester", "", "M1 1AE", "United Kingdom"),
+    ("Dublin", "", "D02 X285", "Ireland"),
+    ("Amsterdam", "", "1012 JS", "Netherlands"),
+    ("Munich", "BY", "80331", "Germany"),
+    ("Lyon", "", "69002", "France"),
+    ("Sydney", "NSW", "2000", "Australia"),
+)
+STREETS = "Main Street|Oak Avenue|Market Street|Station Road|High Street|Park Lane|Mill Road"
+STREET_NAMES = _words(STREETS, "|")
+JOB_TITLES = _words(
+    "Purchasing manager|Office manager|IT director|Chief financial officer|Buyer|"
+    "Operations lead|Facilities manager|Head of procurement|Founder|Practice manager",
+    "|",
+)
+TOPICS = _words(
+    "{n} ergonomic chairs|{n} laptops|Annual support renewal|Office refit, {n} desks|"
+    "Fleet telematics pilot ({n} vans)|{n} CRM licences|Coffee machines for {n} sites|"
+    "Server room upgrade|{n} standing desks|Printer contract, {n} devices|Cloud migration|"
+    "Training for {n} staff|{n} headsets|Warehouse scanners ({n})|Security audit",
+    "|",
+)
+NOTE_TEXTS = (
+    "Called; asked for a quote by Friday.",
+    "Met at the trade show. Interested in a pilot next quarter.",
+    "Budget confirmed by finance.",
+    "Left a voicemail, will try again Tuesday.",
+    "Sent the product sheet and pricing.",
+    "Decision by committee; the CFO signs off.",
+    "Wants a demo for the whole team.",
+    "Competitor quote is 10% lower; check discount options.",
+)
+ATTACHMENTS = (
+    ("quote.txt", b"Quote Q-{n}\nItems: {n}\nTotal: {n}00.00 USD\n"),
+    ("requirements.csv", b"item,quantity\nchairs,{n}\ndesks,{n}\n"),
+    ("meeting-notes.md", b"# Meeting {n}\n\n- needs delivery in 6 weeks\n"),
+)
+SOURCES = tuple(LeadSource)
+OPPORTUNITY_STAGE_MIX = (Stage.DEVELOP, Stage.DEVELOP, Stage.PROPOSE, Stage.CLOSE)
+RATINGS = tuple(Rating)
+TIMEFRAMES = tuple(PurchaseTimeframe)
+PROCESSES = tuple(PurchaseProcess)
+
+# Open leads ready for a live demo: unique company, every Qualify-stage field filled.
+# (topic, first, last, title, company, website, phone, email, budget, timeframe, process)
+DEMO_LEADS: tuple[tuple[str, ...], ...] = (
+    ("Demo: 120 ergonomic chairs", "Priya", "Raman", "Office manager",
+     "Quillstone Analytics", "https://www.quillstone.io", "+1 (720) 555-0301",
+     "priya.raman@quillstone.io", "48000", "this_quarter", "committee"),
+    ("Demo: CRM rollout for 40 reps", "Tomas", "Lindgren", "Head of sales",
+     "Harborview Dental Group", "harborviewdental.net", "+1 (858) 555-0302",
+     "tomas.lindgren@harborviewdental.net", "75000", "next_quarter", "committee"),
+    ("Demo: Fleet telematics pilot", "Amara", "Okonkwo", "Operations director",
+     "Meridian Freight Lines", "meridianfreight.co", "+1 (615) 555-0303",
+     "amara@meridianfreight.co", "22000", "immediate", "individual"),
+    ("Demo: Studio lighting refit", "Jun", "Takeda", "Founder",
+     "Copperleaf Studios", "copperleafstudios.art", "+1 (503) 555-0304",
+     "jun@copperleafstudios.art", "9500", "this_year", "individual"),
+    ("Demo: Clinic scheduling software", "Sofia", "Marquez", "Practice manager",
+     "Silverpine Clinics Cooperative", "silverpineclinics.org", "+1 (971) 555-0305",
+     "s.marquez@silverpineclinics.org", "31000", "this_quarter", "unknown"),
+    ("Demo: 300 rugged tablets", "Kwame", "Mensah", "IT director",
+     "Tamarack Mining Co-op", "tamarackmining.ca", "+1 (780) 555-0306",
+     "kwame.mensah@tamarackmining.ca", "180000", "next_quarter", "committee"),
+)  # fmt: skip
+
+# Leads that duplicate a base account or contact by exactly one rule:
+# (rule label, topic, first, last, company, website, business phone, email).
+DUPLICATE_LEADS: tuple[tuple[str, ...], ...] = (
+    ("same account name", "Demo duplicate (account name): 200 office chairs", "Elena",
+     "Brandt", "CONTOSO INC", "", "+1 (207) 555-0401", "elena.brandt@mailbox.example"),
+    ("same account name", "Demo duplicate (account name): Printer fleet", "Marcus",
+     "Feld", "fabrikam llc", "", "+1 (208) 555-0402", "marcus.feld@mailbox.example"),
+    ("same website domain", "Demo duplicate (website): Coffee service", "Leah",
+     "Sorensen", "Northwind Coffee Division", "https://WWW.NorthwindTraders.com/contact-us",
+     "+1 (209) 555-0403", "leah.sorensen@mailbox.example"),
+    ("same phone", "Demo duplicate (phone): Toy catalogue", "Derek", "Ames",
+     "Tailwind Playthings", "", "(512) 555-0150", "derek.ames@mailbox.example"),
+    ("same email", "Demo duplicate (contact email): Bike fleet", "Drew", "Fullerton",
+     "Velocity Couriers", "", "+1 (210) 555-0405", "ANDREW.FULLER@contoso.com"),
+    ("same business phone", "Demo duplicate (contact phone): Wine tasting event", "Ines",
+     "Park", "Grapevine Events", "", "503.555.0205", "ines.park@mailbox.example"),
+    ("same first and last name", "Demo duplicate (contact name): Office move", "JANET",
+     "leverling", "Harbor Moving Partners", "", "+1 (212) 555-0407",
+     "janet.l@mailbox.example"),
+)  # fmt: skip
+SHARED_EMAIL = "pat.keller@sharedinbox.example"
+HOSTILE_TOPIC = "Literal text: [bold red]not red[/] [@click=app.quit]not a link[/] \x1b[31m"
+
+
+# --- Helpers -----------------------------------------------------------------------
+
+
+class KeyCache:
+    """Normalised keys, computed once per distinct value with `lead_keys`.
+
+    `lead_keys` treats each field on its own, so caching per field gives exactly
+    what it would give for the whole row.
+    """
+
+    def __init__(self, region: str = "US") -> None:
+        self.region = region
+        self._phone: dict[str, str | None] = {}
+        self._company: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._person: dict[tuple[str, str], str | None] = {}
+
+    def phone(self, phone: str) -> str | None:
+        key = self._phone.get(phone, ...)
+        if key is ...:
+            key = self._phone[phone] = lead_keys({"business_phone": phone}, self.region)[
+                "phone_key"
+            ]
+        return key
+
+    def company(self, company: str, website: str) -> tuple[str | None, str | None]:
+        """(company key, website domain key)."""
+        keys = self._company.get((company, website))
+        if keys is None:
+            found = lead_keys({"company": company, "website": website}, self.region)
+            keys = self._company[company, website] = (found["company_key"], found["domain_key"])
+        return keys
+
+    def person(self, first: str, last: str) -> str | None:
+        pair = (first, last)
+        key = self._person.get(pair, ...)
+        if key is ...:
+            key = self._person[pair] = lead_keys(
+                {"first_name": first, "last_name": last}, self.region
+            )["person_key"]
+        return key
+
+    def lead(self, row: dict[str, Any]) -> None:
+        row["email_key"] = (row["email"] or "").strip().lower() or None
+        row["company_key"], row["domain_key"] = self.company(row["company"], row["website"])
+        row["phone_key"] = self.phone(row["business_phone"])
+        row["person_key"] = self.person(row["first_name"], row["last_name"])
+
+
+def _phone(areas: Sequence[str], index: int) -> str:
+    """A generated number; exchanges 200-499 never meet the hand-made 555 numbers."""
+    area = areas[index % len(areas)]
+    exchange = 200 + (index // len(areas)) % 300
+    line = (index * 7919) % 10_000
+    return PHONE_FORMATS[index % len(PHONE_FORMATS)].format(a=area, e=exchange, l=f"{line:04d}")
+
+
+def _company(kinds: Sequence[str], index: int) -> tuple[str, str]:
+    """(name, domain) of a generated company; index scrambled so small pools vary."""
+    mixed = (index * 7_919) % (len(kinds) * len(COMPANY_ADJ) * len(COMPANY_NOUN))
+    kind = kinds[mixed % len(kinds)]
+    adj = COMPANY_ADJ[(mixed // len(kinds)) % len(COMPANY_ADJ)]
+    noun = COMPANY_NOUN[(mixed // (len(kinds) * len(COMPANY_ADJ))) % len(COMPANY_NOUN)]
+    name = f"{adj} {noun} {kind}"
+    return name, f"{adj}{noun}{kind}.example".lower()
+
+
+def _chunks(rows: list[tuple], size: int) -> Iterable[list[tuple]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def bulk_insert(model: type[BaseModel], columns: Sequence[str], rows: list[tuple]) -> None:
+    """`insert_many` in chunks that stay under SQLite's bound-variable limit."""
+    if not rows:
+        return
+    fields = [model._meta.fields[name] for name in columns]
+    size = max(1, SQLITE_MAX_VARIABLES // len(fields))
+    for chunk in _chunks(rows, size):
+        model.insert_many(chunk, fields=fields).execute()
+
+
+def _fix_sequences(tables: Iterable[type[BaseModel]]) -> None:
+    """After explicit ids, move PostgreSQL's id sequences past them."""
+    if not is_postgres():
+        return
+    for model in tables:
+        table = model._meta.table_name
+        models.database_proxy.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table}"'
+        )
+
+
+def database_is_empty() -> bool:
+    return not (models.User.select().exists() or Lead.select().exists())
+
+
+def reset_database() -> None:
+    """Delete every row (the schema and its migrations stay)."""
+    db = models.database_proxy.obj
+    if is_postgres(db):
+        names = [
+            row[0]
+            for row in db.execute_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'schema_migration'"
+            ).fetchall()
+        ]
+        if names:
+            quoted = ", ".join(f'"{name}"' for name in names)
+            db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        return
+    tables = [
+        row[0]
+        for row in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migration' "
+            "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'lead_fts%'"
+        ).fetchall()
+    ]
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            for name in tables:
+                db.execute_sql(f'DELETE FROM "{name}"')
+            db.execute_sql("INSERT INTO lead_fts(lead_fts) VALUES ('delete-all')")
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+# --- The generator -----------------------------------------------------------------
+
+LEAD_COLUMNS = (
+    "id", "topic", "first_name", "last_name", "job_title", "business_phone", "mobile_phone",
+    "email", "company", "website", "street1", "street2", "street3", "city", "state_province",
+    "postal_code", "country", "rating", "lead_source", "owner", "created_at", "modified_at",
+    "existing_account", "existing_contact", "purchase_timeframe", "estimated_budget",
+    "purchase_process", "decision_maker_identified", "summary", "state", "status_reason",
+    "stage", "closed_by", "closed_at", "account", "contact", "email_key", "company_key",
+    "domain_key", "phone_key", "person_key",
+)  # fmt: skip
+ACCOUNT_COLUMNS = (
+    "id", "name", "website", "phone", "street1", "street2", "street3", "city",
+    "state_province", "postal_code", "country", "owner", "created_at", "modified_at",
+    "name_key", "domain_key", "phone_key",
+)  # fmt: skip
+CONTACT_COLUMNS = (
+    "id", "first_name", "last_name", "job_title", "phone", "mobile_phone", "email", "account",
+    "street1", "street2", "street3", "city", "state_province", "postal_code", "country",
+    "owner", "created_at", "modified_at", "email_key", "phone_key", "person_key",
+)  # fmt: skip
+OPPORTUNITY_COLUMNS = (
+    "id", "topic", "account", "contact", "estimated_value", "stage", "originating_lead",
+    "owner", "created_at", "modified_at",
+)  # fmt: skip
+NOTE_COLUMNS = (
+    "text", "attachment_name", "attachment_data", "author", "created_at", "lead",
+)  # fmt: skip
+AUDIT_COLUMNS = ("at", "actor", "action", "entity_type", "entity_id", "summary")
+
+
+class Generator:
+    def __init__(self, users: dict[str, int], region: str) -> None:
+        self.rng = random.Random(RANDOM_SEED)
+        self.users = users
+        self.keys = KeyCache(region)
+        self.reps = [users["riley"], users["sam"]]
+        self.owners = [*self.reps, *self.reps, users["morgan"]]
+        self.leads: list[tuple] = []
+        self.accounts: list[tuple] = []
+        self.contacts: list[tuple] = []
+        self.opportunities: list[tuple] = []
+        self.notes: list[tuple] = []
+        self.audit: list[tuple] = []
+        self.base_account_ids: list[int] = []
+        self.base_contact_ids: list[int] = []
+        self.demo_lead_ids: list[int] = []
+        self.to_qualify: list[int] = []
+        self.to_disqualify: list[tuple[int, str]] = []
+        self.owner_of: dict[int, int] = {}
+
+    def stamp(self, days_back_max: int = 180) -> dt.datetime:
+        return BASE_TIME - dt.timedelta(seconds=self.rng.randrange(days_back_max * 86_400))
+
+    # Accounts and contacts.
+    def add_account(self, values: dict[str, Any]) -> int:
+        account_id = len(self.accounts) + 1
+        values["id"] = account_id
+        name_key, domain_key = self.keys.company(values["name"], values["website"])
+        values["name_key"], values["domain_key"] = name_key, domain_key
+        values["phone_key"] = self.keys.phone(values["phone"])
+        values.setdefault("modified_at", values["created_at"])
+        self.accounts.append(tuple(values.get(c, "") for c in ACCOUNT_COLUMNS))
+        return account_id
+
+    def add_contact(self, values: dict[str, Any]) -> int:
+        contact_id = len(self.contacts) + 1
+        values["id"] = contact_id
+        values["email_key"] = values["email"].strip().lower() or None
+        values["phone_key"] = self.keys.phone(values["phone"])
+        values["person_key"] = self.keys.person(values["first_name"], values["last_name"])
+        values.setdefault("modified_at", values["created_at"])
+        self.contacts.append(tuple(values.get(c, "") for c in CONTACT_COLUMNS))
+        return contact_id
+
+    def base_customers(self) -> None:
+        for index, (name, website, phone, street, city, state, postal, country) in enumerate(
+            BASE_ACCOUNTS
+        ):
+            owner = self.owners[index % len(self.owners)]
+            created = BASE_TIME - dt.timedelta(days=400 - index)
+            address = {
+                "street1": street,
+                "city": city,
+                "state_province": state,
+                "postal_code": postal,
+                "country": country,
+            }
+            account_id = self.add_account(
+                {"name": name, "website": website, "phone": phone, "owner": owner,
+                 "created_at": created, "account": None, **address}
+            )  # fmt: skip
+            self.base_account_ids.append(account_id)
+            domain = self.keys.company(name, website)[1]
+            area = phone.split()[1] if phone.startswith("+1 ") else "425"
+            for offset in range(2):
+                first, last, title = BASE_CONTACTS[(index * 2 + offset) % len(BASE_CONTACTS)]
+                contact_id = self.add_contact(
+                    {"first_name": first, "last_name": last, "job_title": title,
+                     "phone": f"+1 {area} 555 {200 + index * 2 + offset:04d}",
+                     "mobile_phone": "", "email": f"{first}.{last}@{domain}".lower(),
+                     "account": account_id, "owner": owner, "created_at": created, **address}
+                )  # fmt: skip
+                self.base_contact_ids.append(contact_id)
+
+    def extra_accounts(self, count: int) -> None:
+        for index in range(count):
+            name, website = _company(CUSTOMER_KIND, index)
+            city, state, postal, country = PLACES[index % len(PLACES)]
+            self.add_account(
+                {"name": name, "website": website,
+                 "phone": _phone(CUSTOMER_AREAS, index % 20_000 + 20_000),
+                 "street1": f"{index % 900 + 1} {STREET_NAMES[index % len(STREET_NAMES)]}",
+                 "city": city, "state_province": state, "postal_code": postal,
+                 "country": country, "owner": self.owners[index % len(self.owners)],
+                 "created_at": self.stamp(720)}
+            )  # fmt: skip
+
+    def extra_contacts(self, count: int) -> None:
+        accounts = len(self.accounts)
+        for index in range(count):
+            first = CUSTOMER_FIRST[index % len(CUSTOMER_FIRST)]
+            last = CUSTOMER_LAST[(index // len(CUSTOMER_FIRST)) % len(CUSTOMER_LAST)]
+            account_id = index % accounts + 1 if accounts else None
+            city, state, postal, country = PLACES[index % len(PLACES)]
+            self.add_contact(
+                {"first_name": first, "last_name": last,
+                 "job_title": JOB_TITLES[index % len(JOB_TITLES)],
+                 "phone": _phone(CUSTOMER_AREAS, index % 20_000 + 40_000), "mobile_phone": "",
+                 "email": f"{first}.{last}{index}@customers.example".lower(),
+                 "account": account_id, "city": city, "state_province": state,
+                 "postal_code": postal, "country": country,
+                 "owner": self.owners[index % len(self.owners)],
+                 "created_at": self.stamp(720)}
+            )  # fmt: skip
+
+    # Leads.
+    def lead_row(self, index: int, customer: bool) -> dict[str, Any]:
+        rng = self.rng
+        first_names = CUSTOMER_FIRST if customer else PROSPECT_FIRST
+        last_names = CUSTOMER_LAST if customer else PROSPECT_LAST
+        first, last = rng.choice(first_names), rng.choice(last_names)
+        pool = max(400, min(50_000, index // 20))
+        company, website = _company(
+            CUSTOMER_KIND if customer else PROSPECT_KIND, rng.randrange(pool)
+        )
+        areas = CUSTOMER_AREAS if customer else PROSPECT_AREAS
+        city, state, postal, country = rng.choice(PLACES)
+        created = self.stamp()
+        filled = rng.random()
+        return {
+            "topic": rng.choice(TOPICS).format(n=rng.choice((5, 10, 12, 20, 25, 40, 50, 100))),
+            "first_name": first,
+            "last_name": last,
+            "job_title": rng.choice(JOB_TITLES),
+            "business_phone": _phone(areas, rng.randrange(pool)),
+            "mobile_phone": _phone(areas, rng.randrange(pool) + pool) if filled > 0.5 else "",
+            "email": f"{first}.{last}.{index}@{website}".lower(),
+            "company": company,
+            "website": f"https://www.{website}" if filled > 0.2 else website,
+            "street1": f"{rng.randrange(1, 999)} {rng.choice(STREET_NAMES)}",
+            "street2": "",
+            "street3": "",
+            "city": city,
+            "state_province": state,
+            "postal_code": postal,
+            "country": country,
+            "rating": rng.choice(RATINGS).value,
+            "lead_source": rng.choice(SOURCES).value if filled > 0.1 else None,
+            "owner": rng.choice(self.owners),
+            "created_at": created,
+            "modified_at": created,
+            "purchase_timeframe": rng.choice(TIMEFRAMES).value if filled > 0.4 else None,
+            "estimated_budget": Decimal(rng.randrange(10, 5000) * 100) if filled > 0.5 else None,
+            "purchase_process": rng.choice(PROCESSES).value if filled > 0.6 else None,
+            "decision_maker_identified": filled > 0.7,
+            "summary": "Needs a proposal before the budget review." if filled > 0.8 else "",
+            "state": LeadState.OPEN.value,
+            "status_reason": StatusReason.NEW.value,
+            "stage": Stage.QUALIFY.value,
+        }
+
+    def add_lead(self, row: dict[str, Any]) -> int:
+        lead_id = len(self.leads) + 1
+        row["id"] = lead_id
+        self.keys.lead(row)
+        self.owner_of[lead_id] = row["owner"]
+        self.leads.append(tuple(row.get(c) for c in LEAD_COLUMNS))
+        return lead_id
+
+    def special_leads(self) -> None:
+        """The hand-made leads a presenter looks for."""
+        rep = self.reps
+        for index, spec in enumerate(DEMO_LEADS):
+            topic, first, last, title, company, website, phone, email = spec[:8]
+            budget, timeframe, process = spec[8:]
+            row = self.lead_row(index, customer=False)
+            row.update(
+                topic=topic, first_name=first, last_name=last, job_title=title,
+                company=company, website=website, business_phone=phone, mobile_phone="",
+                email=email, owner=rep[index % 2], rating=Rating.HOT.value,
+                lead_source=SOURCES[index % len(SOURCES)].value,
+                estimated_budget=Decimal(budget), purchase_timeframe=timeframe,
+                purchase_process=process, decision_maker_identified=True,
+                summary=f"{first} needs {topic[6:].lower()}; budget approved, "
+                "decision expected this quarter.",
+                status_reason=StatusReason.CONTACTED.value,
+                created_at=BASE_TIME - dt.timedelta(hours=index + 1),
+            )  # fmt: skip
+            row["modified_at"] = row["created_at"]
+            self.demo_lead_ids.append(self.add_lead(row))
+        for index, spec in enumerate(DUPLICATE_LEADS):
+            _rule, topic, first, last, company, website, phone, email = spec
+            row = self.lead_row(index, customer=False)
+            row.update(
+                topic=topic, first_name=first, last_name=last, company=company,
+                website=website, business_phone=phone, mobile_phone="", email=email,
+                owner=rep[index % 2], created_at=BASE_TIME - dt.timedelta(days=1, hours=index),
+            )  # fmt: skip
+            row["modified_at"] = row["created_at"]
+            self.add_lead(row)
+        for index, (first, email) in enumerate(
+            (("Pat", SHARED_EMAIL), ("Patricia", SHARED_EMAIL.upper()))
+        ):
+            row = self.lead_row(index, customer=False)
+            row.update(
+                topic=f"Demo duplicate (lead email): Shared inbox {index + 1}",
+                first_name=first, last_name="Keller", email=email, owner=rep[index],
+                company=f"Keller & Daughters {'East' if index else 'West'}", website="",
+            )  # fmt: skip
+            self.add_lead(row)
+        row = self.lead_row(0, customer=False)
+        row.update(
+            topic=HOSTILE_TOPIC,
+            first_name="[b]Bracket[/b]",
+            last_name="O'Brien \x1b[0m",
+            email="literal.text@mailbox.example",
+        )
+        self.add_lead(row)
+
+    def volume_leads(self, count: int, service_qualify: int, service_disqualify: int) -> None:
+        rng = self.rng
+        for index in range(count):
+            draw = rng.random()
+            if draw < 0.10:  # qualified
+                row = self.lead_row(index, customer=True)
+                if len(self.to_qualify) < service_qualify:
+                    self.to_qualify.append(self.add_lead(row))
+                else:
+                    self.bulk_qualified(row)
+                continue
+            row = self.lead_row(index, customer=False)
+            if draw < 0.28:  # disqualified
+                reason = DISQUALIFY_REASONS[index % len(DISQUALIFY_REASONS)].value
+                if len(self.to_disqualify) < service_disqualify:
+                    self.to_disqualify.append((self.add_lead(row), reason))
+                    continue
+                closed = row["created_at"] + dt.timedelta(days=rng.randrange(1, 30))
+                row.update(
+                    state=LeadState.DISQUALIFIED.value,
+                    status_reason=reason,
+                    closed_by=row["owner"],
+                    closed_at=min(closed, BASE_TIME),
+                )
+                lead_id = self.add_lead(row)
+                self.audit_row(row, "disqualified", f"Disqualified: {StatusReason(reason).label}")
+            else:
+                if draw > 0.70:
+                    row["status_reason"] = StatusReason.CONTACTED.value
+                lead_id = self.add_lead(row)
+            self.lead_notes(lead_id, row, index)
+
+    def audit_row(self, row: dict[str, Any], action: str, summary: str) -> None:
+        self.audit.append((row["closed_at"], row["closed_by"], action, "lead", row["id"], summary))
+
+    def bulk_qualified(self, row: dict[str, Any]) -> None:
+        """A lead qualified into an account, contact and opportunity, written in bulk."""
+        owner = row["owner"]
+        closed = min(row["created_at"] + dt.timedelta(days=self.rng.randrange(1, 40)), BASE_TIME)
+        account_id = self.add_account(
+            {**{target: row[source] for source, target in ACCOUNT_MAPPING},
+             "owner": owner, "created_at": closed}
+        )  # fmt: skip
+        contact_id = self.add_contact(
+            {**{target: row[source] for source, target in CONTACT_MAPPING},
+             "account": account_id, "owner": owner, "created_at": closed}
+        )  # fmt: skip
+        row.update(
+            state=LeadState.QUALIFIED.value, status_reason=StatusReason.QUALIFIED.value,
+            stage=Stage.DEVELOP.value, closed_by=owner, closed_at=closed,
+            account=account_id, contact=contact_id,
+        )  # fmt: skip
+        lead_id = self.add_lead(row)
+        opportunity_id = len(self.opportunities) + 1
+        values = {
+            **{target: row[source] for source, target in OPPORTUNITY_MAPPING},
+            "id": opportunity_id, "account": account_id, "contact": contact_id,
+            "estimated_value": row["estimated_budget"],
+            "stage": self.rng.choice(OPPORTUNITY_STAGE_MIX).value,
+            "originating_lead": lead_id, "owner": owner, "created_at": closed,
+            "modified_at": closed,
+        }  # fmt: skip
+        self.opportunities.append(tuple(values[c] for c in OPPORTUNITY_COLUMNS))
+        self.audit_row(
+            row,
+            "qualified",
+            f"Qualified. Created account {row['company']}; Created contact "
+            f"{row['first_name']} {row['last_name']}; Created opportunity {row['topic']}.",
+        )
+        self.lead_notes(lead_id, row, lead_id)
+
+    def lead_notes(self, lead_id: int, row: dict[str, Any], index: int) -> None:
+        rng = self.rng
+        if rng.random() > 0.4:
+            return
+        for number in range(rng.choice((1, 1, 2, 3))):
+            at = row["created_at"] + dt.timedelta(hours=rng.randrange(1, 200))
+            name = data = None
+            if rng.random() < 0.12:
+                name, template = ATTACHMENTS[index % len(ATTACHMENTS)]
+                data = template.replace(b"{n}", str(index + number).encode())
+            self.notes.append(
+                (rng.choice(NOTE_TEXTS), name, data, row["owner"], min(at, BASE_TIME), lead_id)
+            )
+
+    def write(self) -> None:
+        bulk_insert(Account, ACCOUNT_COLUMNS, self.accounts)
+        bulk_insert(Contact, CONTACT_COLUMNS, self.contacts)
+        bulk_insert(Lead, LEAD_COLUMNS, self.leads)
+        bulk_insert(Opportunity, OPPORTUNITY_COLUMNS, self.opportunities)
+        bulk_insert(Note, NOTE_COLUMNS, self.notes)
+        bulk_insert(AuditEvent, AUDIT_COLUMNS, self.audit)
+        _fix_sequences((Account, Contact, Lead, Opportunity))
+
+
+# --- Services: the part of the story the audit trail must tell --------------------
+
+
+def _through_services(gen: Generator, users: dict[str, models.User]) -> None:
+    by_id = {user.id: user for user in users.values()}
+    for position, lead_id in enumerate(gen.to_qualify):
+        actor = by_id[gen.owner_of[lead_id]]
+        lead = Lead.get_by_id(lead_id)
+        models.add_note(actor, lead, NOTE_TEXTS[position % len(NOTE_TEXTS)])
+        if position % 3 == 0:
+            name, template = ATTACHMENTS[position % len(ATTACHMENTS)]
+            models.add_note(
+                actor, lead, "Attached for the team.",
+                (name, template.replace(b"{n}", str(position).encode())),
+            )  # fmt: skip
+        try:
+            result = models.qualify_lead(lead_id, actor)
+        except models.DuplicatesFound as exc:
+            # What a rep does in the picker: link the matching account, link a contact
+            # only when its email matches, and create the rest anyway.
+            matches = exc.matches
+            same_email = [c for c in matches.contacts if "same email" in c.rules]
+            choice = models.QualifyChoice(
+                link_account_id=matches.accounts[0].id if matches.accounts else None,
+                link_contact_id=same_email[0].id if same_email else None,
+                ignore_duplicates=True,
+            )
+            result = models.qualify_lead(lead_id, actor, choice)
+        if result.opportunity is not None and position % 4 == 1:
+            models.move_opportunity_stage(result.opportunity.id, actor, 1)
+    for position, (lead_id, reason) in enumerate(gen.to_disqualify):
+        actor = by_id[gen.owner_of[lead_id]]
+        models.add_note(actor, Lead.get_by_id(lead_id), "Spoke to them; not going ahead.")
+        models.disqualify_lead(lead_id, actor, reason)
+        if position == 0:
+            models.reactivate_lead(lead_id, actor)  # history shows a reactivation
+            models.disqualify_lead(lead_id, actor, reason)
+
+
+# --- Entry points --------------------------------------------------------------------
+
+
+def seed(
+    leads: int = 300,
+    *,
+    accounts: int | None = None,
+    contacts: int | None = None,
+    reset: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> SeedSummary:
+    """Fill the open database (`models.open_database`) with demo data.
+
+    `leads` counts every lead, the hand-made demo ones included; `accounts` and
+    `contacts` are the minimum numbers of those (qualified leads add their own).
+    Refuses a database that already has users or leads unless `reset`.
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    if leads < 0 or (accounts or 0) < 0 or (contacts or 0) < 0:
+        raise models.ValidationError({"leads": "Counts cannot be negative."})
+    if reset:
+        reset_database()
+    elif not database_is_empty():
+        raise SeedRefused(
+            "This database already has users or leads; seeding fills only an empty one. "
+            "Use `python seed.py --reset` to empty it first, or choose another --db."
+        )
+    db = models.database_proxy.obj
+    region = models.load_settings().phone_region
+    with db.atomic():
+        users = {
+            u.username: models.create_user(u.username, u.full_name, u.role) for u in DEMO_USERS
+        }
+    gen = Generator({name: user.id for name, user in users.items()}, region)
+    gen.base_customers()
+    want_accounts = len(BASE_ACCOUNTS) + max(0, leads // 20) if accounts is None else accounts
+    want_contacts = 2 * len(BASE_ACCOUNTS) + max(0, leads // 10) if contacts is None else contacts
+    gen.extra_accounts(max(0, want_accounts - len(gen.accounts)))
+    gen.extra_contacts(max(0, want_contacts - len(gen.contacts)))
+    say(f"{len(gen.accounts):,} accounts and {len(gen.contacts):,} contacts generated")
+    gen.special_leads()
+    remaining = max(0, leads - len(gen.leads))
+    gen.volume_leads(remaining, SERVICE_QUALIFY_MAX, SERVICE_DISQUALIFY_MAX)
+    say(f"{len(gen.leads):,} leads generated; writing")
+    with db.atomic():
+        gen.write()
+    say("bulk rows written; qualifying and disqualifying through the services")
+    _through_services(gen, users)
+    if not is_postgres(db):
+        db.execute_sql("PRAGMA analysis_limit = 1000")
+    db.execute_sql("ANALYZE")
+    summary = SeedSummary(
+        users=models.User.select().count(),
+        leads=Lead.select().count(),
+        accounts=Account.select().count(),
+        contacts=Contact.select().count(),
+        opportunities=Opportunity.select().count(),
+        notes=Note.select().count(),
+        seconds=time.perf_counter() - started,
+    )
+    say(summary.line())
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Fill a leadq database with deterministic demo data."
+    )
+    parser.add_argument("--db", metavar="URL", help="database URL (default: $LEADQ_DB or leadq's)")
+    parser.add_argument("--leads", type=int, default=300, help="leads in all (default 300)")
+    parser.add_argument("--accounts", type=int, help="accounts at least (default leads/20)")
+    parser.add_argument("--contacts", type=int, help="contacts at least (default leads/10)")
+    parser.add_argument("--reset", action="store_true", help="delete all data first")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    models.open_database(args.db)
+    try:
+        summary = seed(
+            args.leads,
+            accounts=args.accounts,
+            contacts=args.contacts,
+            reset=args.reset,
+            progress=None if args.quiet else lambda msg: print(msg, file=sys.stderr),
+        )
+    except models.LeadqError as exc:
+        print(f"seed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        models.close_database()
+    if args.quiet:
+        print(summary.line())
+    users = ", ".join(f"{u.username} ({u.role.label})" for u in DEMO_USERS)
+    print(f"Demo users: {users}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
