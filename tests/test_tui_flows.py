@@ -1,0 +1,487 @@
+"""The lead action flows driven through the TUI with Pilot: qualify (one and
+many), the duplicate picker in both experiences, disqualify, reactivate, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Select, Static
+
+import models
+from tui.screens.bulk_qualify import BulkQualifyScreen
+from tui.screens.confirm import ConfirmScreen, MessageScreen
+from tui.screens.disqualify_dialog import DisqualifyDialog
+from tui.screens.duplicate_picker import DuplicatePicker, MatchList
+from tui.screens.qualify_dialog import QualifyDialog
+from tui.screens.qualify_result import QualifyResultScreen
+
+from .conftest import make_lead
+from .tui_helpers import make_app
+
+pytestmark = pytest.mark.asyncio
+
+INJECTION = "[bold red]x[/] [@click=app.quit]y[/]"
+
+
+@pytest.fixture
+def admin(sqlite_db: object) -> models.User:
+    return models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+
+
+@pytest.fixture
+def rep(sqlite_db: object) -> models.User:
+    return models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], tries: int = 200) -> None:
+    """Let the app run until `condition()` holds (workers finish, screens appear)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")
+
+
+async def wait_for_screen(pilot: Pilot, kind: type[Screen]) -> Screen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
+    return pilot.app.screen
+
+
+def screen_text(screen: Screen) -> str:
+    """All the text the screen's Static widgets show, as plain text."""
+    return "\n".join(str(w.visual) for w in screen.query(Static))
+
+
+def lead(lead_id: int) -> models.Lead:
+    return models.Lead.get_by_id(lead_id)
+
+
+def existing_contoso(owner: models.User) -> tuple[models.Account, models.Contact]:
+    """An account and contact the default test lead (Nancy at Contoso) matches."""
+    account = models.Account.create(
+        name="Contoso Ltd",
+        website="https://contoso.com",
+        phone="+1 206 555 0100",
+        city="Redmond",
+        country="United States",
+        owner=owner,
+    )
+    contact = models.Contact.create(
+        first_name="Nancy",
+        last_name="Anderson",
+        email="nancy@contoso.com",
+        phone="+1 206 555 0142",
+        account=account,
+        owner=owner,
+    )
+    return account, contact
+
+
+# Qualify one lead -------------------------------------------------------------
+
+
+async def test_qualify_with_auto_create_on_creates_all_three(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        result = await wait_for_screen(pilot, QualifyResultScreen)
+        text = screen_text(result)
+        assert "Created account Contoso Ltd." in text
+        assert "Created opportunity 50 ergonomic chairs" in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, QualifyResultScreen))
+    qualified = lead(nancy.id)
+    assert qualified.state == models.LeadState.QUALIFIED
+    assert qualified.account_id and qualified.contact_id
+    assert qualified.opportunity() is not None
+
+
+async def test_qualify_with_auto_create_off_honours_the_modal(
+    admin: models.User, rep: models.User
+) -> None:
+    models.change_setting(admin, "auto_create_on_qualify", False)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        dialog = await wait_for_screen(pilot, QualifyDialog)
+        # Account: yes (focused first). Contact: no. Opportunity: toggled off with "o".
+        await pilot.press("down", "n", "o")
+        assert dialog.choice() == models.QualifyChoice(True, False, False)
+        await pilot.press("enter")
+        result = await wait_for_screen(pilot, QualifyResultScreen)
+        assert "Created account Contoso Ltd." in screen_text(result)
+    qualified = lead(nancy.id)
+    assert qualified.state == models.LeadState.QUALIFIED
+    assert qualified.account_id is not None
+    assert qualified.contact_id is None
+    assert qualified.opportunity() is None
+    assert qualified.stage == models.Stage.QUALIFY
+
+
+async def test_cancelling_the_qualify_modal_changes_nothing(
+    admin: models.User, rep: models.User
+) -> None:
+    models.change_setting(admin, "auto_create_on_qualify", False)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        await wait_for_screen(pilot, QualifyDialog)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, QualifyDialog))
+        await app.workers.wait_for_complete()
+    assert lead(nancy.id).state == models.LeadState.OPEN
+
+
+async def test_result_dialog_opens_the_created_opportunity(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    opened: list[tuple[str, int]] = []
+    app.open_opportunity = lambda i: opened.append(("opportunity", i))  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        await wait_for_screen(pilot, QualifyResultScreen)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: bool(opened))
+    assert opened == [("opportunity", lead(nancy.id).opportunity().id)]
+
+
+async def test_qualify_refused_without_company_is_shown(rep: models.User) -> None:
+    nancy = make_lead(rep, company="")
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        message = await wait_for_screen(pilot, MessageScreen)
+        assert "An account needs a company name" in screen_text(message)
+        assert message.dialog_title == "Cannot qualify"
+    assert lead(nancy.id).state == models.LeadState.OPEN
+
+
+async def test_qualifying_a_closed_lead_names_who_closed_it(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    models.qualify_lead(nancy.id, rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        message = await wait_for_screen(pilot, MessageScreen)
+        assert message.dialog_title == "Lead already closed"
+        assert "qualified by Riley Rep" in screen_text(message)
+
+
+# Duplicate picker ---------------------------------------------------------------
+
+
+async def test_improved_experience_links_the_selected_records(rep: models.User) -> None:
+    account, contact = existing_contoso(rep)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        picker = await wait_for_screen(pilot, DuplicatePicker)
+        assert picker.improved
+        text = screen_text(picker)
+        assert "Account or contact may already exist" in picker.query_one("#dialog").border_title
+        accounts = picker.query_one("#accounts", MatchList)
+        contacts = picker.query_one("#contacts", MatchList)
+        assert "same account name" in str(accounts.get_option_at_index(0).prompt)
+        assert "same email" in str(contacts.get_option_at_index(0).prompt)
+        assert "Qualifying Nancy Anderson" in text
+        # Enter selects the highlighted account and moves on to the contacts.
+        await pilot.press("enter")
+        assert accounts.selected_id == account.id
+        await pilot.press("space")
+        assert contacts.selected_id == contact.id
+        await pilot.press("c")
+        result = await wait_for_screen(pilot, QualifyResultScreen)
+        assert "Linked account Contoso Ltd" in screen_text(result)
+    qualified = lead(nancy.id)
+    assert qualified.account_id == account.id
+    assert qualified.contact_id == contact.id
+    assert models.Account.select().count() == 1
+    assert models.Contact.select().count() == 1
+
+
+async def test_improved_experience_ignore_and_save_creates_new(rep: models.User) -> None:
+    existing_contoso(rep)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        await wait_for_screen(pilot, DuplicatePicker)
+        await pilot.press("i")
+        result = await wait_for_screen(pilot, QualifyResultScreen)
+        assert "Created account Contoso Ltd." in screen_text(result)
+    assert models.Account.select().count() == 2
+    assert models.Contact.select().count() == 2
+    assert lead(nancy.id).state == models.LeadState.QUALIFIED
+
+
+async def test_improved_continue_needs_a_selection(rep: models.User) -> None:
+    existing_contoso(rep)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        picker = await wait_for_screen(pilot, DuplicatePicker)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen is picker
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DuplicatePicker))
+        await app.workers.wait_for_complete()
+    assert lead(nancy.id).state == models.LeadState.OPEN
+
+
+async def test_classic_warning_links_the_picked_account(
+    admin: models.User, rep: models.User
+) -> None:
+    models.change_setting(admin, "improved_duplicate_experience", False)
+    account, _ = existing_contoso(rep)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        picker = await wait_for_screen(pilot, DuplicatePicker)
+        assert picker.query_one("#dialog").border_title == "Duplicate warning"
+        accounts = picker.query_one("#accounts", Select)
+        contacts = picker.query_one("#contacts", Select)
+        assert accounts.is_blank() and contacts.is_blank()
+        # Open the account list, take the (only) match; leave the contact blank.
+        await pilot.press("enter", "down", "enter")
+        assert accounts.value == account.id
+        assert "same account name" in str(picker.query_one("#account-details", Static).visual)
+        await pilot.press("c")
+        result = await wait_for_screen(pilot, QualifyResultScreen)
+        text = screen_text(result)
+        assert "Linked account Contoso Ltd" in text
+        assert "Created contact Nancy Anderson" in text
+    qualified = lead(nancy.id)
+    assert qualified.account_id == account.id
+    assert models.Contact.select().count() == 2
+
+
+async def test_classic_warning_blank_creates_new(admin: models.User, rep: models.User) -> None:
+    models.change_setting(admin, "improved_duplicate_experience", False)
+    existing_contoso(rep)
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        await wait_for_screen(pilot, DuplicatePicker)
+        await pilot.press("c")
+        await wait_for_screen(pilot, QualifyResultScreen)
+    assert models.Account.select().count() == 2
+    assert models.Contact.select().count() == 2
+
+
+async def test_picker_renders_markup_in_names_literally(rep: models.User) -> None:
+    models.Account.create(name=INJECTION, phone="+1 206 555 0142", owner=rep)
+    nancy = make_lead(rep, first_name="[b]Nan[/b]", company="Other Co")
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([nancy.id])
+        picker = await wait_for_screen(pilot, DuplicatePicker)
+        prompt = picker.query_one("#accounts", MatchList).get_option_at_index(0).prompt
+        assert INJECTION in str(prompt)
+        assert "[b]Nan[/b] Anderson" in screen_text(picker)
+        # Clicking where the injected link is must not quit the app.
+        await pilot.click(MatchList, offset=(10, 0))
+        await pilot.pause()
+        assert app.is_running
+        assert app.screen is picker
+
+
+# Qualify multiple ---------------------------------------------------------------
+
+
+async def test_qualify_multiple_queues_duplicates_to_the_picker(rep: models.User) -> None:
+    account, _ = existing_contoso(rep)
+    plain = make_lead(
+        rep,
+        first_name="Paul",
+        last_name="Plain",
+        email="paul@fabrikam.com",
+        company="Fabrikam",
+        website="fabrikam.com",
+        business_phone="+1 425 555 0100",
+        mobile_phone="",
+    )
+    dup_linked = make_lead(rep)
+    dup_skipped = make_lead(rep, topic="Second chairs order")
+    no_company = make_lead(
+        rep,
+        first_name="Ned",
+        last_name="Nocompany",
+        email="ned@x.org",
+        company="",
+        website="",
+        business_phone="",
+        mobile_phone="",
+    )
+    ids = [plain.id, dup_linked.id, dup_skipped.id, no_company.id]
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify(ids)
+        picker = await wait_for_screen(pilot, DuplicatePicker)
+        assert picker.position == (1, 2)
+        bulk = app.screen_stack[-2]
+        assert isinstance(bulk, BulkQualifyScreen)
+        assert bulk.query_one("#progress").progress == len(ids)
+        await pilot.press("enter")  # select the matched account
+        await pilot.press("c")
+        picker2 = await wait_until_new_picker(pilot, picker)
+        assert picker2.position == (2, 2)
+        await pilot.press("s")  # skip this lead
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkQualifyScreen))
+        await wait_until(pilot, lambda: app.screen.done)
+        rows = {row.lead_id: row for row in app.screen.rows}
+        assert [r.lead_id for r in app.screen.rows] == ids
+        assert rows[plain.id].outcome == "qualified"
+        assert "Created account Fabrikam" in rows[plain.id].message
+        assert rows[dup_linked.id].outcome == "linked"
+        assert "Linked account Contoso Ltd" in rows[dup_linked.id].message
+        assert rows[dup_skipped.id].outcome == "skipped"
+        assert rows[no_company.id].outcome == "failed"
+        assert "company name" in rows[no_company.id].message
+        summary = screen_text(app.screen)
+        assert "1 qualified · 1 linked to existing · 1 skipped · 1 failed" in summary
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, BulkQualifyScreen))
+    assert lead(dup_linked.id).account_id == account.id
+    assert lead(dup_skipped.id).state == models.LeadState.OPEN
+    assert lead(plain.id).state == models.LeadState.QUALIFIED
+
+
+async def wait_until_new_picker(pilot: Pilot, old: Screen) -> DuplicatePicker:
+    await wait_until(
+        pilot, lambda: isinstance(pilot.app.screen, DuplicatePicker) and pilot.app.screen is not old
+    )
+    return pilot.app.screen  # type: ignore[return-value]
+
+
+async def test_qualify_multiple_skip_all(admin: models.User, rep: models.User) -> None:
+    models.change_setting(admin, "auto_create_on_qualify", False)
+    existing_contoso(rep)
+    first = make_lead(rep)
+    second = make_lead(rep, topic="Second order")
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([first.id, second.id])
+        dialog = await wait_for_screen(pilot, QualifyDialog)
+        assert "2 leads" in screen_text(dialog)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, DuplicatePicker)
+        await pilot.press("S")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, BulkQualifyScreen) and app.screen.done
+        )
+        assert [r.outcome for r in app.screen.rows] == ["skipped", "skipped"]
+    assert lead(first.id).state == models.LeadState.OPEN
+    assert lead(second.id).state == models.LeadState.OPEN
+
+
+# Disqualify, reactivate, delete ----------------------------------------------------
+
+
+async def test_disqualify_with_a_reason(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.disqualify([nancy.id])
+        dialog = await wait_for_screen(pilot, DisqualifyDialog)
+        assert "Nancy Anderson" in screen_text(dialog)
+        await pilot.press("3", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisqualifyDialog))
+        await app.workers.wait_for_complete()
+    closed = lead(nancy.id)
+    assert closed.state == models.LeadState.DISQUALIFIED
+    assert closed.status_reason == models.StatusReason.NO_LONGER_INTERESTED
+
+
+async def test_disqualify_refused_when_an_opportunity_exists(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    models.qualify_lead(nancy.id, rep)
+    models.reactivate_lead(nancy.id, rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.disqualify([nancy.id])
+        await wait_for_screen(pilot, DisqualifyDialog)
+        await pilot.press("enter")
+        message = await wait_for_screen(pilot, MessageScreen)
+        assert message.dialog_title == "Cannot disqualify"
+        assert "opportunity '50 ergonomic chairs' is associated" in screen_text(message)
+    assert lead(nancy.id).state == models.LeadState.OPEN
+
+
+async def test_disqualify_several_reports_each_lead(rep: models.User) -> None:
+    free = make_lead(rep, first_name="Fay")
+    with_opportunity = make_lead(rep, first_name="Olga")
+    models.qualify_lead(with_opportunity.id, rep)
+    models.reactivate_lead(with_opportunity.id, rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.disqualify([free.id, with_opportunity.id])
+        dialog = await wait_for_screen(pilot, DisqualifyDialog)
+        assert "2 leads" in screen_text(dialog)
+        await pilot.press("1", "enter")
+        message = await wait_for_screen(pilot, MessageScreen)
+        text = screen_text(message)
+        assert "Fay Anderson: Disqualified (Lost)" in text
+        assert "Olga Anderson: This lead cannot be disqualified" in text
+    assert lead(free.id).status_reason == models.StatusReason.LOST
+    assert lead(with_opportunity.id).state == models.LeadState.OPEN
+
+
+async def test_reactivate_after_confirmation(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    models.disqualify_lead(nancy.id, rep, models.StatusReason.LOST)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.reactivate(nancy.id)
+        confirm = await wait_for_screen(pilot, ConfirmScreen)
+        assert "Reactivate Nancy Anderson?" in screen_text(confirm)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await app.workers.wait_for_complete()
+    assert lead(nancy.id).state == models.LeadState.OPEN
+
+
+async def test_delete_asks_first_and_deletes_notes(rep: models.User) -> None:
+    nancy = make_lead(rep)
+    models.add_note(rep, nancy, "call back", ("notes.txt", b"hello"))
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.delete([nancy.id])
+        confirm = await wait_for_screen(pilot, ConfirmScreen)
+        text = screen_text(confirm)
+        assert "Delete Nancy Anderson?" in text
+        assert "notes and attachments are deleted too" in text
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await app.workers.wait_for_complete()
+        assert models.Lead.get_or_none(models.Lead.id == nancy.id) is not None
+        app.delete([nancy.id])
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await app.workers.wait_for_complete()
+    assert models.Lead.get_or_none(models.Lead.id == nancy.id) is None
+    assert models.Note.select().count() == 0
+
+
+async def test_delete_permission_denied_is_shown(admin: models.User, rep: models.User) -> None:
+    theirs = make_lead(admin)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.delete([theirs.id])
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        message = await wait_for_screen(pilot, MessageScreen)
+        assert message.dialog_title == "Cannot delete"
+        assert "Only the owner" in screen_text(message)
+    assert models.Lead.get_or_none(models.Lead.id == theirs.id) is not None

@@ -1,0 +1,122 @@
+"""Small dialogs: a yes/no confirmation and a message to acknowledge.
+
+Both render their text literally (user data such as lead names is never parsed
+as markup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Static
+
+
+def literal(text: str | Content) -> Content:
+    """User-visible text as Content, never parsed as markup."""
+    return text if isinstance(text, Content) else Content(text)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask before doing something; dismisses True to go ahead, False to cancel."""
+
+    CSS_PATH = "confirm.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n", "answer(False)", "No", id="confirm_no"),
+        Binding("escape", "answer(False)", "Cancel", id="confirm_cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        message: str | Content,
+        *,
+        confirm_label: str = "OK",
+        danger: bool = False,
+        details: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.message = literal(message)
+        self.details = list(details)
+        self.confirm_label = confirm_label
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog") as dialog:
+            dialog.border_title = self.dialog_title
+            yield Static(self.message, id="message", markup=False)
+            if self.details:
+                with VerticalScroll(id="details"):
+                    for line in self.details:
+                        yield Static(Content(f"• {line}"), markup=False, classes="detail")
+            with Horizontal(classes="buttons"):
+                yield Button(
+                    f"{self.confirm_label} (y)",
+                    id="confirm",
+                    variant="error" if self.danger else "primary",
+                )
+                yield Button("Cancel (n)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class MessageScreen(ModalScreen[None]):
+    """Tell the user something (an error, a summary) and wait for OK."""
+
+    CSS_PATH = "confirm.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="message_close"),
+        Binding("enter", "close", "OK", show=False, id="message_ok"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        message: str | Content,
+        *,
+        lines: Iterable[str | Content] = (),
+        error: bool = False,
+    ) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.message = literal(message)
+        self.lines = [literal(line) for line in lines]
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        classes = "dialog error" if self.error else "dialog"
+        with Vertical(id="dialog", classes=classes) as dialog:
+            dialog.border_title = self.dialog_title
+            yield Static(self.message, id="message", markup=False)
+            if self.lines:
+                with VerticalScroll(id="details"):
+                    for line in self.lines:
+                        yield Static(line, markup=False, classes="detail")
+            with Horizontal(classes="buttons"):
+                yield Button("OK", id="ok", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

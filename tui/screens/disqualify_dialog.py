@@ -1,0 +1,84 @@
+"""Disqualify: pick one of the four reasons. Dismisses the reason's value or None."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+import models
+
+
+class DisqualifyDialog(ModalScreen["str | None"]):
+    CSS_PATH = "disqualify_dialog.tcss"
+    BINDINGS = [
+        *[
+            Binding(
+                str(number),
+                f"choose({number - 1})",
+                reason.label,
+                show=False,
+                id=f"disqualify_reason_{number}",
+            )
+            for number, reason in enumerate(models.DISQUALIFY_REASONS, start=1)
+        ],
+        Binding("escape", "cancel", "Cancel", id="disqualify_cancel"),
+    ]
+
+    def __init__(self, subject: str) -> None:
+        """`subject` names what is disqualified (a lead's name, or "3 leads")."""
+        super().__init__()
+        self.subject = subject
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog") as dialog:
+            dialog.border_title = "Disqualify lead"
+            yield Static(
+                Content.assemble("Disqualify ", (self.subject, "bold"), ". Choose a reason:"),
+                id="subject",
+            )
+            yield OptionList(
+                *[
+                    Option(Content(f"{number}  {reason.label}"), id=reason.value)
+                    for number, reason in enumerate(models.DISQUALIFY_REASONS, start=1)
+                ],
+                id="reasons",
+            )
+            yield Static(
+                Content("Notes and attachments stay with the lead."),
+                id="hint",
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Disqualify", id="ok", variant="warning")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        reasons = self.query_one("#reasons", OptionList)
+        reasons.highlighted = 0
+        reasons.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ok":
+            reasons = self.query_one("#reasons", OptionList)
+            option = reasons.highlighted_option
+            self.dismiss(option.id if option else None)
+        else:
+            self.action_cancel()
+
+    def action_choose(self, index: int) -> None:
+        reasons = self.query_one("#reasons", OptionList)
+        reasons.highlighted = index
+        reasons.focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,167 @@
+"""Org settings: qualification behaviour, duplicate rules, features, phone region.
+
+Each change is saved at once through `models.change_setting` (which enforces that
+only a system administrator may change settings and audits the change), so it
+takes effect for the next qualification in every session. Non-administrators see
+the settings read-only with a banner saying why. The screen reloads when
+`app.data_version` changes (another administrator may have changed something).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static, Switch
+
+import models
+
+
+def _groups() -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for definition in models.SETTING_DEFS:
+        groups.setdefault(definition.group, []).append(definition)
+    return groups
+
+
+def on_off(value: bool) -> str:
+    return "On" if value else "Off"
+
+
+class SettingsScreen(Screen[None]):
+    CSS_PATH = "settings.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="settings_back"),
+        Binding("ctrl+r", "reload", "Reload", id="settings_reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, Any] = asdict(models.OrgSettings())
+
+    @property
+    def editable(self) -> bool:
+        return bool(self.app.user.is_admin)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        user = self.app.user
+        if not user.is_admin:
+            yield Static(
+                Content(
+                    "Only a system administrator can change settings; "
+                    f"you are a {user.role_label}. The settings below are read-only."
+                ),
+                id="banner",
+            )
+        with VerticalScroll(id="settings"):
+            for group, definitions in _groups().items():
+                yield Label(group, classes="group")
+                for definition in definitions:
+                    yield from self._compose_setting(definition)
+        yield Footer()
+
+    def _compose_setting(self, definition: Any) -> ComposeResult:
+        key = definition.key
+        disabled = not self.editable
+        if isinstance(definition.default, bool):
+            with Horizontal(classes="setting", id=f"row-{key}"):
+                yield Switch(self.values[key], id=key, disabled=disabled)
+                yield Static(on_off(self.values[key]), classes="state", id=f"state-{key}")
+                with Vertical(classes="text"):
+                    yield Label(Content(definition.label), classes="label")
+                    yield Static(Content(definition.help), classes="help")
+        else:
+            with Horizontal(classes="setting", id=f"row-{key}"):
+                yield Input(
+                    str(self.values[key]),
+                    id=key,
+                    max_length=2,
+                    disabled=disabled,
+                    classes="region",
+                )
+                with Vertical(classes="text"):
+                    yield Label(Content(definition.label), classes="label")
+                    yield Static(Content(definition.help + " Enter saves."), classes="help")
+                    yield Static(Content(""), classes="error", id=f"error-{key}")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "data_version", self._data_changed, init=False)
+        self.action_reload()
+
+    def _data_changed(self, _version: int) -> None:
+        self.action_reload()
+
+    # Loading.
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="settings-load", exit_on_error=False)
+    def _load(self) -> None:
+        with models.thread_connection():
+            settings = models.load_settings()
+        self.app.call_from_thread(self._apply, asdict(settings))
+
+    def _apply(self, values: dict[str, Any]) -> None:
+        self.values = values
+        for definition in models.SETTING_DEFS:
+            self._show_value(definition.key, values[definition.key])
+
+    def _show_value(self, key: str, value: Any) -> None:
+        widget = self.query_one(f"#{key}")
+        if isinstance(widget, Switch):
+            with widget.prevent(Switch.Changed):
+                widget.value = bool(value)
+            self.query_one(f"#state-{key}", Static).update(on_off(bool(value)))
+        elif isinstance(widget, Input):
+            with widget.prevent(Input.Changed):
+                widget.value = str(value)
+            self.query_one(f"#error-{key}", Static).update(Content(""))
+
+    # Changing.
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        key = event.switch.id
+        if key is None:
+            return
+        self.query_one(f"#state-{key}", Static).update(on_off(event.value))
+        self._save(key, event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id:
+            self._save(event.input.id, event.value)
+
+    @work(thread=True, group="settings-save", exit_on_error=False)
+    def _save(self, key: str, value: Any) -> None:
+        try:
+            with models.thread_connection():
+                settings = models.change_setting(self.app.user, key, value)
+        except models.LeadqError as exc:
+            self.app.call_from_thread(self._save_failed, key, exc)
+        else:
+            self.app.call_from_thread(self._saved, key, asdict(settings))
+
+    def _saved(self, key: str, values: dict[str, Any]) -> None:
+        self._apply(values)
+        label = next(d.label for d in models.SETTING_DEFS if d.key == key)
+        value = values[key]
+        shown = on_off(value) if isinstance(value, bool) else str(value)
+        self.notify(f"{label}: {shown}", title="Setting saved", markup=False)
+        self.app.data_changed()
+
+    def _save_failed(self, key: str, error: models.LeadqError) -> None:
+        errors = getattr(error, "errors", {})
+        message = errors.get(key, str(error))
+        if key == "phone_region":
+            self.query_one(f"#error-{key}", Static).update(Content(message))
+        else:
+            self._show_value(key, self.values[key])
+        self.notify(message, title="Setting not saved", severity="error", markup=False)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
