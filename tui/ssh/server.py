@@ -102,7 +102,8 @@ class ServeOptions:
     login_timeout: float = 30
     hangup_grace: float = 3.0
     """Seconds between SIGHUP and SIGKILL for a session whose client went away."""
-    python: str = sys.executable
+    app_command: tuple[str, ...] = (sys.executable, "-m", "tui")
+    """What runs the app; `--db URL --user NAME --no-seed` are appended."""
     demo_users: frozenset[str] = field(default_factory=demo_usernames)
 
 
@@ -172,12 +173,8 @@ class LeadqServer:
             await self._acceptor.wait_closed()
 
     def app_argv(self, username: str) -> list[str]:
-        return [
-            self.options.python, "-m", "tui",
-            "--db", self.options.db_url,
-            "--user", username,
-            "--no-seed",
-        ]  # fmt: skip
+        opts = self.options
+        return [*opts.app_command, "--db", opts.db_url, "--user", username, "--no-seed"]
 
     def app_env(self, username: str, term: str | None, client_env: dict[str, str]) -> dict:
         """The child's environment: the server's, minus what the client decides, plus
@@ -561,7 +558,7 @@ class AppSession(asyncssh.SSHServerSession):
 def _duration(seconds: float) -> str:
     if seconds >= 120 and seconds % 60 == 0:
         return f"{int(seconds // 60)} minutes"
-    return f"{seconds:g} seconds"
+    return "1 second" if seconds == 1 else f"{seconds:g} seconds"
 
 
 async def run_server(
