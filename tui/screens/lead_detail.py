@@ -1,0 +1,588 @@
+"""One lead: the stage bar, the editable form, notes and history.
+
+The form shows every lead field grouped as Dynamics does (Contact, Company,
+Address, Qualify stage, Details). Saving calls `models.update_lead`; a
+`ValidationError` puts each message beside its field and keeps what the user
+typed. A closed lead is read-only, with a banner saying who closed it and how
+to reactivate it. The screen reloads whenever `app.data_version` changes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+import models
+from models import (
+    FIELD_LABELS,
+    LeadSource,
+    LeadState,
+    PurchaseProcess,
+    PurchaseTimeframe,
+    Rating,
+    StatusReason,
+)
+from models.enums import STATUS_REASONS
+from models.qualify import closed_message
+
+from ..widgets.history import HistoryTable, when
+from ..widgets.literal import literal, printable
+from ..widgets.lookup import LookupField, account_label, contact_label
+from ..widgets.notes_panel import NotesPanel
+from ..widgets.stage_bar import StageBar
+
+FORM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Contact",
+        (
+            "topic",
+            "first_name",
+            "last_name",
+            "job_title",
+            "business_phone",
+            "mobile_phone",
+            "email",
+        ),
+    ),
+    ("Company", ("company", "website")),
+    (
+        "Address",
+        ("street1", "street2", "street3", "city", "state_province", "postal_code", "country"),
+    ),
+    (
+        "Qualify stage",
+        (
+            "existing_contact",
+            "existing_account",
+            "purchase_timeframe",
+            "estimated_budget",
+            "purchase_process",
+            "decision_maker_identified",
+            "summary",
+        ),
+    ),
+    ("Details", ("rating", "lead_source", "status_reason")),
+)
+LABELS: dict[str, str] = {
+    **FIELD_LABELS,
+    "existing_contact": "Existing contact",
+    "existing_account": "Existing account",
+    "status_reason": "Status reason",
+}
+REQUIRED = ("topic", "last_name")
+CHOICES: dict[str, Any] = {
+    "rating": Rating,
+    "lead_source": LeadSource,
+    "purchase_timeframe": PurchaseTimeframe,
+    "purchase_process": PurchaseProcess,
+}
+LOOKUPS = {"existing_account": "account", "existing_contact": "contact"}
+ALL_FIELDS: tuple[str, ...] = tuple(name for _, names in FORM_GROUPS for name in names)
+
+
+class DecisionCheckbox(Checkbox):
+    """A yes/no box that reads without colour: `[x] Yes` or `[ ] No`."""
+
+    @property
+    def _button(self) -> Content:
+        return Content.styled("[x]" if self.value else "[ ]", "bold")
+
+    def watch_value(self) -> None:
+        self.label = "Yes" if self.value else "No"
+
+
+class DiscardChangesScreen(ModalScreen[bool]):
+    """Asks before leaving a form with unsaved changes; True discards them."""
+
+    DEFAULT_CSS = """
+    DiscardChangesScreen {
+        align: center middle;
+    }
+    DiscardChangesScreen > Vertical {
+        width: 60;
+        max-width: 100%;
+        height: auto;
+        border: thick $warning;
+        background: $surface;
+        padding: 0 1;
+    }
+    DiscardChangesScreen Horizontal {
+        height: auto;
+        align-horizontal: right;
+    }
+    DiscardChangesScreen Button {
+        margin: 0 0 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Discard", id="discard.yes"),
+        Binding("n,escape", "answer(False)", "Keep editing", id="discard.no"),
+    ]
+
+    def __init__(self, changed: list[str]) -> None:
+        super().__init__()
+        self.changed = changed
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as dialog:
+            dialog.border_title = "Unsaved changes"
+            yield Static(
+                literal(
+                    "You changed " + ", ".join(self.changed) + ". Leave and discard the changes?"
+                )
+            )
+            with Horizontal():
+                yield Button("Discard (y)", id="discard", variant="error")
+                yield Button("Keep editing (n)", id="keep", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "discard")
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return printable(value)
+
+
+class LeadDetailScreen(Screen):
+    """The lead with id `lead_id`."""
+
+    CSS_PATH = "lead_detail.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="lead_detail.save"),
+        Binding("q", "qualify", "Qualify", id="lead_detail.qualify"),
+        Binding("d", "disqualify", "Disqualify", id="lead_detail.disqualify"),
+        Binding("r", "reactivate", "Reactivate", id="lead_detail.reactivate"),
+        Binding("delete", "delete", "Delete", id="lead_detail.delete"),
+        Binding("n", "add_note", "Note", id="lead_detail.add_note"),
+        Binding("e", "edit", "Form", show=False, id="lead_detail.edit"),
+        Binding("h", "history", "History", show=False, id="lead_detail.history"),
+        Binding("a", "open_account", "Account", id="lead_detail.open_account"),
+        Binding("c", "open_contact", "Contact", id="lead_detail.open_contact"),
+        Binding("o", "open_opportunity", "Opportunity", id="lead_detail.open_opportunity"),
+        Binding("escape", "back", "Back", id="lead_detail.back"),
+        Binding("backspace,b", "back", "Back", show=False, id="lead_detail.back_alt"),
+    ]
+
+    def __init__(self, lead_id: int) -> None:
+        super().__init__()
+        self.lead_id = lead_id
+        self.lead: models.Lead | None = None
+        self.opportunity: models.Opportunity | None = None
+        self._loaded: dict[str, Any] = {}
+        self._loaded_stamp: object = None
+        self._gone = False
+        self.errors: dict[str, str] = {}
+
+    # Layout.
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="banner")
+        yield StageBar(id="stage-bar")
+        with TabbedContent(id="detail-tabs", initial="tab-form"):
+            with TabPane("Form", id="tab-form"), VerticalScroll(id="form"):
+                yield OptionList(id="created-records")
+                yield Static("", id="form-error")
+                for title, names in FORM_GROUPS:
+                    yield Static(title, classes="group-title")
+                    for name in names:
+                        yield from self._compose_field(name)
+                yield Static("", id="record-info")
+            with TabPane("Notes", id="tab-notes"):
+                yield NotesPanel(id="notes")
+            with TabPane("History", id="tab-history"):
+                yield HistoryTable(id="history")
+            # Qualifying processes (issue 4): add the lead's activities here, as
+            # `with TabPane("Activities", id="tab-activities"): yield ...`, reloading
+            # on `app.data_version` like the panes above.
+            yield from self.compose_extra_tabs()
+        yield Footer()
+
+    def compose_extra_tabs(self) -> ComposeResult:
+        """More tab panes after History (none yet; see the comment in compose)."""
+        yield from ()
+
+    def _compose_field(self, name: str) -> ComposeResult:
+        label = LABELS[name] + (" *" if name in REQUIRED else "")
+        field_id = f"f-{name}"
+        widget: Widget
+        if name in LOOKUPS:
+            widget = LookupField(LOOKUPS[name], id=field_id)
+        elif name in CHOICES:
+            widget = Select(
+                CHOICES[name].choices(),
+                id=field_id,
+                compact=True,
+                allow_blank=name != "rating",
+                prompt="(none)",
+            )
+        elif name == "status_reason":
+            widget = Select(
+                [(StatusReason.NEW.label, StatusReason.NEW.value)],
+                id=field_id,
+                compact=True,
+                allow_blank=False,
+            )
+        elif name == "decision_maker_identified":
+            widget = DecisionCheckbox("No", id=field_id, compact=True)
+        elif name == "summary":
+            widget = TextArea(id=field_id, compact=True, soft_wrap=True)
+        else:
+            widget = Input(id=field_id, compact=True)
+        with Horizontal(classes="field", id=f"row-{name}"):
+            yield Label(label, classes="field-label")
+            yield widget
+        yield Static("", classes="field-error", id=f"err-{name}")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "data_version", self._data_version_changed, init=False)
+        self.load(force_form=True)
+        self.query_one("#detail-tabs Tabs").focus()
+
+    # Loading.
+    def _data_version_changed(self, _version: int) -> None:
+        self.load()
+
+    def load(self, *, force_form: bool = False) -> None:
+        """Read the lead again and show it; the form keeps unsaved edits unless forced."""
+        try:
+            lead = models.get_lead(self.lead_id)
+        except models.NotFound:
+            self._lead_gone()
+            return
+        was_open = self.lead.is_open if self.lead is not None else None
+        self.lead = lead
+        self.opportunity = lead.opportunity()
+        self.title = printable(lead.full_name) or "Lead"
+        self.sub_title = printable(lead.topic)
+        self._show_stage()
+        self._show_banner()
+        dirty = bool(self.changes())
+        stamp = (lead.modified_at, lead.state)
+        if force_form or not dirty or was_open != lead.is_open:
+            self._fill_form(lead)
+        elif stamp != self._loaded_stamp:
+            self.notify(
+                "This lead was changed elsewhere; your unsaved edits are kept.",
+                severity="warning",
+            )
+        self._loaded_stamp = stamp
+        self._show_created()
+        reason = "" if lead.is_open else closed_message(lead, "add notes to")
+        self.query_one(NotesPanel).show_notes(lead, read_only_reason=reason)
+        self.query_one(HistoryTable).show_events(lead.history())
+        self.refresh_bindings()
+
+    def _lead_gone(self) -> None:
+        self._gone = True
+        self.lead = None
+        if self.is_current:
+            self.notify("This lead no longer exists; it was deleted.", severity="warning")
+            self.app.pop_screen()
+
+    def on_screen_resume(self) -> None:
+        if self._gone:
+            self._lead_gone()
+
+    def _show_stage(self) -> None:
+        assert self.lead is not None
+        bar = self.query_one(StageBar)
+        filled = self.lead.qualify_stage_filled()
+        if self.opportunity is not None:
+            bar.set_stages(self.opportunity.stage, filled, hint="(on the opportunity: o)")
+        else:
+            bar.set_stages(self.lead.stage, filled, hint="")
+
+    def _show_banner(self) -> None:
+        assert self.lead is not None
+        lead = self.lead
+        banner = self.query_one("#banner", Static)
+        if lead.is_open:
+            banner.remove_class("visible")
+            banner.update("")
+            return
+        state = LeadState(lead.state).label
+        reason = StatusReason(lead.status_reason).label
+        reason = f" ({reason})" if reason != state else ""
+        by = f" by {lead.closed_by}" if lead.closed_by_id else ""
+        at = f" on {when(lead.closed_at)} UTC" if lead.closed_at else ""
+        lines = [
+            Content.assemble(
+                (f"■ {state}", "bold reverse"),
+                literal(f"{reason}{by}{at}. "),
+                ("Read-only: press r to reactivate.", "bold"),
+            )
+        ]
+        banner.update(Content("\n").join(lines))
+        banner.add_class("visible")
+
+    def _related(self) -> list[tuple[str, str, str]]:
+        """(kind, id, label) of the records qualifying created or linked."""
+        lead = self.lead
+        assert lead is not None
+        found: list[tuple[str, str, str]] = []
+        if lead.account_id:
+            found.append(("account", str(lead.account_id), lead.account.name))
+        if lead.contact_id:
+            found.append(("contact", str(lead.contact_id), lead.contact.full_name))
+        if self.opportunity is not None:
+            opp = self.opportunity
+            found.append(("opportunity", str(opp.id), opp.topic))
+        return found
+
+    def _show_created(self) -> None:
+        created = self.query_one("#created-records", OptionList)
+        created.clear_options()
+        related = self._related()
+        created.set_class(bool(related), "visible")
+        keys = {"account": "a", "contact": "c", "opportunity": "o"}
+        for kind, record_id, label in related:
+            prompt = Content.assemble(
+                (f"{kind.capitalize():<12}", "bold"), literal(label), (f"  ({keys[kind]})", "dim")
+            )
+            created.add_option(Option(prompt, id=f"{kind}:{record_id}"))
+        if related:
+            created.border_title = "Created or linked when qualified (enter opens)"
+
+    @on(OptionList.OptionSelected, "#created-records")
+    def _open_created(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        kind, record_id = (event.option.id or ":").split(":")
+        {
+            "account": self.app.open_account,
+            "contact": self.app.open_contact,
+            "opportunity": self.app.open_opportunity,
+        }[kind](int(record_id))
+
+    # The form.
+    def _fill_form(self, lead: models.Lead) -> None:
+        closed = not lead.is_open
+        for name in ALL_FIELDS:
+            widget = self.query_one(f"#f-{name}")
+            if name in LOOKUPS:
+                linked = getattr(lead, name)
+                label = (
+                    account_label(linked)
+                    if name == "existing_account" and linked
+                    else contact_label(linked)
+                    if linked
+                    else ""
+                )
+                assert isinstance(widget, LookupField)
+                widget.set_reference(linked.id if linked else None, label)
+            elif name == "status_reason":
+                assert isinstance(widget, Select)
+                reasons = STATUS_REASONS[LeadState(lead.state)]
+                widget.set_options([(r.label, r.value) for r in reasons])
+                widget.value = lead.status_reason
+            elif isinstance(widget, Select):
+                value = getattr(lead, name)
+                widget.value = value if value else Select.NULL
+            elif isinstance(widget, Checkbox):
+                widget.value = bool(getattr(lead, name))
+            elif isinstance(widget, TextArea):
+                widget.load_text(_text(getattr(lead, name)))
+                widget.read_only = closed
+            elif isinstance(widget, Input):
+                widget.value = _text(getattr(lead, name))
+                widget.cursor_position = 0
+            widget.disabled = closed and not isinstance(widget, TextArea)
+        self._loaded = self.form_values()
+        self.show_errors({})
+        owner = str(lead.owner) if lead.owner_id else "nobody"
+        self.query_one("#record-info", Static).update(
+            literal(
+                f"Owner: {owner} · Created {when(lead.created_at)} · "
+                f"Modified {when(lead.modified_at)} (UTC)"
+            )
+        )
+
+    def form_values(self) -> dict[str, Any]:
+        """What the form holds now, as `update_lead` takes it."""
+        values: dict[str, Any] = {}
+        for name in ALL_FIELDS:
+            widget = self.query_one(f"#f-{name}")
+            if isinstance(widget, LookupField):
+                values[name] = widget.value
+            elif isinstance(widget, Select):
+                values[name] = None if widget.value == Select.NULL else widget.value
+            elif isinstance(widget, Checkbox):
+                values[name] = widget.value
+            elif isinstance(widget, TextArea):
+                values[name] = widget.text
+            elif isinstance(widget, Input):
+                values[name] = widget.value
+        return values
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the user changed since the form was filled."""
+        if self.lead is None or not self._loaded:
+            return {}
+        now = self.form_values()
+        return {name: value for name, value in now.items() if self._loaded.get(name) != value}
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Put each message beside its field (and a summary at the top)."""
+        self.errors = dict(errors)
+        for name in ALL_FIELDS:
+            line = self.query_one(f"#err-{name}", Static)
+            message = errors.get(name, "")
+            line.update(literal(f"⚠ {message}") if message else "")
+            line.set_class(bool(message), "visible")
+            self.query_one(f"#row-{name}").set_class(bool(message), "invalid")
+        summary = self.query_one("#form-error", Static)
+        if errors:
+            named = [LABELS.get(n, n) for n in errors]
+            other = [m for n, m in errors.items() if n not in ALL_FIELDS]
+            text = f"Not saved: check {', '.join(named)}." + "".join(f" {m}" for m in other)
+            summary.update(literal(f"⚠ {text}"))
+        else:
+            summary.update("")
+        summary.set_class(bool(errors), "visible")
+
+    def save(self) -> bool:
+        """Save the changed fields; False (with errors shown) when nothing was saved."""
+        if self.lead is None:
+            return False
+        if not self.lead.is_open:
+            self.notify(closed_message(self.lead), severity="warning")
+            return False
+        changes = self.changes()
+        if not changes:
+            self.show_errors({})
+            return True
+        try:
+            models.update_lead(self.lead_id, self.app.user, changes)
+        except models.ValidationError as error:
+            self.show_errors(error.errors)
+            self._focus_first_error()
+            return False
+        except models.NotFound:
+            self._lead_gone()
+            return False
+        except models.LeadqError as error:
+            self.show_errors({"form": str(error)})
+            return False
+        self.show_errors({})
+        self.load(force_form=True)
+        self.notify("Saved.")
+        self.app.data_changed()
+        return True
+
+    def _focus_first_error(self) -> None:
+        for name in ALL_FIELDS:
+            if name in self.errors:
+                self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
+                widget = self.query_one(f"#f-{name}")
+                widget.focus()
+                self.query_one("#form", VerticalScroll).scroll_to_widget(
+                    self.query_one(f"#row-{name}"), animate=False
+                )
+                return
+
+    # Actions.
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        lead = self.lead
+        if lead is None:
+            return action == "back"
+        if action in ("save", "qualify", "disqualify"):
+            return lead.is_open
+        if action == "reactivate":
+            return not lead.is_open
+        if action == "open_account":
+            return bool(lead.account_id or lead.existing_account_id)
+        if action == "open_contact":
+            return bool(lead.contact_id or lead.existing_contact_id)
+        if action == "open_opportunity":
+            return self.opportunity is not None
+        return True
+
+    def action_save(self) -> None:
+        self.save()
+
+    def action_qualify(self) -> None:
+        if self.save():
+            self.app.qualify([self.lead_id])
+
+    def action_disqualify(self) -> None:
+        if self.save():
+            self.app.disqualify([self.lead_id])
+
+    def action_reactivate(self) -> None:
+        self.app.reactivate(self.lead_id)
+
+    def action_delete(self) -> None:
+        self.app.delete([self.lead_id])
+
+    def action_add_note(self) -> None:
+        self.query_one("#detail-tabs", TabbedContent).active = "tab-notes"
+        self.query_one(NotesPanel).focus_composer()
+
+    def action_edit(self) -> None:
+        self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
+        first = self.query_one("#f-topic")
+        if first.disabled:
+            self.query_one("#form", VerticalScroll).focus()
+        else:
+            first.focus()
+
+    def action_history(self) -> None:
+        self.query_one("#detail-tabs", TabbedContent).active = "tab-history"
+        self.query_one(HistoryTable).focus()
+
+    def action_open_account(self) -> None:
+        if self.lead is not None and (self.lead.account_id or self.lead.existing_account_id):
+            self.app.open_account(self.lead.account_id or self.lead.existing_account_id)
+
+    def action_open_contact(self) -> None:
+        if self.lead is not None and (self.lead.contact_id or self.lead.existing_contact_id):
+            self.app.open_contact(self.lead.contact_id or self.lead.existing_contact_id)
+
+    def action_open_opportunity(self) -> None:
+        if self.opportunity is not None:
+            self.app.open_opportunity(self.opportunity.id)
+
+    def action_back(self) -> None:
+        changes = self.changes() if self.lead is not None and self.lead.is_open else {}
+        if not changes:
+            self.app.pop_screen()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.app.pop_screen()
+
+        self.app.push_screen(DiscardChangesScreen([LABELS[n] for n in changes]), answered)

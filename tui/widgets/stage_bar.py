@@ -1,0 +1,89 @@
+"""The Lead to Opportunity sales process bar: Qualify -> Develop -> Propose -> Close.
+
+Readable without colour: the active stage is marked ● and shown bold and
+reversed, finished stages ✓, later ones ○; filled Qualify steps are ✓, empty ○.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widget import Widget
+
+from models import STAGES, Stage
+
+QUALIFY_STEP_LABELS: dict[str, str] = {
+    "existing_contact": "Contact",
+    "existing_account": "Account",
+    "purchase_timeframe": "Timeframe",
+    "estimated_budget": "Budget",
+    "purchase_process": "Process",
+    "decision_maker_identified": "Decision",
+    "summary": "Summary",
+}
+
+
+class StageBar(Widget):
+    """Shows the active stage and, while on Qualify, which steps are filled."""
+
+    DEFAULT_CSS = """
+    StageBar {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(
+        self,
+        active: Stage = Stage.QUALIFY,
+        filled: dict[str, bool] | None = None,
+        *,
+        hint: str = "",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.active = Stage(active)
+        self.filled = dict(filled or {})
+        self.hint = hint
+
+    def set_stages(
+        self, active: Stage | str, filled: dict[str, bool] | None = None, hint: str | None = None
+    ) -> None:
+        """Show `active` as the current stage, with the Qualify steps in `filled`."""
+        self.active = Stage(active)
+        self.filled = dict(filled or {})
+        if hint is not None:
+            self.hint = hint
+        self.refresh(layout=True)
+
+    @property
+    def filled_count(self) -> int:
+        return sum(1 for done in self.filled.values() if done)
+
+    def render(self) -> Content:
+        active_index = STAGES.index(self.active)
+        parts: list[Content | tuple[str, str] | str] = []
+        for index, stage in enumerate(STAGES):
+            if index:
+                parts.append((" → ", "dim"))
+            if index < active_index:
+                parts.append(f"✓ {stage.label}")
+            elif index == active_index:
+                count = ""
+                if stage == Stage.QUALIFY and self.filled:
+                    count = f" {self.filled_count}/{len(self.filled)}"
+                parts.append((f" ● {stage.label}{count} ", "bold reverse"))
+            else:
+                parts.append((f"○ {stage.label}", "dim"))
+        if self.hint:
+            parts.append(("  " + self.hint, "italic"))
+        lines = [Content.assemble(*parts)]
+        if self.active == Stage.QUALIFY and self.filled:
+            steps: list[Content | tuple[str, str] | str] = []
+            for key, done in self.filled.items():
+                label = QUALIFY_STEP_LABELS.get(key, key)
+                steps.append((f"✓ {label}  ", "bold") if done else (f"○ {label}  ", "dim"))
+            lines.append(Content.assemble(*steps).rstrip())
+        return Content("\n").join(lines)
