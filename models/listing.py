@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from peewee import SQL, Expression, fn
+from peewee import SQL, Column, Expression, fn
 
 from .db import is_postgres
 from .entities import Account, Contact, Lead, User
@@ -45,9 +45,12 @@ def search_condition(text: str) -> Expression | None:
         return None
     if is_postgres():
         query = " & ".join(f"{t}:*" for t in terms)
-        return SQL("lead.search_tsv @@ to_tsquery('simple', %s)", (query,))
+        # Column(Lead, ...) takes the query's alias for lead ("t1"); a bare
+        # `lead.search_tsv` is an invalid reference once Peewee aliases the table.
+        return Expression(Column(Lead, "search_tsv"), "@@", fn.to_tsquery("simple", query))
     match = " ".join('"' + t.replace('"', "") + '"*' for t in terms)
-    return Lead.id.in_(SQL("SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?", (match,)))
+    # Parenthesised: Peewee renders IN followed by a bare SQL() without brackets.
+    return Lead.id.in_(SQL("(SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?)", (match,)))
 
 
 def duplicates_condition(settings: OrgSettings) -> Expression | None:
