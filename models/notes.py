@@ -43,6 +43,10 @@ def add_note(
     if column is None:
         raise ValidationError({"target": "Notes go on a lead, account, contact or opportunity."})
     text = text or ""
+    if "\x00" in text:
+        raise ValidationError(
+            {"text": "The note contains a NUL character (\\0), which cannot be stored."}
+        )
     if not text.strip() and attachment is None:
         raise ValidationError({"text": "Write something or attach a file."})
     if len(text) > NOTE_MAX:
@@ -52,6 +56,8 @@ def add_note(
     name, data = attachment if attachment is not None else (None, None)
     if attachment is not None:
         name = Path(name or "").name.strip()
+        if "\x00" in name:
+            raise ValidationError({"attachment": "The file name contains a NUL character (\\0)."})
         if not name:
             raise ValidationError({"attachment": "The attachment needs a file name."})
         if len(data) > ATTACHMENT_MAX:

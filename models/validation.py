@@ -83,6 +83,9 @@ def _clean_one(field: str, label: str, value: Any, region: str) -> Any:
     if field == "estimated_budget":
         return _clean_budget(label, value)
     text = "" if value is None else str(value)
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
+        raise ValueError(f"{label} contains a NUL character (\\0), which cannot be stored.")
     if field != "summary":
         text = text.strip()
     if field in REQUIRED and not text:
