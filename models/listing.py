@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from peewee import SQL, Column, Expression, fn
+from peewee import SQL, Column, Expression, Tuple, fn
 
 from .db import is_postgres
 from .entities import Account, Contact, Lead, User
@@ -116,3 +116,76 @@ def lead_query(
 
 def count_leads(query: Any) -> int:
     return query.order_by().count()
+
+
+LIST_FIELDS = (
+    Lead.id,
+    Lead.first_name,
+    Lead.last_name,
+    Lead.topic,
+    Lead.company,
+    Lead.state,
+    Lead.status_reason,
+    Lead.rating,
+    Lead.owner,
+    Lead.created_at,
+)
+
+
+def sort_key(row: dict[str, Any], sort: str) -> tuple[Any, ...]:
+    """The values of a `lead_rows()` row that order it in `sort` (for keyset paging)."""
+    return tuple(row[column.name] for column in SORTS[sort][1])
+
+
+def lead_rows(
+    query: Any,
+    offset: int,
+    limit: int,
+    *,
+    sort: str = "created",
+    descending: bool = True,
+    after: tuple[Any, ...] | None = None,
+    before: tuple[Any, ...] | None = None,
+    from_end: bool = False,
+) -> list[dict[str, Any]]:
+    """One slice of a `lead_query(..., sort, descending)` with just the lead list's
+    columns, plus `owner_name` (looked up once per slice, not joined per row).
+
+    Deep OFFSETs walk every skipped row, so a pager that already holds a
+    neighbouring slice passes its edge instead: `after` (the `sort_key()` of the
+    row before the slice) or `before` (of the row after it). `from_end` counts
+    `offset` from the last row, for slices near the end.
+    """
+    columns = SORTS[sort][1]
+    backwards = from_end or before is not None
+    query = query.select(*LIST_FIELDS)
+    edge = after if after is not None else before
+    if edge is not None:
+        values = Tuple(*(c.db_value(v) for c, v in zip(columns, edge, strict=True)))
+        later = descending == (after is not None)
+        query = query.where(Tuple(*columns) < values if later else Tuple(*columns) > values)
+    if backwards:
+        reverse = not descending
+        query = query.order_by(*(c.desc() if reverse else c.asc() for c in columns))
+    rows = list(query.offset(offset).limit(limit).dicts())
+    if backwards:
+        rows.reverse()
+    owners = {row["owner"] for row in rows} - {None}
+    names: dict[int, str] = {}
+    if owners:
+        users = User.select(User.id, User.full_name, User.username).where(User.id.in_(owners))
+        names = {user.id: str(user) for user in users}
+    for row in rows:
+        row["owner_name"] = names.get(row["owner"], "")
+    return rows
+
+
+def lead_ids(query: Any, among: Any = None, limit: int | None = None) -> list[int]:
+    """Ids of the leads of a `lead_query()` in its order: all (up to `limit`), or
+    only those of `among` still in it (to drop selected leads that left a view)."""
+    query = query.select(Lead.id)
+    if among is not None:
+        query = query.where(Lead.id.in_(list(among)))
+    if limit is not None:
+        query = query.limit(limit)
+    return [row[0] for row in query.tuples()]

@@ -46,7 +46,10 @@ class LeadqApp(App[None]):
     def get_default_screen(self):  # type: ignore[override]
         from .screens.lead_list import LeadListScreen
 
-        return LeadListScreen()
+        screen = LeadListScreen()
+        # Textual reads CSS_PATH only for pushed screens and MODES, not the default one.
+        self._load_screen_css(screen)
+        return screen
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.user} · {self.user.role_label}"

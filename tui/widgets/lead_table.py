@@ -1,0 +1,581 @@
+"""The virtual lead list: scrolls through a million leads, fetching only what is seen.
+
+A `ScrollView` whose `render_line` draws one lead per line (Toolong's
+`LogLines` is the model). Rows come from the database in pages of
+`PAGE_SIZE` fetched by thread workers and kept in a small LRU cache; a row
+whose page is still loading shows as a placeholder. Nothing is measured or
+rendered for rows that are off screen, so the cost of a repaint does not
+depend on how many leads the view holds.
+
+Every cell is a `Segment` of plain text: user data is never parsed as
+markup, and control characters are shown as visible symbols.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual import events, work
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import Worker, get_current_worker
+
+import models
+from models.enums import LeadState, Rating, StatusReason
+from models.listing import lead_rows, sort_key
+
+from .literal import printable
+
+PAGE_SIZE = 100
+MAX_CACHED_PAGES = 40
+PREFETCH_ROWS = 40
+"""Fetch the neighbouring page when the visible rows come this close to its edge."""
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the list shows: a view of `models.VIEWS`, a search, a sort."""
+
+    view: str = "open"
+    search: str = ""
+    sort: str = "created"
+    descending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    """One lead as the list shows it (already made printable)."""
+
+    id: int
+    name: str
+    topic: str
+    company: str
+    state: str
+    status_reason: str
+    rating: str
+    owner: str
+    created: str
+    is_open: bool
+    duplicate: bool
+    key: tuple[Any, ...] = ()
+    """Where the row sorts (`models.listing.sort_key`), for keyset paging."""
+
+    def cell(self, key: str) -> str:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    minimum: int
+    preferred: int
+    flex: int = 0
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", 12, 22, flex=3),
+    Column("topic", "Topic", 9, 24, flex=3),
+    Column("company", "Company", 9, 20, flex=2),
+    Column("state", "State", 6, 12),
+    Column("status_reason", "Status reason", 9, 20),
+    Column("rating", "Rating", 4, 6),
+    Column("owner", "Owner", 6, 16, flex=1),
+    Column("created", "Created", 10, 10),
+)
+MARK_WIDTH = 3
+"""Cursor, selection and duplicate markers before the first column."""
+CURSOR_MARK, SELECTED_MARK, DUPLICATE_MARK = "▸", "✓", "≈"
+
+
+def layout_columns(width: int) -> list[int]:
+    """Column widths for a line `width` cells wide (one space between columns)."""
+    widths = [c.minimum for c in COLUMNS]
+    spare = width - MARK_WIDTH - len(COLUMNS) - sum(widths)
+    if spare <= 0:
+        return widths
+    for i, column in enumerate(COLUMNS):  # first towards each preferred width
+        grow = min(spare, column.preferred - widths[i])
+        widths[i] += grow
+        spare -= grow
+    flex_total = sum(c.flex for c in COLUMNS)
+    if spare > 0 and flex_total:
+        shares = [spare * c.flex // flex_total for c in COLUMNS]
+        shares[0] += spare - sum(shares)
+        widths = [w + s for w, s in zip(widths, shares, strict=True)]
+    return widths
+
+
+def _label(enum: type, value: str | None) -> str:
+    try:
+        return enum(value).label
+    except ValueError:
+        return value or ""
+
+
+def make_row(values: dict[str, Any], duplicate: bool, sort: str = "created") -> LeadRow:
+    """A `LeadRow` from one row of `models.listing.lead_rows`."""
+    name = " ".join(p for p in (values["first_name"], values["last_name"]) if p)
+    created = values["created_at"]
+    return LeadRow(
+        id=values["id"],
+        name=printable(name),
+        topic=printable(values["topic"]),
+        company=printable(values["company"]),
+        state=_label(LeadState, values["state"]),
+        status_reason=_label(StatusReason, values["status_reason"]),
+        rating=_label(Rating, values["rating"]),
+        owner=printable(values["owner_name"]),
+        created=created.strftime("%Y-%m-%d") if isinstance(created, dt.datetime) else "",
+        is_open=values["state"] == LeadState.OPEN,
+        duplicate=duplicate,
+        key=sort_key(values, sort),
+    )
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+class LeadTable(ScrollView, can_focus=True):
+    """The leads of a `ListQuery`, one per line, with a cursor and a selection."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="list.open"),
+        Binding("space", "toggle_select", "Select", id="list.select"),
+        Binding("up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("home", "first", "First lead", show=False, id="list.first"),
+        Binding("end", "last", "Last lead", show=False, id="list.last"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "lead-table--header",
+        "lead-table--cursor",
+        "lead-table--selected",
+        "lead-table--placeholder",
+        "lead-table--closed",
+        "lead-table--marker",
+    }
+
+    DEFAULT_CSS = """
+    LeadTable {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        & > .lead-table--header { text-style: bold; background: $panel; color: $text; }
+        & > .lead-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .lead-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
+        & > .lead-table--selected { background: $accent 30%; }
+        & > .lead-table--placeholder { color: $text-disabled; }
+        & > .lead-table--closed { color: $text-muted; }
+        & > .lead-table--marker { color: $warning; text-style: bold; }
+    }
+    """
+
+    class CountChanged(Message):
+        """The number of leads in the view is known (or changed)."""
+
+        def __init__(self, table: LeadTable, count: int) -> None:
+            super().__init__()
+            self.table = table
+            self.count = count
+
+    class SelectionChanged(Message):
+        def __init__(self, table: LeadTable, selected: frozenset[int]) -> None:
+            super().__init__()
+            self.table = table
+            self.selected = selected
+
+    class OpenLead(Message):
+        def __init__(self, table: LeadTable, lead_id: int) -> None:
+            super().__init__()
+            self.table = table
+            self.lead_id = lead_id
+
+    def __init__(
+        self,
+        query: ListQuery | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.query_spec = query or ListQuery()
+        self.cursor = 0
+        self.selected: set[int] = set()
+        self.total: int | None = None
+        """Exact number of leads in the view, once counted."""
+        self._known_rows = 0
+        """Rows known to exist before the count arrives."""
+        self._generation = 0
+        self._pages: OrderedDict[int, list[LeadRow]] = OrderedDict()
+        self._stale: dict[int, list[LeadRow]] = {}
+        """The previous query's pages, shown until the new ones arrive (no flicker)."""
+        self._stale_rows = 0
+        self._pending: dict[int, Worker[None]] = {}
+        self._fetch_scheduled = False
+        self._keep_lead: int | None = None
+        self.painted_generation = -1
+        """The generation of data last painted (all visible rows loaded)."""
+        self.paint_listeners: list[Callable[[LeadTable], None]] = []
+        """Called after a refresh that painted the current data (benchmarks, tests)."""
+        self._paint_reported = -1
+
+    def on_mount(self) -> None:
+        self._count()
+
+    # ---------------------------------------------------------------- queries
+    @property
+    def row_count(self) -> int:
+        if self.total is not None:
+            return self.total
+        if not self._pages and self._stale:
+            return self._stale_rows
+        return self._known_rows
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the rows on screen are the current query's data."""
+        return self.painted_generation == self._generation
+
+    def set_query(self, query: ListQuery) -> None:
+        """Show another view, search or sort; the cursor goes back to the top."""
+        self.query_spec = query
+        self.cursor = 0
+        self._keep_lead = None
+        self._reload(keep_position=False)
+
+    def reload(self) -> None:
+        """Fetch again (data changed), keeping the cursor on the same lead if it is
+        still in the view, else at the same position."""
+        row = self.current_row
+        self._keep_lead = row.id if row else None
+        self._reload(keep_position=True)
+
+    def _reload(self, *, keep_position: bool) -> None:
+        self._generation += 1
+        for worker in self._pending.values():
+            worker.cancel()
+        self._pending.clear()
+        if self._pages:
+            self._stale = dict(self._pages)
+            self._stale_rows = self.row_count
+        self._pages.clear()
+        self.total = None
+        self._known_rows = 0
+        if not keep_position:
+            self._stale = {}
+            self._stale_rows = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._count()
+        self._update_virtual_size()
+        self.refresh()
+
+    @work(thread=True, exclusive=True, group="lead-count", exit_on_error=False)
+    def _count(self) -> None:
+        generation, spec = self._generation, self.query_spec
+        worker = get_current_worker()
+        with models.thread_connection():
+            query = models.lead_query(
+                spec.view, self.app.user, spec.search, spec.sort, spec.descending
+            )
+            count = models.count_leads(query)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._count_done, generation, count)
+
+    def _count_done(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return
+        self.total = count
+        self._clamp_cursor()
+        self._update_virtual_size()
+        self.refresh()
+        self.post_message(self.CountChanged(self, count))
+
+    # ------------------------------------------------------------------ pages
+    def row_at(self, index: int) -> LeadRow | None:
+        """The row at `index` if its page is loaded (from the previous query while
+        reloading), else None (and the page is requested)."""
+        page, offset = divmod(index, PAGE_SIZE)
+        rows = self._pages.get(page)
+        if rows is not None:
+            self._pages.move_to_end(page)
+            return rows[offset] if offset < len(rows) else None
+        self._want(page)
+        rows = self._stale.get(page)
+        if rows is not None and offset < len(rows):
+            return rows[offset]
+        return None
+
+    @property
+    def current_row(self) -> LeadRow | None:
+        page, offset = divmod(self.cursor, PAGE_SIZE)
+        rows = self._pages.get(page) or self._stale.get(page)
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    def _want(self, page: int) -> None:
+        if page < 0 or page in self._pages or page in self._pending:
+            return
+        if self.total is not None and page * PAGE_SIZE >= max(self.total, 1):
+            return
+        self._pending[page] = self._fetch_page(
+            self._generation, self.query_spec, page, self._page_plan(page)
+        )
+
+    def _page_plan(self, page: int) -> dict[str, Any]:
+        """How to fetch `page` cheaply: from a cached neighbour's edge (keyset),
+        from the end when it is in the second half, else by offset."""
+        previous, following = self._pages.get(page - 1), self._pages.get(page + 1)
+        if previous is not None and len(previous) == PAGE_SIZE:
+            return {"offset": 0, "limit": PAGE_SIZE, "after": previous[-1].key}
+        if following:
+            return {"offset": 0, "limit": PAGE_SIZE, "before": following[0].key}
+        total = self.total
+        if total is not None and page * PAGE_SIZE > total // 2:
+            end = min((page + 1) * PAGE_SIZE, total)
+            return {"offset": total - end, "limit": end - page * PAGE_SIZE, "from_end": True}
+        return {"offset": page * PAGE_SIZE, "limit": PAGE_SIZE}
+
+    @work(thread=True, group="lead-page", exit_on_error=False)
+    def _fetch_page(
+        self, generation: int, spec: ListQuery, page: int, plan: dict[str, Any]
+    ) -> None:
+        worker = get_current_worker()
+        with models.thread_connection():
+            query = models.lead_query(
+                spec.view, self.app.user, spec.search, spec.sort, spec.descending
+            )
+            values = lead_rows(query, sort=spec.sort, descending=spec.descending, **plan)
+            if worker.is_cancelled:
+                return
+            marked = models.leads_with_duplicates([v["id"] for v in values])
+        rows = [make_row(v, v["id"] in marked, spec.sort) for v in values]
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._page_loaded, generation, page, rows)
+
+    def _page_loaded(self, generation: int, page: int, rows: list[LeadRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.pop(page, None)
+        self._pages[page] = rows
+        while len(self._pages) > MAX_CACHED_PAGES:
+            self._pages.popitem(last=False)
+        if self._stale:
+            # The first page of the new data replaces all of the old.
+            self._stale = {}
+            self._stale_rows = 0
+        if self.total is None:
+            if len(rows) < PAGE_SIZE:
+                self.total = page * PAGE_SIZE + len(rows)
+            else:
+                # More rows exist: let the list scroll into the next page.
+                self._known_rows = max(self._known_rows, (page + 2) * PAGE_SIZE)
+        if self._keep_lead is not None:
+            for offset, row in enumerate(rows):
+                if row.id == self._keep_lead:
+                    self.cursor = page * PAGE_SIZE + offset
+                    self._keep_lead = None
+                    break
+        self._clamp_cursor()
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(1, self.row_count + 1)
+
+    # --------------------------------------------------------------- cursor
+    @property
+    def body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _clamp_cursor(self) -> None:
+        count = self.row_count
+        if count and self.cursor >= count:
+            self.cursor = count - 1
+        self.cursor = max(0, self.cursor)
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on row `index` and scroll it into view."""
+        count = self.row_count
+        index = max(0, min(index, count - 1)) if count else 0
+        old = self.cursor
+        self.cursor = index
+        top = round(self.scroll_offset.y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + self.body_height:
+            self.scroll_to(y=index - self.body_height + 1, animate=False, immediate=True)
+        self._refresh_row(old)
+        self._refresh_row(index)
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - round(self.scroll_offset.y) + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        step = self.body_height
+        self.scroll_to(y=max(0, round(self.scroll_offset.y) - step), animate=False, immediate=True)
+        self.move_cursor(self.cursor - step)
+
+    def action_page_down(self) -> None:
+        step = self.body_height
+        top = min(round(self.scroll_offset.y) + step, max(0, self.row_count - self.body_height))
+        self.scroll_to(y=top, animate=False, immediate=True)
+        self.move_cursor(self.cursor + step)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self.row_count - 1)
+
+    def action_open(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.OpenLead(self, row.id))
+
+    # -------------------------------------------------------------- selection
+    def target_ids(self) -> list[int]:
+        """The selected leads, else the lead under the cursor."""
+        if self.selected:
+            return sorted(self.selected)
+        row = self.current_row
+        return [row.id] if row else []
+
+    def set_selection(self, ids: Iterable[int]) -> None:
+        self.selected = set(ids)
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, frozenset(self.selected)))
+
+    def action_toggle_select(self) -> None:
+        row = self.current_row
+        if row is None:
+            return
+        self.selected.symmetric_difference_update({row.id})
+        self.post_message(self.SelectionChanged(self, frozenset(self.selected)))
+        self.move_cursor(self.cursor + 1)
+
+    # --------------------------------------------------------------- mouse
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_cursor(round(self.scroll_offset.y) + event.y - 1)
+            if event.chain >= 2:
+                self.action_open()
+
+    # -------------------------------------------------------------- render
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._want_visible()
+        lines = super().render_lines(crop)
+        if self._all_visible_loaded() and self._paint_reported != self._generation:
+            self._paint_reported = self._generation
+            self.call_after_refresh(self._painted, self._generation)
+        return lines
+
+    def _want_visible(self) -> None:
+        top = round(self.scroll_offset.y)
+        bottom = top + self.body_height
+        for index in (top, bottom - 1, top - PREFETCH_ROWS, bottom + PREFETCH_ROWS):
+            if index >= 0 and (self.row_count == 0 or index < max(self.row_count, 1)):
+                page = index // PAGE_SIZE
+                if page not in self._pages:
+                    self._want(page)
+        if not self._pages and not self._pending:
+            self._want(0)
+
+    def _all_visible_loaded(self) -> bool:
+        if self.total is None and not self._pages:
+            return False
+        top = round(self.scroll_offset.y)
+        last = min(top + self.body_height, self.row_count) - 1
+        if last < top:
+            return self.total is not None or bool(self._pages)
+        return all(p in self._pages for p in {top // PAGE_SIZE, last // PAGE_SIZE})
+
+    def _painted(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self.painted_generation = generation
+        for listener in list(self.paint_listeners):
+            listener(self)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        widths = layout_columns(width)
+        if y == 0:
+            return self._header(widths, width)
+        index = round(self.scroll_offset.y) + y - 1
+        if index >= self.row_count:
+            return Strip.blank(width, self.rich_style)
+        return self._row(index, self.row_at(index), widths, width)
+
+    def _header(self, widths: list[int], width: int) -> Strip:
+        style = self.get_component_rich_style("lead-table--header")
+        text = " " * (MARK_WIDTH + 1) + " ".join(
+            _fit(c.title, w) for c, w in zip(COLUMNS, widths, strict=True)
+        )
+        return Strip([Segment(_fit(text, width), style)], width)
+
+    def _row(self, index: int, row: LeadRow | None, widths: list[int], width: int) -> Strip:
+        base = self.rich_style
+        on_cursor = index == self.cursor
+        if row is None:
+            style = base + self.get_component_rich_style("lead-table--placeholder")
+            text = _fit((CURSOR_MARK if on_cursor else " ") + "  …", width)
+            if on_cursor:
+                style += self.get_component_rich_style("lead-table--cursor")
+            return Strip([Segment(text, style)], width)
+        style = base
+        if not row.is_open:
+            style += self.get_component_rich_style("lead-table--closed")
+        if row.id in self.selected:
+            style += self.get_component_rich_style("lead-table--selected")
+        if on_cursor:
+            style += self.get_component_rich_style("lead-table--cursor")
+        marker_style = style + self.get_component_rich_style("lead-table--marker")
+        segments = [
+            Segment(CURSOR_MARK if on_cursor else " ", style),
+            Segment(SELECTED_MARK if row.id in self.selected else " ", marker_style),
+            Segment(DUPLICATE_MARK if row.duplicate else " ", marker_style),
+        ]
+        for column, cell_width in zip(COLUMNS, widths, strict=True):
+            segments.append(Segment(" ", style))
+            segments.append(Segment(_fit(row.cell(column.key), cell_width), style))
+        used = MARK_WIDTH + sum(widths) + len(widths)
+        if used < width:
+            segments.append(Segment(" " * (width - used), style))
+        return Strip(segments).crop(0, width)
+
+    def line_text(self, y: int) -> str:
+        """The text of screen line `y` (0 is the header), for tests."""
+        return self.render_line(y).text
