@@ -25,21 +25,25 @@ def search_accounts(text: str, limit: int = LOOKUP_LIMIT) -> list[Account]:
     `Contoso Ltd` finds `Contoso` too, since stored names drop legal suffixes.
     A blank `text` lists accounts by name, so the lookup is useful before typing.
     """
-    keys = [k for k in dict.fromkeys((_fold(text), company_key(text) or "")) if k]
-    if not keys:
+    key = _fold(text)
+    if not key:
         return list(Account.select().order_by(Account.name_key, Account.id).limit(limit))
     by_id: dict[int, Account] = {}
-    for key in keys:
-        rows = (
-            Account.select()
-            .where(_prefix_range(Account.name_key, key))
-            .order_by(Account.name_key, Account.id)
-            .limit(limit * 2)
-        )
-        for account in rows:
-            if (account.name_key or "").startswith(key):
-                by_id.setdefault(account.id, account)
-    return sorted(by_id.values(), key=lambda a: (a.name_key or "", a.id))[:limit]
+    exact = company_key(text)
+    if exact and exact != key:
+        # "Contoso Ltd" typed in full: the stored key is "contoso".
+        for account in Account.select().where(Account.name_key == exact).limit(limit):
+            by_id.setdefault(account.id, account)
+    rows = (
+        Account.select()
+        .where(_prefix_range(Account.name_key, key))
+        .order_by(Account.name_key, Account.id)
+        .limit(limit * 2)
+    )
+    for account in rows:
+        if (account.name_key or "").startswith(key):
+            by_id.setdefault(account.id, account)
+    return list(by_id.values())[:limit]
 
 
 def search_contacts(text: str, limit: int = LOOKUP_LIMIT) -> list[Contact]:

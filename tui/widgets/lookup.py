@@ -88,7 +88,7 @@ class LookupScreen(ModalScreen[LookupPick | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="lookup.cancel"),
-        Binding("ctrl+x", "clear_link", "Clear link", id="lookup.clear"),
+        Binding("ctrl+x", "clear_link", "Clear link", id="lookup.clear", priority=True),
         Binding("down", "move(1)", "Next", show=False, id="lookup.down"),
         Binding("up", "move(-1)", "Previous", show=False, id="lookup.up"),
     ]
