@@ -28,6 +28,7 @@ class LeadqApp(App[None]):
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", show=False, id="help_alt"),
         Binding("f2", "settings", "Settings", id="settings"),
+        Binding("f3", "processes", "Processes", show=False, id="processes"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -104,6 +105,26 @@ class LeadqApp(App[None]):
         from .screens.settings import SettingsScreen
 
         self.push_screen(SettingsScreen())
+
+    def open_processes(self) -> None:
+        """The qualifying processes screen (it says so when the feature is off)."""
+        from .screens.processes import ProcessesScreen
+
+        if not isinstance(self.screen, ProcessesScreen):
+            self.push_screen(ProcessesScreen())
+
+    def action_processes(self) -> None:
+        self.open_processes()
+
+    def get_system_commands(self, screen):  # type: ignore[no-untyped-def]
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Qualifying processes",
+            "Define lead qualifying processes: levels and activities (F3)",
+            self.open_processes,
+        )
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

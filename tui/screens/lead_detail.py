@@ -190,6 +190,7 @@ class LeadDetailScreen(Screen):
         Binding("n", "add_note", "Note", id="lead_detail.add_note"),
         Binding("e", "edit", "Form", show=False, id="lead_detail.edit"),
         Binding("h", "history", "History", show=False, id="lead_detail.history"),
+        Binding("t", "activities", "Activities", show=False, id="lead_detail.activities"),
         Binding("a", "open_account", "Account", id="lead_detail.open_account"),
         Binding("c", "open_contact", "Contact", id="lead_detail.open_contact"),
         Binding("o", "open_opportunity", "Opportunity", id="lead_detail.open_opportunity"),
@@ -232,8 +233,11 @@ class LeadDetailScreen(Screen):
         yield Footer()
 
     def compose_extra_tabs(self) -> ComposeResult:
-        """More tab panes after History (none yet; see the comment in compose)."""
-        yield from ()
+        """The lead's qualifying-process activities (the tab hides while the feature is off)."""
+        from ..widgets.activities_panel import ActivitiesPanel
+
+        with TabPane("Activities", id="tab-activities"):
+            yield ActivitiesPanel(id="activities")
 
     def _compose_field(self, name: str) -> ComposeResult:
         label = LABELS[name] + (" *" if name in REQUIRED else "")
@@ -304,6 +308,7 @@ class LeadDetailScreen(Screen):
         reason = "" if lead.is_open else closed_message(lead, "add notes to")
         self.query_one(NotesPanel).show_notes(lead, read_only_reason=reason)
         self.query_one(HistoryTable).show_events(lead.history())
+        self.query_one("#activities").show_lead(lead)  # type: ignore[attr-defined]
         self.refresh_bindings()
 
     def _lead_gone(self) -> None:
@@ -558,6 +563,12 @@ class LeadDetailScreen(Screen):
             self.query_one("#form", VerticalScroll).focus()
         else:
             first.focus()
+
+    def action_activities(self) -> None:
+        panel = self.query_one("#activities")
+        if panel.display:
+            self.query_one("#detail-tabs", TabbedContent).active = "tab-activities"
+            panel.focus_list()  # type: ignore[attr-defined]
 
     def action_history(self) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = "tab-history"

@@ -1,0 +1,281 @@
+"""A lead's qualifying-process activities: grouped by level, with due dates, the
+responsible role, a required marker, and who checked each off when.
+
+space (or enter) checks the highlighted activity off or reopens it; p assigns a
+process from a picker of active ones. When the lead qualifying process feature is
+off the panel shows nothing, and hides the tab it sits in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+import models
+from models.processes import LeadActivity, LeadProcess
+
+from .history import when
+from .literal import literal
+
+
+def _date(value: dt.date) -> str:
+    return f"{value:%Y-%m-%d}"
+
+
+def due_range(start: dt.date, finish: dt.date) -> str:
+    """`2024-03-01→03-04` (the year once when both dates share it)."""
+    if start == finish:
+        return _date(start)
+    end = f"{finish:%m-%d}" if finish.year == start.year else _date(finish)
+    return f"{_date(start)}→{end}"
+
+
+def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
+    """The check box, purpose and required marker; the details below; who checked
+    it off and when on a third line."""
+    indent = "  " * (activity.level_depth + 1)
+    box = "[x]" if activity.done else "[ ]"
+    first = Content.assemble(
+        (f"{indent}{box} ", "bold" if not activity.done else ""),
+        literal(activity.purpose, "strike" if activity.done else ""),
+        (" *" if activity.required else "", "bold"),
+    )
+    details: list[Content | tuple[str, str]] = [
+        (f"{indent}    {'required' if activity.required else 'optional'}", ""),
+        (f" · due {due_range(activity.due_start, activity.due_finish)}", ""),
+        (f" · {activity.role_label}", ""),
+    ]
+    if not activity.done and activity.due_finish < today:
+        details.append((" · OVERDUE", "bold reverse"))
+    lines = [first, Content.assemble(*details).stylize("dim")]
+    if activity.done:
+        who = str(activity.done_by) if activity.done_by_id else "(deleted user)"
+        lines.append(
+            Content.assemble(
+                (f"{indent}    done by ", ""), literal(who), (f", {when(activity.done_at)}", "")
+            ).stylize("dim")
+        )
+    return Content("\n").join(lines)
+
+
+def level_prompt(activity: LeadActivity) -> Content:
+    indent = "  " * activity.level_depth
+    return Content.assemble((f"{indent}▸ ", "bold"), literal(activity.level_name, "bold"))
+
+
+def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) -> Content:
+    required_open = sum(1 for a in activities if a.required and not a.done)
+    required = sum(1 for a in activities if a.required)
+    done = sum(1 for a in activities if a.done)
+    who = f" by {assignment.assigned_by}" if assignment.assigned_by_id else ""
+    status: tuple[str, str] = (
+        (f"{required_open} of {required} required open: qualifying is blocked", "bold")
+        if required_open
+        else ("All required activities done: ready to qualify", "bold")
+    )
+    return Content.assemble(
+        ("Process: ", "bold"),
+        literal(assignment.process_name, "bold"),
+        literal(f" · assigned {_date(assignment.assigned_on)}{who}\n"),
+        status,
+        (f" · {done} of {len(activities)} done", ""),
+    )
+
+
+class ActivitiesPanel(Vertical, can_focus=False):
+    """The activities of one lead. Call `show_lead(lead)` whenever the lead reloads."""
+
+    DEFAULT_CSS = """
+    ActivitiesPanel {
+        height: 1fr;
+    }
+    ActivitiesPanel #activities-summary {
+        height: auto;
+        padding: 0 1;
+    }
+    ActivitiesPanel #activities-message {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    ActivitiesPanel #activities-message.error {
+        text-style: bold;
+        color: $text-error;
+    }
+    ActivitiesPanel #activity-list {
+        height: 1fr;
+        min-height: 4;
+    }
+    ActivitiesPanel #activity-list > .option-list--option {
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("space", "toggle", "Check off/reopen", id="activities.toggle"),
+        Binding("p", "assign", "Assign process", id="activities.assign"),
+    ]
+
+    def __init__(
+        self, *, today: dt.date | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.lead: models.Lead | None = None
+        self.assignment: LeadProcess | None = None
+        self.activities: list[LeadActivity] = []
+        self.feature_on = False
+        self._today = today
+        self._said = False
+
+    @property
+    def today(self) -> dt.date:
+        return self._today or models.entities.utcnow().date()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="activities-summary")
+        yield Static("", id="activities-message")
+        yield OptionList(id="activity-list")
+
+    # Loading.
+    def show_lead(self, lead: models.Lead) -> None:
+        """Show `lead`'s activities, or nothing (and hide the tab) if the feature is off."""
+        self.lead = lead
+        self.feature_on = models.feature_enabled()
+        self._show_tab(self.feature_on)
+        self.display = self.feature_on
+        if not self.feature_on:
+            return
+        self.assignment = models.lead_process(lead.id)
+        self.activities = models.lead_activities(lead.id) if self.assignment else []
+        summary = self.query_one("#activities-summary", Static)
+        option_list = self.query_one("#activity-list", OptionList)
+        highlighted = option_list.highlighted
+        option_list.clear_options()
+        if self.assignment is None:
+            summary.update(
+                Content.assemble(
+                    ("No qualifying process assigned. ", "bold"),
+                    ("Press p to assign one." if lead.is_open else "", ""),
+                )
+            )
+            option_list.display = False
+        else:
+            summary.update(assignment_summary(self.assignment, self.activities))
+            option_list.display = True
+            option_list.add_options(self._options())
+            if highlighted is None or highlighted >= option_list.option_count:
+                highlighted = self._first_activity_index()
+            option_list.highlighted = highlighted
+        if not lead.is_open:
+            from models.qualify import closed_message
+
+            self._say(closed_message(lead))
+        elif not self._said:
+            self._say("space: check off or reopen · p: assign a process")
+            self._said = False
+
+    def _options(self) -> list[Option]:
+        options: list[Option] = []
+        level = None
+        for activity in self.activities:
+            if activity.level_path != level:
+                level = activity.level_path
+                options.append(Option(level_prompt(activity), disabled=True))
+            options.append(Option(activity_prompt(activity, self.today), id=f"a{activity.id}"))
+        return options
+
+    def _first_activity_index(self) -> int | None:
+        option_list = self.query_one("#activity-list", OptionList)
+        for index in range(option_list.option_count):
+            if not option_list.get_option_at_index(index).disabled:
+                return index
+        return None
+
+    def _show_tab(self, visible: bool) -> None:
+        """Hide or show the tab pane this panel sits in (if any)."""
+        pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)
+        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
+        if pane is None or tabs is None or pane.id is None:
+            return
+        if visible:
+            tabs.show_tab(pane.id)
+        else:
+            tabs.hide_tab(pane.id)
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        self._said = True
+        line = self.query_one("#activities-message", Static)
+        line.set_class(error, "error")
+        line.update(literal(("⚠ " if error else "") + message))
+
+    def focus_list(self) -> None:
+        option_list = self.query_one("#activity-list", OptionList)
+        if option_list.display:
+            option_list.focus()
+
+    # Actions.
+    def selected_activity(self) -> LeadActivity | None:
+        option_list = self.query_one("#activity-list", OptionList)
+        option = option_list.highlighted_option
+        if option is None or not option.id:
+            return None
+        return next((a for a in self.activities if f"a{a.id}" == option.id), None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        activity = self.selected_activity()
+        if activity is None or self.lead is None:
+            return
+        try:
+            changed = models.set_activity_done(activity.id, self.app.user, not activity.done)
+        except models.LeadqError as error:
+            self._say(str(error), error=True)
+            return
+        verb = "Checked off" if changed.done else "Reopened"
+        self._say(f"{verb}: {changed.purpose}")
+        self._reload()
+
+    def action_assign(self) -> None:
+        if self.lead is None or not self.feature_on:
+            return
+        if not self.lead.is_open:
+            from models.qualify import closed_message
+
+            self._say(closed_message(self.lead, "assign a process to"), error=True)
+            return
+        from ..screens.assign_process import AssignProcessScreen
+
+        current = self.assignment.process_id if self.assignment else None
+        self.app.push_screen(
+            AssignProcessScreen(models.list_processes(active_only=True), current),
+            self._assign_picked,
+        )
+
+    def _assign_picked(self, process_id: int | None) -> None:
+        if process_id is None or self.lead is None:
+            return
+        try:
+            assignment = models.assign_process(self.lead.id, self.app.user, process_id)
+        except models.LeadqError as error:
+            self._say(str(error), error=True)
+            return
+        self._say(f"Assigned {assignment.process_name}.")
+        self._reload()
+        self.focus_list()
+
+    def _reload(self) -> None:
+        if self.lead is not None:
+            self.show_lead(models.get_lead(self.lead.id))
+        self.app.data_changed()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.feature_on
