@@ -40,7 +40,9 @@ class LeadqApp(App[None]):
         self.user_id = user_id
         self.db_url = db_url
         self.poll = poll
-        self._change_token = -1
+        # The baseline is read before any screen loads data, so that a change made
+        # by another session before the first poll still refreshes this one.
+        self._change_token = models.change_token() if poll else -1
         self.user = models.User.get_by_id(user_id)
 
     # Start-up.
