@@ -18,12 +18,19 @@ from .preferences import load_preferences, save_preference
 POLL_SECONDS = 1.0
 
 
+def _leadq_commands():  # -> type[Provider]; imported when the palette first opens
+    from .commands import LeadqCommands
+
+    return LeadqCommands
+
+
 class LeadqApp(App[None]):
     """leadq for one signed-in user."""
 
     TITLE = "leadq"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {_leadq_commands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", show=False, id="help_alt"),

@@ -133,6 +133,10 @@ class LeadListScreen(Screen[None]):
         index = SORT_KEYS.index(self.list_query.sort)
         self._set_query(sort=SORT_KEYS[(index + 1) % len(SORT_KEYS)])
 
+    def set_sort(self, sort: str) -> None:
+        if sort in models.SORTS and sort != self.list_query.sort:
+            self._set_query(sort=sort)
+
     def action_reverse_sort(self) -> None:
         self._set_query(descending=not self.list_query.descending)
 

@@ -97,14 +97,29 @@ MARK_WIDTH = 3
 CURSOR_MARK, SELECTED_MARK, DUPLICATE_MARK = "▸", "✓", "≈"
 
 
+GROWTH: tuple[tuple[str, int], ...] = (
+    ("name", 16),
+    ("state", 12),
+    ("status_reason", 14),
+    ("rating", 6),
+    ("topic", 16),
+    ("company", 14),
+    ("owner", 12),
+    *((c.key, c.preferred) for c in COLUMNS),
+)
+"""The order in which spare width widens columns, before the flexible ones share the rest."""
+
+
 def layout_columns(width: int) -> list[int]:
     """Column widths for a line `width` cells wide (one space between columns)."""
+    index = {c.key: i for i, c in enumerate(COLUMNS)}
     widths = [c.minimum for c in COLUMNS]
     spare = width - MARK_WIDTH - len(COLUMNS) - sum(widths)
     if spare <= 0:
         return widths
-    for i, column in enumerate(COLUMNS):  # first towards each preferred width
-        grow = min(spare, column.preferred - widths[i])
+    for key, target in GROWTH:
+        i = index[key]
+        grow = max(0, min(spare, target - widths[i]))
         widths[i] += grow
         spare -= grow
     flex_total = sum(c.flex for c in COLUMNS)

@@ -1,0 +1,139 @@
+"""The command palette (ctrl+p): leadq's actions, and jump to a lead by name.
+
+Textual's own provider stays (themes, quit, keys); this one adds what the
+current screen can do (on the lead list: the lead actions, views and sorts; on
+any other screen: its key bindings) and, as you type, leads whose name,
+company, email or topic match, searched in a thread so typing never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+import models
+from models.listing import lead_rows
+
+from .widgets.literal import printable
+
+LEAD_RESULTS = 20
+Command = tuple[str, str, Callable[[], Any]]
+
+
+def find_leads(user: models.User, text: str, limit: int = LEAD_RESULTS) -> list[dict[str, Any]]:
+    """Leads of any state matching `text`, by name (run in a worker thread)."""
+    with models.thread_connection():
+        query = models.lead_query("all", user, text, "name", descending=False)
+        return lead_rows(query, 0, limit, sort="name", descending=False)
+
+
+class LeadqCommands(Provider):
+    """leadq's actions for the current screen, and its leads by name."""
+
+    def commands(self) -> list[Command]:
+        from .screens.lead_list import LeadListScreen
+
+        app: Any = self.app
+        screen = self.screen
+        found: list[Command] = []
+        if isinstance(screen, LeadListScreen):
+            found += [
+                (
+                    "Qualify",
+                    "Qualify the selected leads, or the one under the cursor (q)",
+                    screen.action_qualify,
+                ),
+                (
+                    "Disqualify",
+                    "Disqualify the selected leads, or the one under the cursor (d)",
+                    screen.action_disqualify,
+                ),
+                (
+                    "Reactivate",
+                    "Reopen the closed lead under the cursor (r)",
+                    screen.action_reactivate,
+                ),
+                (
+                    "Delete",
+                    "Delete the selected leads, or the one under the cursor (Delete)",
+                    screen.action_delete,
+                ),
+                (
+                    "Select all",
+                    "Select the leads of this view, or clear the selection (a)",
+                    screen.action_select_all,
+                ),
+                ("Search leads", "Type to filter this view (/)", screen.action_focus_search),
+                ("Reverse sort", "Flip the sort order (S)", screen.action_reverse_sort),
+            ]
+            for view, label in models.VIEWS.items():
+                found.append(
+                    (
+                        f"View: {label}",
+                        f"Show {label.lower()}",
+                        partial(screen.action_show_view, view),
+                    )
+                )
+            for sort, (label, _) in models.SORTS.items():
+                found.append(
+                    (f"Sort by {label.lower()}", "Sort the list", partial(screen.set_sort, sort))
+                )
+        else:
+            for active in screen.active_bindings.values():
+                binding, node = active.binding, active.node
+                if node is app or not binding.description or not active.enabled:
+                    continue
+                key = app.get_key_display(binding)
+                found.append(
+                    (
+                        binding.description,
+                        f"{_title(screen)} ({key})",
+                        partial(app.run_action, binding.action, node),
+                    )
+                )
+        found += [
+            ("Settings", "Qualification settings and duplicate rules (F2)", app.action_settings),
+            ("Help", "Every key of every screen (F1)", app.action_help),
+        ]
+        return found
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self.commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        if len(query.strip()) < 2:
+            return
+        app: Any = self.app
+        rows = await asyncio.to_thread(find_leads, app.user, query)
+        for rank, row in enumerate(rows):
+            name = printable(" ".join(p for p in (row["first_name"], row["last_name"]) if p))
+            prompt = Content.assemble(
+                "Open lead ",
+                (name, "bold"),
+                "  ",
+                (printable(row["company"]), "italic"),
+                " · ",
+                printable(row["topic"]),
+            )
+            yield Hit(
+                0.5 - rank / 100,
+                prompt,
+                partial(app.open_lead, row["id"]),
+                text=f"Open lead {name}",
+            )
+
+
+def _title(screen: object) -> str:
+    title = getattr(screen, "TITLE", None) or type(screen).__name__
+    return str(title)
