@@ -3,14 +3,19 @@ many), the duplicate picker in both experiences, disqualify, reactivate, delete.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from textual.app import ComposeResult
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Select, Static
+from textual.widgets import Footer, Header, Select, Static
 
 import models
+import tui.app
+from tui.app import LeadqApp
 from tui.screens.bulk_qualify import BulkQualifyScreen
 from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.screens.disqualify_dialog import DisqualifyDialog
@@ -20,8 +25,6 @@ from tui.screens.qualify_result import QualifyResultScreen
 
 from .conftest import make_lead
 from .tui_helpers import make_app
-
-pytestmark = pytest.mark.asyncio
 
 INJECTION = "[bold red]x[/] [@click=app.quit]y[/]"
 
@@ -36,13 +39,16 @@ def rep(sqlite_db: object) -> models.User:
     return models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], tries: int = 200) -> None:
-    """Let the app run until `condition()` holds (workers finish, screens appear)."""
-    for _ in range(tries):
-        if condition():
-            return
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Let the app run until `condition()` holds (workers finish, screens appear).
+
+    The generous timeout is for loaded CI machines; it is not a speed assertion.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition never became true; screen is {pilot.app.screen!r}")
         await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def wait_for_screen(pilot: Pilot, kind: type[Screen]) -> Screen:
@@ -83,6 +89,7 @@ def existing_contoso(owner: models.User) -> tuple[models.Account, models.Contact
 # Qualify one lead -------------------------------------------------------------
 
 
+@pytest.mark.asyncio
 async def test_qualify_with_auto_create_on_creates_all_three(rep: models.User) -> None:
     nancy = make_lead(rep)
     app = make_app(rep)
@@ -100,6 +107,7 @@ async def test_qualify_with_auto_create_on_creates_all_three(rep: models.User) -
     assert qualified.opportunity() is not None
 
 
+@pytest.mark.asyncio
 async def test_qualify_with_auto_create_off_honours_the_modal(
     admin: models.User, rep: models.User
 ) -> None:
@@ -123,6 +131,7 @@ async def test_qualify_with_auto_create_off_honours_the_modal(
     assert qualified.stage == models.Stage.QUALIFY
 
 
+@pytest.mark.asyncio
 async def test_cancelling_the_qualify_modal_changes_nothing(
     admin: models.User, rep: models.User
 ) -> None:
@@ -138,6 +147,7 @@ async def test_cancelling_the_qualify_modal_changes_nothing(
     assert lead(nancy.id).state == models.LeadState.OPEN
 
 
+@pytest.mark.asyncio
 async def test_result_dialog_opens_the_created_opportunity(rep: models.User) -> None:
     nancy = make_lead(rep)
     app = make_app(rep)
@@ -151,6 +161,7 @@ async def test_result_dialog_opens_the_created_opportunity(rep: models.User) -> 
     assert opened == [("opportunity", lead(nancy.id).opportunity().id)]
 
 
+@pytest.mark.asyncio
 async def test_qualify_refused_without_company_is_shown(rep: models.User) -> None:
     nancy = make_lead(rep, company="")
     app = make_app(rep)
@@ -162,6 +173,7 @@ async def test_qualify_refused_without_company_is_shown(rep: models.User) -> Non
     assert lead(nancy.id).state == models.LeadState.OPEN
 
 
+@pytest.mark.asyncio
 async def test_qualifying_a_closed_lead_names_who_closed_it(rep: models.User) -> None:
     nancy = make_lead(rep)
     models.qualify_lead(nancy.id, rep)
@@ -176,6 +188,7 @@ async def test_qualifying_a_closed_lead_names_who_closed_it(rep: models.User) ->
 # Duplicate picker ---------------------------------------------------------------
 
 
+@pytest.mark.asyncio
 async def test_improved_experience_links_the_selected_records(rep: models.User) -> None:
     account, contact = existing_contoso(rep)
     nancy = make_lead(rep)
@@ -206,6 +219,7 @@ async def test_improved_experience_links_the_selected_records(rep: models.User) 
     assert models.Contact.select().count() == 1
 
 
+@pytest.mark.asyncio
 async def test_improved_experience_ignore_and_save_creates_new(rep: models.User) -> None:
     existing_contoso(rep)
     nancy = make_lead(rep)
@@ -221,6 +235,7 @@ async def test_improved_experience_ignore_and_save_creates_new(rep: models.User)
     assert lead(nancy.id).state == models.LeadState.QUALIFIED
 
 
+@pytest.mark.asyncio
 async def test_improved_continue_needs_a_selection(rep: models.User) -> None:
     existing_contoso(rep)
     nancy = make_lead(rep)
@@ -237,6 +252,7 @@ async def test_improved_continue_needs_a_selection(rep: models.User) -> None:
     assert lead(nancy.id).state == models.LeadState.OPEN
 
 
+@pytest.mark.asyncio
 async def test_classic_warning_links_the_picked_account(
     admin: models.User, rep: models.User
 ) -> None:
@@ -265,6 +281,7 @@ async def test_classic_warning_links_the_picked_account(
     assert models.Contact.select().count() == 2
 
 
+@pytest.mark.asyncio
 async def test_classic_warning_blank_creates_new(admin: models.User, rep: models.User) -> None:
     models.change_setting(admin, "improved_duplicate_experience", False)
     existing_contoso(rep)
@@ -279,6 +296,7 @@ async def test_classic_warning_blank_creates_new(admin: models.User, rep: models
     assert models.Contact.select().count() == 2
 
 
+@pytest.mark.asyncio
 async def test_picker_renders_markup_in_names_literally(rep: models.User) -> None:
     models.Account.create(name=INJECTION, phone="+1 206 555 0142", owner=rep)
     nancy = make_lead(rep, first_name="[b]Nan[/b]", company="Other Co")
@@ -299,6 +317,7 @@ async def test_picker_renders_markup_in_names_literally(rep: models.User) -> Non
 # Qualify multiple ---------------------------------------------------------------
 
 
+@pytest.mark.asyncio
 async def test_qualify_multiple_queues_duplicates_to_the_picker(rep: models.User) -> None:
     account, _ = existing_contoso(rep)
     plain = make_lead(
@@ -364,6 +383,7 @@ async def wait_until_new_picker(pilot: Pilot, old: Screen) -> DuplicatePicker:
     return pilot.app.screen  # type: ignore[return-value]
 
 
+@pytest.mark.asyncio
 async def test_qualify_multiple_skip_all(admin: models.User, rep: models.User) -> None:
     models.change_setting(admin, "auto_create_on_qualify", False)
     existing_contoso(rep)
@@ -388,6 +408,7 @@ async def test_qualify_multiple_skip_all(admin: models.User, rep: models.User) -
 # Disqualify, reactivate, delete ----------------------------------------------------
 
 
+@pytest.mark.asyncio
 async def test_disqualify_with_a_reason(rep: models.User) -> None:
     nancy = make_lead(rep)
     app = make_app(rep)
@@ -403,6 +424,7 @@ async def test_disqualify_with_a_reason(rep: models.User) -> None:
     assert closed.status_reason == models.StatusReason.NO_LONGER_INTERESTED
 
 
+@pytest.mark.asyncio
 async def test_disqualify_refused_when_an_opportunity_exists(rep: models.User) -> None:
     nancy = make_lead(rep)
     models.qualify_lead(nancy.id, rep)
@@ -418,6 +440,7 @@ async def test_disqualify_refused_when_an_opportunity_exists(rep: models.User) -
     assert lead(nancy.id).state == models.LeadState.OPEN
 
 
+@pytest.mark.asyncio
 async def test_disqualify_several_reports_each_lead(rep: models.User) -> None:
     free = make_lead(rep, first_name="Fay")
     with_opportunity = make_lead(rep, first_name="Olga")
@@ -437,6 +460,7 @@ async def test_disqualify_several_reports_each_lead(rep: models.User) -> None:
     assert lead(with_opportunity.id).state == models.LeadState.OPEN
 
 
+@pytest.mark.asyncio
 async def test_reactivate_after_confirmation(rep: models.User) -> None:
     nancy = make_lead(rep)
     models.disqualify_lead(nancy.id, rep, models.StatusReason.LOST)
@@ -451,6 +475,7 @@ async def test_reactivate_after_confirmation(rep: models.User) -> None:
     assert lead(nancy.id).state == models.LeadState.OPEN
 
 
+@pytest.mark.asyncio
 async def test_delete_asks_first_and_deletes_notes(rep: models.User) -> None:
     nancy = make_lead(rep)
     models.add_note(rep, nancy, "call back", ("notes.txt", b"hello"))
@@ -474,6 +499,7 @@ async def test_delete_asks_first_and_deletes_notes(rep: models.User) -> None:
     assert models.Note.select().count() == 0
 
 
+@pytest.mark.asyncio
 async def test_delete_permission_denied_is_shown(admin: models.User, rep: models.User) -> None:
     theirs = make_lead(admin)
     app = make_app(rep)
@@ -485,3 +511,142 @@ async def test_delete_permission_denied_is_shown(admin: models.User, rep: models
         assert message.dialog_title == "Cannot delete"
         assert "Only the owner" in screen_text(message)
     assert models.Lead.get_or_none(models.Lead.id == theirs.id) is not None
+
+
+# Snapshots (80x24) ------------------------------------------------------------------
+
+
+class HostScreen(Screen):
+    """A blank main screen, so dialog snapshots do not depend on the lead list."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("leadq", id="placeholder")
+        yield Footer()
+
+
+class DialogHost(LeadqApp):
+    CSS_PATH = Path(tui.app.__file__).with_name("app.tcss")
+
+    def get_default_screen(self) -> Screen:  # type: ignore[override]
+        return HostScreen()
+
+
+def host(user: models.User) -> DialogHost:
+    return DialogHost(user_id=user.id, poll=False)
+
+
+def start(action: Callable[[LeadqApp], None], kind: type[Screen], *keys: str):
+    """A run_before that starts a flow, waits for its dialog and presses `keys`."""
+
+    async def run_before(pilot: Pilot) -> None:
+        action(pilot.app)  # type: ignore[arg-type]
+        await wait_for_screen(pilot, kind)
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+class TestSnapshots:
+    def test_qualify_modal(self, snap_compare, admin: models.User, rep: models.User) -> None:
+        models.change_setting(admin, "auto_create_on_qualify", False)
+        nancy = make_lead(rep)
+        run_before = start(lambda app: app.qualify([nancy.id]), QualifyDialog, "down", "n")
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_improved_picker(self, snap_compare, rep: models.User) -> None:
+        existing_contoso(rep)
+        models.Account.create(name="Contoso", phone="+1 425 555 0199", city="Bellevue", owner=rep)
+        nancy = make_lead(rep)
+        run_before = start(lambda app: app.qualify([nancy.id]), DuplicatePicker, "enter")
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_classic_picker(self, snap_compare, admin: models.User, rep: models.User) -> None:
+        models.change_setting(admin, "improved_duplicate_experience", False)
+        existing_contoso(rep)
+        nancy = make_lead(rep)
+        run_before = start(
+            lambda app: app.qualify([nancy.id]), DuplicatePicker, "enter", "down", "enter"
+        )
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_picker_with_markup_names(self, snap_compare, rep: models.User) -> None:
+        models.Account.create(name=INJECTION, phone="+1 206 555 0142", owner=rep)
+        nancy = make_lead(rep, first_name="[b]Nan[/b]", company="Other Co")
+        run_before = start(lambda app: app.qualify([nancy.id]), DuplicatePicker)
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_result_dialog(self, snap_compare, rep: models.User) -> None:
+        nancy = make_lead(rep)
+        run_before = start(lambda app: app.qualify([nancy.id]), QualifyResultScreen)
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_bulk_progress(self, snap_compare, rep: models.User) -> None:
+        async def run_before(pilot: Pilot) -> None:
+            screen = BulkQualifyScreen(4)
+            await pilot.app.push_screen(screen)
+            screen.set_progress(2, 4)
+            await pilot.pause()
+
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_bulk_summary(self, snap_compare, rep: models.User) -> None:
+        existing_contoso(rep)
+        plain = make_lead(
+            rep,
+            first_name="Paul",
+            last_name="Plain",
+            email="paul@fabrikam.com",
+            company="Fabrikam",
+            website="fabrikam.com",
+            business_phone="+1 425 555 0100",
+            mobile_phone="",
+        )
+        dup = make_lead(rep)
+        no_company = make_lead(
+            rep,
+            first_name="Ned",
+            company="",
+            email="ned@x.org",
+            website="",
+            business_phone="",
+            mobile_phone="",
+        )
+        ids = [plain.id, dup.id, no_company.id]
+
+        async def run_before(pilot: Pilot) -> None:
+            pilot.app.qualify(ids)  # type: ignore[attr-defined]
+            await wait_for_screen(pilot, DuplicatePicker)
+            await pilot.press("s")
+            await wait_until(
+                pilot,
+                lambda: isinstance(pilot.app.screen, BulkQualifyScreen) and pilot.app.screen.done,
+            )
+            await pilot.pause()
+
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_disqualify_dialog(self, snap_compare, rep: models.User) -> None:
+        nancy = make_lead(rep)
+        run_before = start(lambda app: app.disqualify([nancy.id]), DisqualifyDialog, "2")
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_delete_confirm_dialog(self, snap_compare, rep: models.User) -> None:
+        ids = [make_lead(rep, first_name=name).id for name in ("Ann", "Bea", "[red]Cy[/]")]
+        run_before = start(lambda app: app.delete(ids), ConfirmScreen)
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
+
+    def test_disqualify_refused_message(self, snap_compare, rep: models.User) -> None:
+        nancy = make_lead(rep)
+        models.qualify_lead(nancy.id, rep)
+        models.reactivate_lead(nancy.id, rep)
+        run_before = start(lambda app: app.disqualify([nancy.id]), DisqualifyDialog, "enter")
+
+        async def then_wait(pilot: Pilot) -> None:
+            await run_before(pilot)
+            await wait_for_screen(pilot, MessageScreen)
+            await pilot.pause()
+
+        assert snap_compare(host(rep), terminal_size=(80, 24), run_before=then_wait)

@@ -40,14 +40,9 @@ class LeadSummary:
     message: str
 
 
-def summary_line(row: LeadSummary) -> Content:
-    """A lead's outcome as literal text (the lead's name is user data)."""
-    return Content.assemble(
-        (f"{OUTCOME_LABELS[row.outcome]:<19}", "bold"),
-        row.lead_name,
-        ": ",
-        row.message,
-    )
+def summary_title(row: LeadSummary) -> Content:
+    """The outcome and the lead's name, as literal text (the name is user data)."""
+    return Content.assemble((OUTCOME_LABELS[row.outcome], "bold"), " · ", row.lead_name)
 
 
 def summary_counts(rows: list[LeadSummary]) -> str:
@@ -86,7 +81,7 @@ class BulkQualifyScreen(ModalScreen[None]):
             yield Static(Content(""), id="counts")
             yield VerticalScroll(id="summary")
             with Horizontal(classes="buttons"):
-                yield Button("Close", id="close", variant="primary", disabled=True)
+                yield Button("Close", id="close", variant="primary", disabled=True, compact=True)
         yield Footer()
 
     def set_progress(self, done: int, total: int) -> None:
@@ -103,9 +98,11 @@ class BulkQualifyScreen(ModalScreen[None]):
         self.query_one("#counts", Static).update(Content(summary_counts(rows)))
         summary = self.query_one("#summary", VerticalScroll)
         await summary.remove_children()
-        await summary.mount_all(
-            Static(summary_line(row), classes=f"row {row.outcome}") for row in rows
-        )
+        widgets: list[Static] = []
+        for row in rows:
+            widgets.append(Static(summary_title(row), classes=f"row {row.outcome}"))
+            widgets.append(Static(Content(row.message), classes="message"))
+        await summary.mount_all(widgets)
         close = self.query_one("#close", Button)
         close.disabled = False
         self.done = True

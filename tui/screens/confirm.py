@@ -25,6 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask before doing something; dismisses True to go ahead, False to cancel."""
 
     CSS_PATH = "confirm.tcss"
+    AUTO_FOCUS = "#confirm"
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n", "answer(False)", "No", id="confirm_no"),
@@ -60,12 +61,10 @@ class ConfirmScreen(ModalScreen[bool]):
                     f"{self.confirm_label} (y)",
                     id="confirm",
                     variant="error" if self.danger else "primary",
+                    compact=True,
                 )
-                yield Button("Cancel (n)", id="cancel")
+                yield Button("Cancel (n)", id="cancel", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -79,6 +78,7 @@ class MessageScreen(ModalScreen[None]):
     """Tell the user something (an error, a summary) and wait for OK."""
 
     CSS_PATH = "confirm.tcss"
+    AUTO_FOCUS = "#ok"
     BINDINGS = [
         Binding("escape", "close", "Close", id="message_close"),
         Binding("enter", "close", "OK", show=False, id="message_ok"),
@@ -108,11 +108,8 @@ class MessageScreen(ModalScreen[None]):
                     for line in self.lines:
                         yield Static(line, markup=False, classes="detail")
             with Horizontal(classes="buttons"):
-                yield Button("OK", id="ok", variant="primary")
+                yield Button("OK", id="ok", variant="primary", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

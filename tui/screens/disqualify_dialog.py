@@ -15,6 +15,7 @@ import models
 
 class DisqualifyDialog(ModalScreen["str | None"]):
     CSS_PATH = "disqualify_dialog.tcss"
+    AUTO_FOCUS = "#reasons"
     BINDINGS = [
         *[
             Binding(
@@ -41,26 +42,26 @@ class DisqualifyDialog(ModalScreen["str | None"]):
                 Content.assemble("Disqualify ", (self.subject, "bold"), ". Choose a reason:"),
                 id="subject",
             )
-            yield OptionList(
+            reasons = OptionList(
                 *[
                     Option(Content(f"{number}  {reason.label}"), id=reason.value)
                     for number, reason in enumerate(models.DISQUALIFY_REASONS, start=1)
                 ],
                 id="reasons",
             )
+            reasons.highlighted = 0
+            yield reasons
             yield Static(
-                Content("Notes and attachments stay with the lead."),
+                Content(
+                    "Notes and attachments stay with the lead. "
+                    "1-4 or up/down pick a reason; enter disqualifies; esc cancels."
+                ),
                 id="hint",
             )
             with Horizontal(classes="buttons"):
-                yield Button("Disqualify", id="ok", variant="warning")
-                yield Button("Cancel", id="cancel")
+                yield Button("Disqualify", id="ok", variant="warning", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        reasons = self.query_one("#reasons", OptionList)
-        reasons.highlighted = 0
-        reasons.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

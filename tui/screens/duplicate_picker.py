@@ -62,7 +62,7 @@ def match_prompt(match: models.MatchedRecord, selected: bool) -> Content:
     marker = "(•) " if selected else "( ) "
     lines = [Content.assemble(marker, (match.title, "bold"))]
     if match.details:
-        lines.append(Content("    " + " · ".join(match.details)))
+        lines.append(Content.assemble(("    ", "not bold"), " · ".join(match.details)))
     lines.append(Content.assemble("    ", ("Matched: " + ", ".join(match.rules), "italic")))
     return Content("\n").join(lines)
 
@@ -73,7 +73,14 @@ class MatchList(OptionList):
     DEFAULT_CSS = """
     MatchList {
         height: auto;
-        max-height: 7;
+        max-height: 6;
+        border: none;
+        border-left: blank;
+        padding: 0;
+    }
+    MatchList:focus {
+        border: none;
+        border-left: thick $primary;
     }
     """
 
@@ -83,6 +90,7 @@ class MatchList(OptionList):
         super().__init__(
             *[Option(match_prompt(m, False), id=f"{m.kind}-{m.id}") for m in matches], id=id
         )
+        self.highlighted = 0
 
     @property
     def selected_id(self) -> int | None:
@@ -99,6 +107,7 @@ class MatchList(OptionList):
 
 class DuplicatePicker(ModalScreen[PickerResult]):
     CSS_PATH = "duplicate_picker.tcss"
+    AUTO_FOCUS = "MatchList, Select, #continue"
     BINDINGS = [
         Binding("c", "finish('continue')", "Continue", id="picker_continue"),
         Binding("i", "finish('ignore')", "Ignore and save", id="picker_ignore"),
@@ -150,14 +159,14 @@ class DuplicatePicker(ModalScreen[PickerResult]):
                 else:
                     yield from self._compose_classic()
             with Horizontal(classes="buttons"):
-                yield Button("Continue (c)", id="continue", variant="primary")
+                yield Button("Continue (c)", id="continue", variant="primary", compact=True)
                 if self.improved:
-                    yield Button("Ignore and save (i)", id="ignore")
+                    yield Button("Ignore and save (i)", id="ignore", compact=True)
                 if self.bulk:
-                    yield Button("Skip (s)", id="skip")
-                    yield Button("Skip all (S)", id="skip_all")
+                    yield Button("Skip (s)", id="skip", compact=True)
+                    yield Button("Skip all (S)", id="skip_all", compact=True)
                 else:
-                    yield Button("Cancel", id="cancel")
+                    yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
 
     def _intro(self) -> Content:
@@ -198,13 +207,6 @@ class DuplicatePicker(ModalScreen[PickerResult]):
                 classes="classic-select",
             )
             yield Static(Content(""), id=f"{kind}-details", classes="details")
-
-    def on_mount(self) -> None:
-        focusable = self.query("MatchList, Select")
-        if focusable:
-            focusable.first().focus()
-        else:
-            self.query_one("#continue", Button).focus()
 
     # Improved experience: selecting records.
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -31,6 +31,7 @@ class YesNoSwitch(Switch, inherit_bindings=False):
 
 class QualifyDialog(ModalScreen["models.QualifyChoice | None"]):
     CSS_PATH = "qualify_dialog.tcss"
+    AUTO_FOCUS = "#create_account"
     BINDINGS = [
         Binding("y", "set_focused(True)", "Yes", id="qualify_yes"),
         Binding("n", "set_focused(False)", "No", id="qualify_no"),
@@ -65,12 +66,9 @@ class QualifyDialog(ModalScreen["models.QualifyChoice | None"]):
                 id="hint",
             )
             with Horizontal(classes="buttons"):
-                yield Button("OK", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("OK", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#create_account", Switch).focus()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         answer = self.query_one(f"#answer-{event.switch.id}", Static)

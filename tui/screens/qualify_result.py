@@ -52,6 +52,7 @@ class QualifiedRecords:
 
 class QualifyResultScreen(ModalScreen["RecordKind | None"]):
     CSS_PATH = "qualify_result.tcss"
+    AUTO_FOCUS = "#close"
     BINDINGS = [
         Binding("a", "open('account')", "Open account", id="result_account"),
         Binding("c", "open('contact')", "Open contact", id="result_contact"),
@@ -77,15 +78,18 @@ class QualifyResultScreen(ModalScreen["RecordKind | None"]):
             )
             for line in self.records.lines:
                 yield Static(Content("• " + line), classes="line")
+            if any(
+                self.records.record_id(k) is not None for k in ("account", "contact", "opportunity")
+            ):
+                yield Static(Content("Open a record:"), id="open-hint")
             with Horizontal(classes="buttons"):
                 for kind in ("account", "contact", "opportunity"):
                     if self.records.record_id(kind) is not None:
-                        yield Button(f"Open {kind} ({kind[0]})", id=f"open-{kind}")
-                yield Button("Close", id="close", variant="primary")
+                        yield Button(
+                            f"{kind.capitalize()} ({kind[0]})", id=f"open-{kind}", compact=True
+                        )
+                yield Button("Close", id="close", variant="primary", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

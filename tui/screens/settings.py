@@ -36,6 +36,7 @@ def on_off(value: bool) -> str:
 
 class SettingsScreen(Screen[None]):
     CSS_PATH = "settings.tcss"
+    TITLE = "Settings"
     BINDINGS = [
         Binding("escape", "back", "Back", id="settings_back"),
         Binding("ctrl+r", "reload", "Reload", id="settings_reload"),
@@ -50,8 +51,10 @@ class SettingsScreen(Screen[None]):
         return bool(self.app.user.is_admin)
 
     def compose(self) -> ComposeResult:
-        yield Header()
         user = self.app.user
+        # Admins start on the first switch; others on the (scrollable) read-only list.
+        self.AUTO_FOCUS = "Switch" if user.is_admin else "#settings"
+        yield Header()
         if not user.is_admin:
             yield Static(
                 Content(
