@@ -149,8 +149,9 @@ class NotesPanel(Vertical):
                     options.append(None)
                 options.append(Option(note_prompt(note, target), id=str(note.id)))
             notes_list.add_options(options)
-            if highlighted is not None:
-                notes_list.highlighted = min(highlighted, len(self.notes) - 1)
+            # Options are notes with separators between them: note i is option 2*i.
+            index = highlighted if highlighted is not None else 0
+            notes_list.highlighted = min(index, notes_list.option_count - 1)
         if read_only_reason and not self.query_one("#note-message", Static).has_class("error"):
             self._say(read_only_reason)
 
