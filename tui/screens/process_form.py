@@ -27,6 +27,7 @@ class Field:
     label: str
     kind: str = "text"  # text, days, bool, role
     value: Any = ""
+    placeholder: str = ""
 
 
 class ProcessFormScreen(ModalScreen[bool]):
@@ -63,6 +64,7 @@ class ProcessFormScreen(ModalScreen[bool]):
                     else:
                         yield Input(
                             str(field.value),
+                            placeholder=field.placeholder,
                             id=f"f-{field.key}",
                             compact=True,
                             type="integer" if field.kind == "days" else "text",

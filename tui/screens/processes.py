@@ -105,7 +105,7 @@ class ProcessesScreen(Screen):
     def on_mount(self) -> None:
         self.title = "Qualifying processes"
         table = self.query_one("#process-table", DataTable)
-        table.add_column("Name", key="name")
+        table.add_column("Name", key="name", width=30)
         table.add_column("Active", key="active", width=6)
         table.add_column("Levels", key="levels", width=6)
         table.add_column("Activities", key="activities", width=10)
@@ -289,7 +289,10 @@ class ProcessesScreen(Screen):
 
         self._form(
             "New qualifying process",
-            [Field("name", "Name"), Field("description", "Description")],
+            [
+                Field("name", "Name", placeholder="Process name (required)"),
+                Field("description", "Description", placeholder="Optional"),
+            ],
             save,
             "Process created: add levels (l) and activities (i), then activate it (a).",
         )
@@ -360,7 +363,12 @@ class ProcessesScreen(Screen):
     @staticmethod
     def _activity_fields(activity: models.ProcessActivity | None = None) -> list[Field]:
         return [
-            Field("purpose", "Purpose", value=activity.purpose if activity else ""),
+            Field(
+                "purpose",
+                "Purpose",
+                value=activity.purpose if activity else "",
+                placeholder="What to do (required)",
+            ),
             Field("required", "Required", "bool", activity.required if activity else True),
             Field(
                 "days_to_start", "Days to start", "days", activity.days_to_start if activity else 0
