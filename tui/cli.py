@@ -119,8 +119,19 @@ def _user_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def skip_postgres_drivers(url: str | None) -> None:
+    """On SQLite, keep Peewee from importing the PostgreSQL drivers it probes for at
+    import time: psycopg costs about 15 MiB and a few hundred ms of start-up."""
+    url = url or os.environ.get("LEADQ_DB") or "sqlite:"
+    if not url.lower().startswith("postgres") and "peewee" not in sys.modules:
+        for name in ("psycopg", "psycopg2", "psycopg2cffi"):
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command not in ("serve", "seed"):
+        skip_postgres_drivers(args.db)
     import models
 
     try:
