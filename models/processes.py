@@ -42,6 +42,7 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    IntegrityError,
     TextField,
     fn,
 )
@@ -283,16 +284,21 @@ def create_process(
     _require_admin(actor)
     name = _clean_name(name)
     db = QualifyingProcess._meta.database
-    with db.atomic():
-        _check_unique_name(name)
-        process = QualifyingProcess.create(
-            name=name,
-            name_key=_name_key(name),
-            description=(description or "").strip(),
-            active=active,
-            created_by=actor,
-        )
-        record(actor, "process_created", process, f"Created qualifying process {name}")
+    try:
+        with db.atomic():
+            _check_unique_name(name)
+            process = QualifyingProcess.create(
+                name=name,
+                name_key=_name_key(name),
+                description=(description or "").strip(),
+                active=active,
+                created_by=actor,
+            )
+            record(actor, "process_created", process, f"Created qualifying process {name}")
+    except IntegrityError:  # the same name created in another session meanwhile
+        raise ValidationError(
+            {"name": f"A qualifying process called {name!r} already exists."}
+        ) from None
     return process
 
 
@@ -858,16 +864,22 @@ def assign_process(
     due dates counted from `on` (default: today, UTC)."""
     _require_feature()
     db = Lead._meta.database
-    with db.atomic():
-        lead = _lead(lead_id)
-        if not lead.is_open:
-            from .qualify import closed_message
+    try:
+        with db.atomic():
+            lead = _lead(lead_id)
+            if not lead.is_open:
+                from .qualify import closed_message
 
-            raise LeadClosed(closed_message(lead, "assign a process to"))
-        process = _process(process_id)
-        if not process.active:
-            raise ProcessRefused(f"{process.name} is inactive and cannot be assigned.")
-        return _assign(lead, process, actor, on or utcnow().date())
+                raise LeadClosed(closed_message(lead, "assign a process to"))
+            process = _process(process_id)
+            if not process.active:
+                raise ProcessRefused(f"{process.name} is inactive and cannot be assigned.")
+            return _assign(lead, process, actor, on or utcnow().date())
+    except IntegrityError:
+        # Another session assigned a process to this lead at the same moment.
+        raise ProcessRefused(
+            "Someone else just assigned a process to this lead; look at it again."
+        ) from None
 
 
 def apply_default_process(lead: Lead, actor: User | None) -> LeadProcess | None:
@@ -932,9 +944,15 @@ def set_activity_done(activity_id: int, actor: User, done: bool = True) -> LeadA
         if activity.done == done:
             return activity
         now = utcnow()
-        LeadActivity.update(
-            done=done, done_by=actor if done else None, done_at=now if done else None
-        ).where((LeadActivity.id == activity.id) & (LeadActivity.done == (not done))).execute()
+        won = (
+            LeadActivity.update(
+                done=done, done_by=actor if done else None, done_at=now if done else None
+            )
+            .where((LeadActivity.id == activity.id) & (LeadActivity.done == (not done)))
+            .execute()
+        )
+        if not won:  # another session got there first
+            return LeadActivity.get_by_id(activity_id)
         verb = "Checked off" if done else "Reopened"
         record(
             actor,
