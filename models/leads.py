@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
-from .entities import Account, Contact, Lead, User, utcnow
+from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Role, Stage, StatusReason
 from .errors import DisqualifyRefused, LeadClosed, NotFound, PermissionDenied, ValidationError
 from .qualify import closed_message
@@ -71,16 +71,31 @@ def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
         if not lead.is_open:
             raise LeadClosed(closed_message(lead))
         changed = []
+        columns = []
         for name, value in {**clean, **links}.items():
             old = getattr(lead, name)
             if old != value:
                 setattr(lead, name, value)
+                columns.append(name)
                 changed.append(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
         if status_reason is not None and status_reason != lead.status_reason:
             lead.status_reason = status_reason
+            columns.append("status_reason")
             changed.append("Status reason")
         if changed:
-            lead.save()
+            # A guard update of the changed columns only, not `lead.save()`: on
+            # PostgreSQL a qualification committed since the read above would
+            # otherwise be overwritten with this stale copy (reopening the lead).
+            lead.refresh_keys(phone_region())
+            lead.modified_at = utcnow()
+            columns += [*LEAD_KEY_FIELDS, "modified_at"]
+            won = (
+                Lead.update({getattr(Lead, name): getattr(lead, name) for name in columns})
+                .where((Lead.id == lead_id) & (Lead.state == LeadState.OPEN))
+                .execute()
+            )
+            if not won:
+                raise LeadClosed(closed_message(get_lead(lead_id)))
             record(actor, "updated", lead, "Changed " + ", ".join(changed))
     return lead
 

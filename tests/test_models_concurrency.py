@@ -5,6 +5,7 @@ set of records exists."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import queue as queue_module
 import time
@@ -157,3 +158,47 @@ def test_two_processes_race_on_the_same_leads(db, db_url, two_reps) -> None:
         assert fresh.state == LeadState.DISQUALIFIED and "Bob Baker" in loser_message
         assert Opportunity.select().count() == 3
         assert (Account.select().count(), Contact.select().count()) == (3, 3)
+
+
+def test_edit_racing_a_qualification_does_not_reopen_the_lead(db, two_reps, monkeypatch) -> None:
+    """Ann's edit has read the open lead when Bob qualifies it. Ann's save must not
+    write the stale state back (it would reopen a qualified lead): either Bob waits
+    for Ann's edit to commit, or Ann's edit is refused."""
+    import threading
+
+    import models.leads
+
+    ann, bob = two_reps
+    lead = make_lead(ann)
+    bob_done = threading.Event()
+    errors: list[BaseException] = []
+    real_get_lead = models.leads.get_lead
+
+    def get_lead_then_let_bob_in(lead_id: int) -> Lead:
+        found = real_get_lead(lead_id)
+        if threading.current_thread() is threading.main_thread() and not bob_thread.ident:
+            bob_thread.start()  # only on Ann's first read
+            # Bob either finishes (no lock held by this edit) or is blocked by it.
+            bob_done.wait(timeout=1.5)
+        return found
+
+    def bob_qualifies() -> None:
+        try:
+            with models.thread_connection():
+                models.qualify_lead(lead.id, bob)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            bob_done.set()
+
+    bob_thread = threading.Thread(target=bob_qualifies)
+    monkeypatch.setattr(models.leads, "get_lead", get_lead_then_let_bob_in)
+    with contextlib.suppress(LeadClosed):  # refused because Bob got there first: fine
+        models.update_lead(lead.id, ann, {"city": "Seattle"})
+    bob_thread.join(timeout=TIMEOUT)
+    assert errors == []
+    fresh = Lead.get_by_id(lead.id)
+    assert fresh.state == LeadState.QUALIFIED
+    assert fresh.closed_by_id == bob.id
+    assert fresh.stage == models.Stage.DEVELOP
+    assert fresh.account_id is not None and fresh.contact_id is not None
