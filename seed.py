@@ -393,19 +393,24 @@ def _company(kinds: Sequence[str], index: int) -> tuple[str, str]:
     return name, f"{adj}{noun}{kind}.example".lower()
 
 
-def _chunks(rows: list[tuple], size: int) -> Iterable[list[tuple]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def insert_sql(model: type[BaseModel], columns: Sequence[str]) -> str:
+    """One row's parametrised INSERT for `model`, columns named as the model maps them."""
+    names = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in columns)
+    marks = ", ".join([model._meta.database.param] * len(columns))
+    return f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks})'
 
 
 def bulk_insert(model: type[BaseModel], columns: Sequence[str], rows: list[tuple]) -> None:
-    """`insert_many` in chunks that stay under SQLite's bound-variable limit."""
-    if not rows:
-        return
-    fields = [model._meta.fields[name] for name in columns]
-    size = max(1, SQLITE_MAX_VARIABLES // len(fields))
-    for chunk in _chunks(rows, size):
-        model.insert_many(chunk, fields=fields).execute()
+    """Write rows (tuples in `columns` order, already in database form) in one statement
+    prepared once and run with DB-API `executemany`.
+
+    Peewee's `insert_many` spends about 90% of its time building SQL text for every
+    value (measured: 50 of 57 s for 50,000 leads), so the bulk path builds the
+    statement once. Call it inside a transaction.
+    """
+    if rows:
+        cursor = model._meta.database.cursor()
+        cursor.executemany(insert_sql(model, columns), rows)
 
 
 def _fix_sequences(tables: Iterable[type[BaseModel]]) -> None:
@@ -485,6 +490,17 @@ NOTE_COLUMNS = (
     "text", "attachment_name", "attachment_data", "author", "created_at", "lead",
 )  # fmt: skip
 AUDIT_COLUMNS = ("at", "actor", "action", "entity_type", "entity_id", "summary")
+COLUMNS: dict[type[BaseModel], tuple[str, ...]] = {
+    Account: ACCOUNT_COLUMNS,
+    Contact: CONTACT_COLUMNS,
+    Lead: LEAD_COLUMNS,
+    Opportunity: OPPORTUNITY_COLUMNS,
+    Note: NOTE_COLUMNS,
+    AuditEvent: AUDIT_COLUMNS,
+}
+WRITE_ORDER = tuple(COLUMNS)
+# Rows generated before they are written: memory stays flat at any scale.
+FLUSH_ROWS = 20_000
 
 
 class Generator:
@@ -494,12 +510,9 @@ class Generator:
         self.keys = KeyCache(region)
         self.reps = [users["riley"], users["sam"]]
         self.owners = [*self.reps, *self.reps, users["morgan"]]
-        self.leads: list[tuple] = []
-        self.accounts: list[tuple] = []
-        self.contacts: list[tuple] = []
-        self.opportunities: list[tuple] = []
-        self.notes: list[tuple] = []
-        self.audit: list[tuple] = []
+        # Rows waiting to be written, in the order foreign keys need.
+        self.pending: dict[type[BaseModel], list[tuple]] = {model: [] for model in WRITE_ORDER}
+        self.written: dict[type[BaseModel], int] = dict.fromkeys(WRITE_ORDER, 0)
         self.base_account_ids: list[int] = []
         self.base_contact_ids: list[int] = []
         self.demo_lead_ids: list[int] = []
@@ -512,23 +525,23 @@ class Generator:
 
     # Accounts and contacts.
     def add_account(self, values: dict[str, Any]) -> int:
-        account_id = len(self.accounts) + 1
+        account_id = self.count(Account) + 1
         values["id"] = account_id
         name_key, domain_key = self.keys.company(values["name"], values["website"])
         values["name_key"], values["domain_key"] = name_key, domain_key
         values["phone_key"] = self.keys.phone(values["phone"])
         values.setdefault("modified_at", values["created_at"])
-        self.accounts.append(tuple(values.get(c, "") for c in ACCOUNT_COLUMNS))
+        self.add(Account, tuple(values.get(c, "") for c in ACCOUNT_COLUMNS))
         return account_id
 
     def add_contact(self, values: dict[str, Any]) -> int:
-        contact_id = len(self.contacts) + 1
+        contact_id = self.count(Contact) + 1
         values["id"] = contact_id
         values["email_key"] = values["email"].strip().lower() or None
         values["phone_key"] = self.keys.phone(values["phone"])
         values["person_key"] = self.keys.person(values["first_name"], values["last_name"])
         values.setdefault("modified_at", values["created_at"])
-        self.contacts.append(tuple(values.get(c, "") for c in CONTACT_COLUMNS))
+        self.add(Contact, tuple(values.get(c, "") for c in CONTACT_COLUMNS))
         return contact_id
 
     def base_customers(self) -> None:
@@ -575,7 +588,7 @@ class Generator:
             )  # fmt: skip
 
     def extra_contacts(self, count: int) -> None:
-        accounts = len(self.accounts)
+        accounts = self.count(Account)
         for index in range(count):
             first = CUSTOMER_FIRST[index % len(CUSTOMER_FIRST)]
             last = CUSTOMER_LAST[(index // len(CUSTOMER_FIRST)) % len(CUSTOMER_LAST)]
@@ -639,11 +652,11 @@ class Generator:
         }
 
     def add_lead(self, row: dict[str, Any]) -> int:
-        lead_id = len(self.leads) + 1
+        lead_id = self.count(Lead) + 1
         row["id"] = lead_id
         self.keys.lead(row)
         self.owner_of[lead_id] = row["owner"]
-        self.leads.append(tuple(row.get(c) for c in LEAD_COLUMNS))
+        self.add(Lead, tuple(row.get(c) for c in LEAD_COLUMNS))
         return lead_id
 
     def special_leads(self) -> None:
@@ -729,7 +742,9 @@ class Generator:
             self.lead_notes(lead_id, row, index)
 
     def audit_row(self, row: dict[str, Any], action: str, summary: str) -> None:
-        self.audit.append((row["closed_at"], row["closed_by"], action, "lead", row["id"], summary))
+        self.add(
+            AuditEvent, (row["closed_at"], row["closed_by"], action, "lead", row["id"], summary)
+        )
 
     def bulk_qualified(self, row: dict[str, Any]) -> None:
         """A lead qualified into an account, contact and opportunity, written in bulk."""
@@ -749,7 +764,7 @@ class Generator:
             account=account_id, contact=contact_id,
         )  # fmt: skip
         lead_id = self.add_lead(row)
-        opportunity_id = len(self.opportunities) + 1
+        opportunity_id = self.count(Opportunity) + 1
         values = {
             **{target: row[source] for source, target in OPPORTUNITY_MAPPING},
             "id": opportunity_id, "account": account_id, "contact": contact_id,
@@ -758,7 +773,7 @@ class Generator:
             "originating_lead": lead_id, "owner": owner, "created_at": closed,
             "modified_at": closed,
         }  # fmt: skip
-        self.opportunities.append(tuple(values[c] for c in OPPORTUNITY_COLUMNS))
+        self.add(Opportunity, tuple(values[c] for c in OPPORTUNITY_COLUMNS))
         self.audit_row(
             row,
             "qualified",
@@ -777,18 +792,27 @@ class Generator:
             if rng.random() < 0.12:
                 name, template = ATTACHMENTS[index % len(ATTACHMENTS)]
                 data = template.replace(b"{n}", str(index + number).encode())
-            self.notes.append(
-                (rng.choice(NOTE_TEXTS), name, data, row["owner"], min(at, BASE_TIME), lead_id)
+            self.add(
+                Note,
+                (rng.choice(NOTE_TEXTS), name, data, row["owner"], min(at, BASE_TIME), lead_id),
             )
 
-    def write(self) -> None:
-        bulk_insert(Account, ACCOUNT_COLUMNS, self.accounts)
-        bulk_insert(Contact, CONTACT_COLUMNS, self.contacts)
-        bulk_insert(Lead, LEAD_COLUMNS, self.leads)
-        bulk_insert(Opportunity, OPPORTUNITY_COLUMNS, self.opportunities)
-        bulk_insert(Note, NOTE_COLUMNS, self.notes)
-        bulk_insert(AuditEvent, AUDIT_COLUMNS, self.audit)
-        _fix_sequences((Account, Contact, Lead, Opportunity))
+    def count(self, model: type[BaseModel]) -> int:
+        return self.written[model] + len(self.pending[model])
+
+    def add(self, model: type[BaseModel], row: tuple) -> None:
+        pending = self.pending[model]
+        pending.append(row)
+        if len(pending) >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is pending, parents before children (call inside a transaction)."""
+        for model in WRITE_ORDER:
+            rows = self.pending[model]
+            bulk_insert(model, COLUMNS[model], rows)
+            self.written[model] += len(rows)
+            rows.clear()
 
 
 # --- Services: the part of the story the audit trail must tell --------------------
@@ -865,20 +889,22 @@ def seed(
             u.username: models.create_user(u.username, u.full_name, u.role) for u in DEMO_USERS
         }
     gen = Generator({name: user.id for name, user in users.items()}, region)
-    gen.base_customers()
     want_accounts = len(BASE_ACCOUNTS) + max(0, leads // 20) if accounts is None else accounts
     want_contacts = 2 * len(BASE_ACCOUNTS) + max(0, leads // 10) if contacts is None else contacts
-    gen.extra_accounts(max(0, want_accounts - len(gen.accounts)))
-    gen.extra_contacts(max(0, want_contacts - len(gen.contacts)))
-    say(f"{len(gen.accounts):,} accounts and {len(gen.contacts):,} contacts generated")
-    gen.special_leads()
-    remaining = max(0, leads - len(gen.leads))
-    gen.volume_leads(remaining, SERVICE_QUALIFY_MAX, SERVICE_DISQUALIFY_MAX)
-    say(f"{len(gen.leads):,} leads generated; writing")
     with db.atomic():
-        gen.write()
-    say("bulk rows written; qualifying and disqualifying through the services")
+        gen.base_customers()
+        gen.extra_accounts(max(0, want_accounts - gen.count(Account)))
+        gen.extra_contacts(max(0, want_contacts - gen.count(Contact)))
+        say(f"{gen.count(Account):,} accounts, {gen.count(Contact):,} contacts written")
+        gen.special_leads()
+        gen.volume_leads(
+            max(0, leads - gen.count(Lead)), SERVICE_QUALIFY_MAX, SERVICE_DISQUALIFY_MAX
+        )
+        gen.flush()
+        _fix_sequences(WRITE_ORDER)
+    say(f"{gen.count(Lead):,} leads written; qualifying and disqualifying through the services")
     _through_services(gen, users)
+    say("services done; analysing")
     if not is_postgres(db):
         db.execute_sql("PRAGMA analysis_limit = 1000")
     db.execute_sql("ANALYZE")
@@ -893,6 +919,13 @@ def seed(
     )
     say(summary.line())
     return summary
+
+
+_STARTED = time.perf_counter()
+
+
+def _stamped(message: str) -> None:
+    print(f"[{time.perf_counter() - _STARTED:6.1f} s] {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -913,7 +946,7 @@ def main(argv: list[str] | None = None) -> int:
             accounts=args.accounts,
             contacts=args.contacts,
             reset=args.reset,
-            progress=None if args.quiet else lambda msg: print(msg, file=sys.stderr),
+            progress=None if args.quiet else _stamped,
         )
     except models.LeadqError as exc:
         print(f"seed: {exc}", file=sys.stderr)
