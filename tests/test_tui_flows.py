@@ -52,7 +52,14 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float
 
 
 async def wait_for_screen(pilot: Pilot, kind: type[Screen]) -> Screen:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
+    """Wait until a `kind` screen is on top and composed (its Footer, yielded last, is in)."""
+
+    def ready() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, kind) and screen.is_mounted and bool(screen.query(Footer))
+
+    await wait_until(pilot, ready)
+    await pilot.pause()
     return pilot.app.screen
 
 

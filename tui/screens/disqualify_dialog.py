@@ -8,9 +8,23 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, OptionList, Static
-from textual.widgets.option_list import Option
 
 import models
+from tui.widgets.cursor_list import CURSOR, NO_CURSOR, CursorOptionList
+
+
+class ReasonList(CursorOptionList):
+    """The four disqualify reasons, numbered 1-4."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(len(models.DISQUALIFY_REASONS), id=id)
+
+    def option_id(self, index: int) -> str:
+        return models.DISQUALIFY_REASONS[index].value
+
+    def prompt_for(self, index: int, highlighted: bool) -> Content:
+        cursor = CURSOR if highlighted else NO_CURSOR
+        return Content(f"{cursor}{index + 1}  {models.DISQUALIFY_REASONS[index].label}")
 
 
 class DisqualifyDialog(ModalScreen["str | None"]):
@@ -42,13 +56,7 @@ class DisqualifyDialog(ModalScreen["str | None"]):
                 Content.assemble("Disqualify ", (self.subject, "bold"), ". Choose a reason:"),
                 id="subject",
             )
-            reasons = OptionList(
-                *[
-                    Option(Content(f"{number}  {reason.label}"), id=reason.value)
-                    for number, reason in enumerate(models.DISQUALIFY_REASONS, start=1)
-                ],
-                id="reasons",
-            )
+            reasons = ReasonList(id="reasons")
             reasons.highlighted = 0
             yield reasons
             yield Static(

@@ -21,10 +21,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Footer, Label, Select, Static
 
 import models
+from tui.widgets.cursor_list import CURSOR, NO_CURSOR, CursorOptionList
 
 PickerAction = Literal["continue", "ignore", "skip", "skip_all", "cancel"]
 
@@ -57,17 +57,18 @@ def match_summary(match: models.MatchedRecord) -> str:
     return " · ".join((match.title, *match.details))
 
 
-def match_prompt(match: models.MatchedRecord, selected: bool) -> Content:
+def match_prompt(match: models.MatchedRecord, selected: bool, highlighted: bool = False) -> Content:
     """A matched record as an option: title, details, rules. Literal text only."""
+    cursor = CURSOR if highlighted else NO_CURSOR
     marker = "(•) " if selected else "( ) "
-    lines = [Content.assemble(marker, (match.title, "bold"))]
+    lines = [Content.assemble(cursor, marker, (match.title, "bold"))]
     if match.details:
-        lines.append(Content.assemble(("    ", "not bold"), " · ".join(match.details)))
-    lines.append(Content.assemble("    ", ("Matched: " + ", ".join(match.rules), "italic")))
+        lines.append(Content.assemble(("      ", "not bold"), " · ".join(match.details)))
+    lines.append(Content.assemble("      ", ("Matched: " + ", ".join(match.rules), "italic")))
     return Content("\n").join(lines)
 
 
-class MatchList(OptionList):
+class MatchList(CursorOptionList):
     """Matched records of one kind; at most one is selected (marked with (•))."""
 
     DEFAULT_CSS = """
@@ -87,22 +88,35 @@ class MatchList(OptionList):
     def __init__(self, matches: list[models.MatchedRecord], *, id: str) -> None:
         self.matches = matches
         self.selected: int | None = None
-        super().__init__(
-            *[Option(match_prompt(m, False), id=f"{m.kind}-{m.id}") for m in matches], id=id
-        )
+        super().__init__(len(matches), id=id)
         self.highlighted = 0
+
+    def option_id(self, index: int) -> str:
+        match = self.matches[index]
+        return f"{match.kind}-{match.id}"
+
+    def prompt_for(self, index: int, highlighted: bool) -> Content:
+        return match_prompt(self.matches[index], self.selected == index, highlighted)
 
     @property
     def selected_id(self) -> int | None:
         return None if self.selected is None else self.matches[self.selected].id
 
+    def action_select(self) -> None:
+        """Enter or a click selects the highlighted record (or clears it) at once,
+        so a key pressed right after sees the selection; then focus moves on."""
+        if self.highlighted is None:
+            return
+        self.toggle(self.highlighted)
+        if self.selected is not None:
+            self.screen.focus_next()
+
     def toggle(self, index: int) -> None:
         previous = self.selected
         self.selected = None if previous == index else index
         for i in {previous, index} - {None}:
-            self.replace_option_prompt_at_index(
-                i, match_prompt(self.matches[i], self.selected == i)
-            )
+            if i is not None:
+                self.refresh_prompt(i)
 
 
 class DuplicatePicker(ModalScreen[PickerResult]):
@@ -112,9 +126,10 @@ class DuplicatePicker(ModalScreen[PickerResult]):
         Binding("c", "finish('continue')", "Continue", id="picker_continue"),
         Binding("i", "finish('ignore')", "Ignore and save", id="picker_ignore"),
         Binding("space", "select_highlighted", "Select", show=False, id="picker_select"),
-        Binding("s", "finish('skip')", "Skip lead", show=False, id="picker_skip"),
-        Binding("S", "finish('skip_all')", "Skip all", show=False, id="picker_skip_all"),
-        Binding("escape", "escape", "Cancel", id="picker_cancel"),
+        Binding("s", "finish('skip')", "Skip lead", id="picker_skip"),
+        Binding("S", "finish('skip_all')", "Skip all", id="picker_skip_all"),
+        Binding("escape", "finish('cancel')", "Cancel", id="picker_cancel"),
+        Binding("escape", "finish('skip')", "Skip lead", show=False, id="picker_escape_skip"),
     ]
 
     def __init__(
@@ -138,6 +153,8 @@ class DuplicatePicker(ModalScreen[PickerResult]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "finish" and parameters and parameters[0] in ("skip", "skip_all"):
             return self.bulk
+        if action == "finish" and parameters == ("cancel",):
+            return not self.bulk
         if action == "finish" and parameters == ("ignore",):
             return self.improved
         if action == "select_highlighted":
@@ -208,16 +225,7 @@ class DuplicatePicker(ModalScreen[PickerResult]):
             )
             yield Static(Content(""), id=f"{kind}-details", classes="details")
 
-    # Improved experience: selecting records.
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        match_list = event.option_list
-        if not isinstance(match_list, MatchList):
-            return
-        match_list.toggle(event.option_index)
-        if match_list.selected is not None:
-            self.focus_next()
-
+    # Improved experience: selecting records (see MatchList.action_select).
     def action_select_highlighted(self) -> None:
         focused = self.focused
         if isinstance(focused, MatchList) and focused.highlighted is not None:
@@ -264,6 +272,3 @@ class DuplicatePicker(ModalScreen[PickerResult]):
             self.dismiss(PickerResult("continue", account_id, contact_id))
         elif action in ("ignore", "skip", "skip_all", "cancel"):
             self.dismiss(PickerResult(action))  # type: ignore[arg-type]
-
-    def action_escape(self) -> None:
-        self.dismiss(PickerResult("skip" if self.bulk else "cancel"))
