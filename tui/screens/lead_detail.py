@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -275,6 +275,14 @@ class LeadDetailScreen(Screen):
         self.watch(self.app, "data_version", self._data_version_changed, init=False)
         self.load(force_form=True)
         self.query_one("#detail-tabs Tabs").focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Mark the focused field's row, so its label stands out even without colour.
+        for row in self.query(".field.-focused"):
+            row.remove_class("-focused")
+        parent = event.widget.parent
+        if isinstance(parent, Horizontal) and parent.has_class("field"):
+            parent.add_class("-focused")
 
     # Loading.
     def _data_version_changed(self, _version: int) -> None:
@@ -554,15 +562,14 @@ class LeadDetailScreen(Screen):
 
     def action_add_note(self) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = "tab-notes"
-        self.query_one(NotesPanel).focus_composer()
+        # The pane shows on the next refresh; only then can its fields take focus.
+        self.call_after_refresh(self.query_one(NotesPanel).focus_composer)
 
     def action_edit(self) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
         first = self.query_one("#f-topic")
-        if first.disabled:
-            self.query_one("#form", VerticalScroll).focus()
-        else:
-            first.focus()
+        target = self.query_one("#form", VerticalScroll) if first.disabled else first
+        self.call_after_refresh(target.focus)
 
     def action_activities(self) -> None:
         panel = self.query_one("#activities")
@@ -572,7 +579,7 @@ class LeadDetailScreen(Screen):
 
     def action_history(self) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = "tab-history"
-        self.query_one(HistoryTable).focus()
+        self.call_after_refresh(self.query_one(HistoryTable).focus)
 
     def action_open_account(self) -> None:
         if self.lead is not None and (self.lead.account_id or self.lead.existing_account_id):

@@ -184,15 +184,16 @@ class RecordScreen(Screen):
 
     def action_add_note(self) -> None:
         self.query_one("#record-tabs", TabbedContent).active = "tab-notes"
-        self.query_one(NotesPanel).focus_composer()
+        # The pane shows on the next refresh; only then can its fields take focus.
+        self.call_after_refresh(self.query_one(NotesPanel).focus_composer)
 
     def action_history(self) -> None:
         self.query_one("#record-tabs", TabbedContent).active = "tab-history"
-        self.query_one(HistoryTable).focus()
+        self.call_after_refresh(self.query_one(HistoryTable).focus)
 
     def action_overview(self) -> None:
         self.query_one("#record-tabs", TabbedContent).active = "tab-overview"
-        self.query_one("#related", OptionList).focus()
+        self.call_after_refresh(self.query_one("#related", OptionList).focus)
 
     def action_back(self) -> None:
         self.app.pop_screen()
