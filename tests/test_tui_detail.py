@@ -554,3 +554,66 @@ def test_snapshot_lookup_modal(ada: models.User, snap_compare) -> None:  # type:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# The lead actions started from the detail screen (the flows are tui/flows/lead_actions.py).
+
+
+@pytest.mark.asyncio
+async def test_qualify_from_the_detail_saves_edits_first_then_shows_the_closed_lead(
+    ada: models.User,
+) -> None:
+    from tui.screens.qualify_result import QualifyResultScreen
+
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "summary").load_text("Ready to buy")
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QualifyResultScreen))
+        qualified = fresh(lead.id)
+        assert qualified.state == "qualified"
+        assert qualified.summary == "Ready to buy"  # saved before qualifying
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert screen.query_one("#banner").has_class("visible")
+        assert field(screen, "topic").disabled
+        assert screen.query_one(StageBar).active == Stage.DEVELOP
+
+
+@pytest.mark.asyncio
+async def test_qualify_is_not_started_while_the_form_is_invalid(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "email").value = "nope"
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Email" in error_text(screen, "email")
+        assert fresh(lead.id).state == "open"
+
+
+@pytest.mark.asyncio
+async def test_reactivate_from_the_detail_reopens_the_form(ada: models.User) -> None:
+    from tui.screens.confirm import ConfirmScreen
+
+    lead = make_lead(ada)
+    models.disqualify_lead(lead.id, ada, "canceled")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: fresh(lead.id).state == "open")
+        await wait_until(
+            pilot, lambda: app.screen is screen and not field(screen, "topic").disabled
+        )
+        assert not screen.query_one("#banner").has_class("visible")
+        assert field(screen, "status_reason").value == "new"
