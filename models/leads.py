@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
+from .db import is_postgres
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Role, Stage, StatusReason
 from .errors import DisqualifyRefused, LeadClosed, NotFound, PermissionDenied, ValidationError
@@ -166,6 +167,11 @@ def delete_lead(lead_id: int, actor: User) -> None:
     """
     db = Lead._meta.database
     with db.atomic():
+        if is_postgres():
+            # Lock the row first: otherwise a qualification committed between the
+            # opportunity check below and the DELETE loses its lead and notes.
+            # (SQLite's BEGIN IMMEDIATE already serialises writers.)
+            Lead.select(Lead.id).where(Lead.id == lead_id).for_update().execute()
         lead = get_lead(lead_id)
         if not can_delete(actor, lead):
             raise PermissionDenied(

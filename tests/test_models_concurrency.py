@@ -202,3 +202,56 @@ def test_edit_racing_a_qualification_does_not_reopen_the_lead(db, two_reps, monk
     assert fresh.closed_by_id == bob.id
     assert fresh.stage == models.Stage.DEVELOP
     assert fresh.account_id is not None and fresh.contact_id is not None
+
+
+def test_delete_racing_a_qualification_keeps_the_opportunitys_lead(
+    db, two_reps, monkeypatch
+) -> None:
+    """Ann's delete has checked that no opportunity came from the lead when Bob
+    qualifies it. The delete must not then remove the lead and its notes from under
+    Bob's new opportunity: either Bob waits and finds the lead gone, or Ann's delete
+    sees the opportunity and is refused."""
+    import threading
+
+    ann, bob = two_reps
+    lead = make_lead(ann)
+    note = models.add_note(ann, lead, "keep me")
+    bob_done = threading.Event()
+    bob_errors: list[BaseException] = []
+    real_opportunity = Lead.opportunity
+
+    def opportunity_then_let_bob_in(self: Lead) -> Opportunity | None:
+        found = real_opportunity(self)
+        if threading.current_thread() is threading.main_thread() and not bob_thread.ident:
+            bob_thread.start()
+            bob_done.wait(timeout=1.5)  # Bob finishes, or is blocked by Ann's delete
+        return found
+
+    def bob_qualifies() -> None:
+        try:
+            with models.thread_connection():
+                models.qualify_lead(lead.id, bob)
+        except BaseException as exc:
+            bob_errors.append(exc)
+        finally:
+            bob_done.set()
+
+    bob_thread = threading.Thread(target=bob_qualifies)
+    monkeypatch.setattr(Lead, "opportunity", opportunity_then_let_bob_in)
+    try:
+        models.delete_lead(lead.id, ann)
+        deleted = True
+    except models.PermissionDenied:
+        deleted = False
+    bob_thread.join(timeout=TIMEOUT)
+
+    if deleted:
+        # Bob lost: a clear error, and nothing was created for a lead that is gone.
+        assert len(bob_errors) == 1 and isinstance(bob_errors[0], models.LeadqError)
+        assert Opportunity.select().count() == 0
+        assert Account.select().count() == 0
+    else:
+        assert bob_errors == []
+        opp = Opportunity.get()
+        assert opp.originating_lead_id == lead.id
+        assert [n.id for n in opp.notes_for_display()] == [note.id]
