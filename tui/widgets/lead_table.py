@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
@@ -261,6 +262,7 @@ class LeadTable(ScrollView, can_focus=True):
         self._paint_reported = -1
 
     def on_mount(self) -> None:
+        self._want(0)  # before the first frame: the query overlaps Textual's start-up
         self._count()
 
     # ---------------------------------------------------------------- queries
@@ -577,7 +579,8 @@ class LeadTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("lead-table--selected")
         if on_cursor:
             style += self.get_component_rich_style("lead-table--cursor")
-        marker_style = style + self.get_component_rich_style("lead-table--marker")
+        marker = self.get_component_rich_style("lead-table--marker")
+        marker_style = style + Style(color=marker.color, bold=marker.bold)  # row's background
         segments = [
             Segment(CURSOR_MARK if on_cursor else " ", style),
             Segment(SELECTED_MARK if row.id in self.selected else " ", marker_style),
