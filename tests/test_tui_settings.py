@@ -41,7 +41,9 @@ async def test_every_setting_is_shown_with_label_and_help(admin: models.User) ->
         labels = [str(label.visual) for label in screen.query(Label)]
         for definition in models.SETTING_DEFS:
             assert definition.label in labels
-            assert screen.query_one(f"#{definition.key}")
+            assert screen.query_one(f"#row-{definition.key}")
+        # The default qualifying process is set on its own screen: shown, not edited here.
+        assert str(screen.query_one("#value-default_qualifying_process", Static).visual) == "None"
         groups = [str(g.visual) for g in screen.query(".group").results(Label)]
         assert groups == list(dict.fromkeys(d.group for d in models.SETTING_DEFS))
         assert not screen.query("#banner")

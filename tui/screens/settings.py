@@ -30,6 +30,11 @@ def _groups() -> dict[str, list[Any]]:
     return groups
 
 
+EDITABLE_TEXT = {"phone_region"}
+"""Text settings edited here; others (the default qualifying process) are shown
+read-only because their own screen sets them."""
+
+
 def on_off(value: bool) -> str:
     return "On" if value else "Off"
 
@@ -45,6 +50,7 @@ class SettingsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, Any] = asdict(models.OrgSettings())
+        self.process_names: dict[str, str] = {}
 
     @property
     def editable(self) -> bool:
@@ -80,6 +86,12 @@ class SettingsScreen(Screen[None]):
                 with Vertical(classes="text"):
                     yield Label(Content(definition.label), classes="label")
                     yield Static(Content(definition.help), classes="help")
+        elif key not in EDITABLE_TEXT:
+            with Horizontal(classes="setting", id=f"row-{key}"):
+                yield Static(Content(""), classes="value", id=f"value-{key}")
+                with Vertical(classes="text"):
+                    yield Label(Content(definition.label), classes="label")
+                    yield Static(Content(definition.help), classes="help")
         else:
             with Horizontal(classes="setting", id=f"row-{key}"):
                 yield Input(
@@ -109,6 +121,8 @@ class SettingsScreen(Screen[None]):
     def _load(self) -> None:
         with models.thread_connection():
             settings = models.load_settings()
+            processes = {str(p.id): p.name for p in models.list_processes()}
+        self.process_names = processes
         self.app.call_from_thread(self._apply, asdict(settings))
 
     def _apply(self, values: dict[str, Any]) -> None:
@@ -116,7 +130,15 @@ class SettingsScreen(Screen[None]):
         for definition in models.SETTING_DEFS:
             self._show_value(definition.key, values[definition.key])
 
+    def _shown_text(self, key: str, value: Any) -> str:
+        if key == "default_qualifying_process":
+            return self.process_names.get(str(value), "None") if value else "None"
+        return str(value) if value not in ("", None) else "None"
+
     def _show_value(self, key: str, value: Any) -> None:
+        if key not in EDITABLE_TEXT and not self.query(f"#{key}"):
+            self.query_one(f"#value-{key}", Static).update(Content(self._shown_text(key, value)))
+            return
         widget = self.query_one(f"#{key}")
         if isinstance(widget, Switch):
             with widget.prevent(Switch.Changed):
