@@ -66,7 +66,11 @@ def test_create_rejects_with_a_message_per_field(db, rep, field, value, message)
     assert counts() == before
 
 
-@pytest.mark.parametrize(("field", "value", "message"), INVALID)
+# Editing goes through the same checks; one bad value per field is enough here.
+FIRST_PER_FIELD = list({field: (field, v, m) for field, v, m in reversed(INVALID)}.values())
+
+
+@pytest.mark.parametrize(("field", "value", "message"), FIRST_PER_FIELD)
 def test_update_with_invalid_data_leaves_the_row_unchanged(db, rep, field, value, message) -> None:
     lead = make_lead(rep)
     row = Lead.get_by_id(lead.id).__data__.copy()
