@@ -17,6 +17,8 @@ What a presenter finds in a seeded database:
   one duplicate rule (account name with another legal suffix and case, website
   domain, phone written differently, contact email, contact phone, contact
   name), and two leads share an email.
+- The lead qualifying process feature on, with one demo process ("Standard B2B
+  qualification") assigned to six open leads: half ready to qualify, half blocked.
 - Qualified leads with accounts, contacts and opportunities created by
   `models.qualify_lead` (so their notes show on the opportunity and the audit
   trail is real), and disqualified leads closed by `models.disqualify_lead`.
@@ -854,6 +856,21 @@ def _through_services(gen: Generator, users: dict[str, models.User]) -> None:
             models.disqualify_lead(lead_id, actor, reason)
 
 
+def _qualifying_process_demo(gen: Generator, users: dict[str, models.User]) -> None:
+    """One demo qualifying process (SPEC section 4), the feature switched on, assigned
+    to six open leads: every other one ready to qualify, the rest blocked by open
+    required activities. The `Demo: ...` leads stay unassigned."""
+    Lead = models.Lead
+    query = (
+        Lead.select(Lead.id)
+        .where((Lead.state == LeadState.OPEN.value) & Lead.id.not_in(gen.demo_lead_ids))
+        .order_by(Lead.id.desc())
+        .limit(6)
+    )
+    lead_ids = sorted(lead_id for (lead_id,) in query.tuples())
+    models.seed_demo_process(users["admin"], lead_ids, on=BASE_TIME.date(), at=BASE_TIME)
+
+
 # --- Entry points --------------------------------------------------------------------
 
 
@@ -904,6 +921,7 @@ def seed(
         _fix_sequences(WRITE_ORDER)
     say(f"{gen.count(Lead):,} leads written; qualifying and disqualifying through the services")
     _through_services(gen, users)
+    _qualifying_process_demo(gen, users)
     say("services done; analysing")
     if not is_postgres(db):
         db.execute_sql("PRAGMA analysis_limit = 1000")

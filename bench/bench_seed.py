@@ -33,6 +33,8 @@ def tables_in_order(conn: sqlite3.Connection) -> list[str]:
     """Tables with their rows, parents first (the order seed writes them in)."""
     order = ["user", "user_key", "setting", "account", "contact", "lead", "opportunity"]
     order += ["note", "audit_event"]
+    order += ["qualifying_process", "process_level", "process_activity"]
+    order += ["lead_process", "lead_activity"]
     present = {
         row[0]
         for row in conn.execute(

@@ -983,11 +983,16 @@ DEMO_ACTIVITIES = [
 
 
 def seed_demo_process(
-    actor: User, lead_ids: list[int] | tuple[int, ...] = (), *, on: dt.date | None = None
+    actor: User,
+    lead_ids: list[int] | tuple[int, ...] = (),
+    *,
+    on: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> QualifyingProcess:
     """Demo data: switch the feature on, create "Standard B2B qualification" (if
-    missing) and assign it to `lead_ids`, checking off some activities so that
-    some leads are ready to qualify and others are blocked."""
+    missing) and assign it to `lead_ids` on `on`, checking off some activities so
+    that every other lead is ready to qualify and the rest are blocked. With `at`,
+    the assignment and check-off times are stamped `at` (deterministic seeds)."""
     from .settings import change_setting
 
     if not load_settings().lead_qualifying_process:
@@ -1021,4 +1026,9 @@ def seed_demo_process(
         for activity in lead_activities(lead_id)[: (6 if i % 2 == 0 else 1)]:
             if activity.required or i % 2 == 0:
                 set_activity_done(activity.id, actor, True)
+    if at is not None and lead_ids:
+        LeadProcess.update(assigned_at=at).where(LeadProcess.lead.in_(lead_ids)).execute()
+        LeadActivity.update(done_at=at).where(
+            LeadActivity.lead.in_(lead_ids) & (LeadActivity.done == True)  # noqa: E712
+        ).execute()
     return process
