@@ -99,6 +99,7 @@ from .qualify import LeadOutcome, QualifyChoice, QualifyResult, qualify_lead, qu
 from .settings import SETTING_DEFS, OrgSettings, change_setting, load_settings
 from .users import add_user_key, authorized_keys, create_user, get_user, key_fingerprint
 from .validation import FIELD_LABELS, clean_lead_fields
+from .views import history_to_show, notes_to_show
 
 __all__ = [
     "DISQUALIFY_REASONS",
@@ -180,6 +181,7 @@ __all__ = [
     "get_lead",
     "get_process",
     "get_user",
+    "history_to_show",
     "key_fingerprint",
     "lead_activities",
     "lead_process",
@@ -189,6 +191,7 @@ __all__ = [
     "load_settings",
     "move_item",
     "move_opportunity_stage",
+    "notes_to_show",
     "open_database",
     "open_required_activities",
     "process_outline",

@@ -617,3 +617,22 @@ async def test_reactivate_from_the_detail_reopens_the_form(ada: models.User) -> 
         )
         assert not screen.query_one("#banner").has_class("visible")
         assert field(screen, "status_reason").value == "new"
+
+
+def test_notes_to_show_reads_sizes_not_bytes(db: object) -> None:
+    ada = models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    lead = make_lead(ada)
+    models.add_note(ada, lead, "first")
+    models.add_note(ada, lead, "", ("a.bin", b"\x00" * 3000))
+    notes = models.notes_to_show(lead)
+    assert [n.text for n in notes] == ["", "first"]  # newest first
+    assert notes[0].attachment_bytes == 3000 and notes[0].attachment_data is None
+    assert notes[1].attachment_bytes is None
+    assert notes[0].author.full_name == "Ada Admin"
+    result = models.qualify_lead(lead.id, ada)
+    models.add_note(ada, result.opportunity, "own")
+    on_opportunity = models.notes_to_show(result.opportunity)
+    assert [n.is_from_lead_of(result.opportunity) for n in on_opportunity] == [False, True, True]
+    events = models.history_to_show("lead", lead.id)
+    assert events[0].action == "qualified" and events[-1].action == "created"
+    assert events[0].actor.full_name == "Ada Admin"

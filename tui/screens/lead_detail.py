@@ -315,7 +315,7 @@ class LeadDetailScreen(Screen):
         self._show_created()
         reason = "" if lead.is_open else closed_message(lead, "add notes to")
         self.query_one(NotesPanel).show_notes(lead, read_only_reason=reason)
-        self.query_one(HistoryTable).show_events(lead.history())
+        self.query_one(HistoryTable).show_events(models.history_to_show("lead", lead.id))
         self.query_one("#activities").show_lead(lead)  # type: ignore[attr-defined]
         self.refresh_bindings()
 

@@ -110,7 +110,7 @@ class RecordScreen(Screen):
         self._show_related(self.related_of(record))
         self.query_one(NotesPanel).show_notes(record)
         self.query_one(HistoryTable).show_events(
-            AuditEvent.for_record(self.KIND, record.id) + self.extra_history(record)
+            models.history_to_show(self.KIND, record.id) + self.extra_history(record)
         )
         self.show_top(record)
         self.refresh_bindings()

@@ -33,6 +33,12 @@ def size_label(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def attachment_size(note: models.Note) -> int:
+    """The attachment's size, read by `models.notes_to_show` without its bytes."""
+    size = getattr(note, "attachment_bytes", None)
+    return int(size) if size is not None else note.attachment_size
+
+
 def note_prompt(note: models.Note, target: NoteTarget) -> Content:
     """One note as the list shows it: author, time, marker, text, attachment."""
     author = str(note.author) if note.author_id else "(deleted user)"
@@ -50,7 +56,7 @@ def note_prompt(note: models.Note, target: NoteTarget) -> Content:
             Content.assemble(
                 ("Attachment: ", "italic"),
                 literal(note.attachment_name, "underline"),
-                (f" ({size_label(note.attachment_size)})  s: save to a path", "dim"),
+                (f" ({size_label(attachment_size(note))})  s: save to a path", "dim"),
             )
         )
     return Content("\n").join(lines)
@@ -136,7 +142,7 @@ class NotesPanel(Vertical):
         self.target = target
         self.read_only_reason = read_only_reason
         self.set_class(bool(read_only_reason), "-read-only")
-        self.notes = list(target.notes_for_display())
+        self.notes = models.notes_to_show(target)
         notes_list = self.query_one("#note-list", OptionList)
         highlighted = notes_list.highlighted
         notes_list.clear_options()
