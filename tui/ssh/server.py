@@ -72,19 +72,9 @@ def demo_usernames() -> frozenset[str]:
     """The seeded demo users that `--demo` lets in without a key (seed.DEMO_USERS)."""
     try:
         from seed import DEMO_USERS
-    except ImportError:
+    except ImportError:  # an installation without the seed script has no demo users
         return frozenset()
-    names = set()
-    for entry in DEMO_USERS:
-        if isinstance(entry, str):
-            names.add(entry)
-        elif isinstance(entry, dict):
-            names.add(entry["username"])
-        elif isinstance(entry, (tuple, list)):
-            names.add(entry[0])
-        else:
-            names.add(entry.username)
-    return frozenset(names)
+    return frozenset(user.username for user in DEMO_USERS)
 
 
 @dataclass

@@ -1,0 +1,377 @@
+"""`leadq serve` end to end: the real OpenSSH client under tmux against the real app.
+
+A seeded database, `leadq serve` as a subprocess on a free loopback port, client
+keys made with ssh-keygen and registered with the users, and `ssh` running in
+tmux panes whose screens we read with capture-pane. Nothing here is simulated:
+if sign-in, the pty relay, roles or live updates broke, these fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pytest
+
+import models
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+WAIT = 30.0  # generous: CI runs another test worker on the same two cores
+LIVE_WAIT = 5.0
+"""How long another session may take to show a change (the app polls every second)."""
+
+pytestmark = pytest.mark.slow
+
+
+def _require_tools() -> None:
+    missing = [tool for tool in ("ssh", "ssh-keygen", "tmux") if shutil.which(tool) is None]
+    if missing:
+        message = f"the SSH end-to-end tests need {', '.join(missing)}"
+        if IN_CI:
+            pytest.fail(message + " (.ci/run installs them)")
+        pytest.skip(message)
+
+
+@contextlib.contextmanager
+def database(url: str) -> Iterator[None]:
+    models.open_database(url)
+    try:
+        yield
+    finally:
+        models.close_database()
+
+
+def make_key(directory: Path, name: str) -> Path:
+    path = directory / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)],
+        check=True,
+    )
+    return path
+
+
+@dataclass
+class Served:
+    url: str
+    port: int
+    keys: dict[str, Path]
+    tmp: Path
+    process: subprocess.Popen
+    log: Path
+
+    def ssh_argv(self, user: str, key: str | None = None, *extra: str) -> list[str]:
+        return [
+            "ssh", "-F", "/dev/null", "-t",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+            "-i", str(self.keys[key or user]), "-p", str(self.port),
+            f"{user}@127.0.0.1", *extra,
+        ]  # fmt: skip
+
+
+def start_server(tmp: Path, url: str, seed_leads: int = 60) -> Served:
+    """Seed `url`, register client keys for the demo users, start `leadq serve`."""
+    import seed
+
+    with database(url):
+        seed.seed(leads=seed_leads)
+        keys = {}
+        for name in ("admin", "morgan", "riley", "sam", "wrong"):
+            keys[name] = make_key(tmp, f"id_{name}")
+            if name != "wrong":
+                models.add_user_key(name, (tmp / f"id_{name}.pub").read_text())
+    env = {
+        **os.environ,
+        "LEADQ_DATA_DIR": str(tmp / "data"),
+        "LEADQ_CONFIG_DIR": str(tmp / "config"),
+    }
+    log = tmp / "serve.log"
+    with open(log, "w") as log_file:  # the server keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "serve", "--db", url, "--port", "0"],
+            stdout=subprocess.PIPE, stderr=log_file, env=env, cwd=ROOT, text=True,
+        )  # fmt: skip
+    assert process.stdout is not None
+    port = None
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and port is None:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        if found:
+            port = int(found.group(1))
+    if port is None:
+        process.kill()
+        pytest.fail(f"leadq serve did not start: {log.read_text()}")
+    return Served(url, port, keys, tmp, process, log)
+
+
+def stop_server(served: Served) -> None:
+    served.process.terminate()
+    try:
+        served.process.wait(15)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+        served.process.wait()
+
+
+class Tmux:
+    """A private tmux server (its own socket) whose panes run `ssh`."""
+
+    def __init__(self) -> None:
+        self.socket = f"leadq-test-{uuid.uuid4().hex[:8]}"
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return result.stdout
+
+    def open(self, argv: list[str], width: int = 100, height: int = 30) -> Pane:
+        name = f"p{uuid.uuid4().hex[:6]}"
+        command = " ".join(_quote(a) for a in argv)
+        # Keep the pane after ssh ends so the terminal state can be read.
+        shell = f"{command}; echo EXIT=$?; sleep 600"
+        self.run(
+            "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+            "-e", "TERM=xterm-256color", shell,
+        )  # fmt: skip
+        return Pane(self, name)
+
+    def kill(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
+            self.run("kill-server")
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+class Pane:
+    def __init__(self, tmux: Tmux, name: str) -> None:
+        self.tmux = tmux
+        self.name = name
+
+    def text(self) -> str:
+        return self.tmux.run("capture-pane", "-p", "-t", self.name)
+
+    def lines(self) -> list[str]:
+        return self.text().split("\n")
+
+    def send(self, *keys: str) -> None:
+        self.tmux.run("send-keys", "-t", self.name, *keys)
+
+    def resize(self, width: int, height: int) -> None:
+        self.tmux.run("resize-window", "-t", self.name, "-x", str(width), "-y", str(height))
+
+    def flag(self, name: str) -> str:
+        return self.tmux.run("display-message", "-p", "-t", self.name, f"#{{{name}}}").strip()
+
+    def wait_until(self, check: Callable[[str], bool], what: str, timeout: float = WAIT) -> float:
+        """Seconds it took until `check(screen)` held; fails with the screen otherwise."""
+        started = time.monotonic()
+        while True:
+            screen = self.text()
+            if check(screen):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                pytest.fail(f"timed out waiting for {what}; the screen was:\n{screen}")
+            time.sleep(0.1)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> float:
+        return self.wait_until(lambda screen: text in screen, repr(text), timeout)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    _require_tools()
+    tmp = tmp_path_factory.mktemp("serve-e2e")
+    server = start_server(tmp, f"sqlite:///{tmp / 'leadq.db'}")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    _require_tools()
+    panes = Tmux()
+    yield panes
+    panes.kill()
+
+
+def open_list(tmux: Tmux, served: Served, user: str, **size: int) -> Pane:
+    pane = tmux.open(served.ssh_argv(user), **size)
+    pane.wait_for("Open leads")
+    pane.wait_until(lambda s: re.search(r"\d+ leads", s) is not None, "the lead count")
+    pane.wait_until(lambda s: re.search(r"▸\s+\w", s) is not None, "the first row")
+    return pane
+
+
+def test_the_lead_list_shows_and_the_terminal_is_restored_on_exit(
+    served: Served, tmux: Tmux
+) -> None:
+    pane = open_list(tmux, served, "riley")
+    screen = pane.text()
+    assert "Riley Rep" in screen and "Salesperson" in screen
+    assert "Priya Raman" in screen  # a seeded demo lead
+    assert pane.flag("alternate_on") == "1"
+    assert pane.flag("mouse_any_flag") == "1"  # the app asked for the mouse
+    pane.send("C-q")
+    pane.wait_for("EXIT=0")
+    assert pane.flag("alternate_on") == "0"
+    assert pane.flag("mouse_any_flag") == "0"
+    assert pane.flag("mouse_sgr_flag") == "0"
+    assert pane.flag("cursor_flag") == "1"
+    assert pane.flag("keypad_flag") == "0"
+
+
+def _settings() -> dict[str, object]:
+    return asdict(models.load_settings())
+
+
+def _shown_state(screen: str, label: str) -> str | None:
+    """ "On"/"Off" as the settings screen shows it for the switch labelled `label`
+    (the state sits on the line below the label)."""
+    lines = screen.split("\n")
+    for index, line in enumerate(lines[:-1]):
+        if label in line:
+            found = re.search(r"▎(On|Off)\b", lines[index + 1])
+            return found.group(1) if found else None
+    return None
+
+
+def test_a_rep_cannot_change_settings_and_an_admin_can(served: Served, tmux: Tmux) -> None:
+    with database(served.url):
+        before = _settings()
+    rep = open_list(tmux, served, "riley")
+    rep.send("F2")
+    rep.wait_for("Only a system administrator")
+    for keys in (["Space"], ["Tab", "Space"], ["Enter"]):
+        rep.send(*keys)
+    time.sleep(1.5)
+    with database(served.url):
+        assert _settings() == before
+    assert "Setting saved" not in rep.text()
+
+    admin = open_list(tmux, served, "admin")
+    admin.send("F2")
+    admin.wait_for("Create account, contact and opportunity")
+    assert "Only a system administrator" not in admin.text()
+    admin.send("Space")  # the first switch has the focus
+    admin.wait_for("Setting saved")
+    with database(served.url):
+        after = _settings()
+    changed = [key for key in before if after[key] != before[key]]
+    try:
+        assert len(changed) == 1
+        key = changed[0]
+        label = next(d.label for d in models.SETTING_DEFS if d.key == key)
+        shown = "On" if after[key] else "Off"
+        # The rep's read-only view follows the admin's change without a key press.
+        rep.wait_until(
+            lambda screen: _shown_state(screen, label) == shown,
+            f"the rep's settings to show {label}: {shown}",
+            LIVE_WAIT,
+        )
+    finally:
+        with database(served.url):
+            for key in changed:
+                models.change_setting(models.get_user("admin"), key, before[key])
+
+
+def test_a_wrong_key_an_unknown_user_and_commands_are_refused(served: Served) -> None:
+    wrong = subprocess.run(
+        served.ssh_argv("riley", "wrong"), capture_output=True, text=True, timeout=WAIT
+    )
+    assert wrong.returncode == 255
+    assert "Permission denied (publickey)" in wrong.stderr
+    unknown = subprocess.run(
+        served.ssh_argv("mallory", "riley"), capture_output=True, text=True, timeout=WAIT
+    )
+    assert unknown.returncode == 255
+    assert "Permission denied (publickey)" in unknown.stderr
+    command = subprocess.run(
+        served.ssh_argv("riley", None, "cat", "/etc/passwd"),
+        capture_output=True, text=True, timeout=WAIT,
+    )  # fmt: skip
+    assert command.returncode != 0
+    assert "root:" not in command.stdout
+    forward = subprocess.run(
+        [*served.ssh_argv("riley")[:-1], "-N", "-o", "ExitOnForwardFailure=yes",
+         "-R", "0:127.0.0.1:22", served.ssh_argv("riley")[-1]],
+        capture_output=True, text=True, timeout=WAIT,
+    )  # fmt: skip
+    assert forward.returncode == 255
+    assert "forwarding failed" in forward.stderr
+
+
+def _qualify_top_lead_and_watch(a: Pane, b: Pane, name: str) -> float:
+    """Qualify the top lead (`name`) in session `a`; seconds until `b` dropped it."""
+    assert name in a.text() and name in b.text()
+    a.send("q")
+    a.wait_until(lambda s: f"Qualify {name}" in s or "is qualified" in s, "the qualify dialog")
+    if "is qualified" not in a.text():
+        a.send("Enter")
+    a.wait_for(f"{name} is qualified")
+    # No key is pressed in session b from here on.
+    return b.wait_until(lambda s: name not in s, f"{name} to leave b's open leads", LIVE_WAIT)
+
+
+def test_two_sessions_see_each_others_qualification(served: Served, tmux: Tmux) -> None:
+    a = open_list(tmux, served, "riley")
+    b = open_list(tmux, served, "morgan")
+    seconds = _qualify_top_lead_and_watch(a, b, "Priya Raman")
+    print(f"\nthe other session showed the qualification after {seconds:.2f} s")
+    with database(served.url):
+        lead = models.Lead.get(models.Lead.first_name == "Priya")
+        assert lead.state == models.LeadState.QUALIFIED
+
+
+def test_a_resize_is_followed(served: Served, tmux: Tmux) -> None:
+    pane = open_list(tmux, served, "sam", width=100, height=30)
+
+    def laid_out(width: int, height: int) -> Callable[[str], bool]:
+        def check(screen: str) -> bool:
+            lines = screen.split("\n")
+            sort = [line for line in lines if "Sort:" in line]
+            footer = lines[height - 1] if len(lines) >= height else ""
+            # The sort label is right-aligned (one cell of padding); the footer is the
+            # last line.
+            right = len(sort[0].rstrip()) if sort else 0
+            return width - 2 <= right <= width and "palette" in footer and len(lines) > height
+
+        return check
+
+    pane.wait_until(laid_out(100, 30), "the 100x30 layout")
+    pane.resize(120, 40)
+    pane.wait_until(laid_out(120, 40), "the list to re-lay out at 120x40")
+    pane.resize(80, 24)
+    pane.wait_until(laid_out(80, 24), "the list to re-lay out at 80x24")
+
+
+def test_two_sessions_on_postgresql_see_each_others_qualification(
+    pg_server: object, tmp_path: Path, tmux: Tmux
+) -> None:
+    url = pg_server.create_database(f"leadq_serve_{uuid.uuid4().hex[:8]}")  # type: ignore[attr-defined]
+    server = start_server(tmp_path, url, seed_leads=40)
+    try:
+        a = open_list(tmux, server, "sam")
+        b = open_list(tmux, server, "admin")
+        seconds = _qualify_top_lead_and_watch(a, b, "Priya Raman")
+        print(f"\nPostgreSQL: the other session showed it after {seconds:.2f} s")
+    finally:
+        stop_server(server)
