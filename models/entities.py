@@ -96,10 +96,12 @@ class Account(BaseModel, AddressMixin):
         self.domain_key = normalize.website_domain(self.website)
         self.phone_key = normalize.phone_key(self.phone, region)
 
-    def save(self, *args: Any, **kwargs: Any) -> int:
+    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
+        """Save with fresh duplicate keys (`region`: the phone region when the caller
+        has just read the settings; else it is read here)."""
         from .settings import phone_region
 
-        self.refresh_keys(phone_region())
+        self.refresh_keys(region or phone_region())
         self.modified_at = utcnow()
         return super().save(*args, **kwargs)
 
@@ -134,10 +136,12 @@ class Contact(BaseModel, AddressMixin):
         self.phone_key = normalize.phone_key(self.phone, region)
         self.person_key = normalize.person_key(self.first_name, self.last_name)
 
-    def save(self, *args: Any, **kwargs: Any) -> int:
+    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
+        """Save with fresh duplicate keys (`region`: the phone region when the caller
+        has just read the settings; else it is read here)."""
         from .settings import phone_region
 
-        self.refresh_keys(phone_region())
+        self.refresh_keys(region or phone_region())
         self.modified_at = utcnow()
         return super().save(*args, **kwargs)
 
@@ -230,10 +234,12 @@ class Lead(BaseModel, AddressMixin):
         for key, value in lead_keys(values, region).items():
             setattr(self, key, value)
 
-    def save(self, *args: Any, **kwargs: Any) -> int:
+    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
+        """Save with fresh duplicate keys (`region`: the phone region when the caller
+        has just read the settings; else it is read here)."""
         from .settings import phone_region
 
-        self.refresh_keys(phone_region())
+        self.refresh_keys(region or phone_region())
         self.modified_at = utcnow()
         return super().save(*args, **kwargs)
 

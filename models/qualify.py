@@ -77,12 +77,16 @@ def closed_message(lead: Lead, verb: str = "change") -> str:
     return f"This lead was {lead.state}{who}{when}; reactivate it to {verb} it."
 
 
-def _create_account(lead: Lead, actor: User) -> Account:
-    return Account.create(owner=actor, **mapped_values(lead, ACCOUNT_MAPPING))
+def _create_account(lead: Lead, actor: User, region: str) -> Account:
+    account = Account(owner=actor, **mapped_values(lead, ACCOUNT_MAPPING))
+    account.save(force_insert=True, region=region)
+    return account
 
 
-def _create_contact(lead: Lead, account: Account | None, actor: User) -> Contact:
-    return Contact.create(account=account, owner=actor, **mapped_values(lead, CONTACT_MAPPING))
+def _create_contact(lead: Lead, account: Account | None, actor: User, region: str) -> Contact:
+    contact = Contact(account=account, owner=actor, **mapped_values(lead, CONTACT_MAPPING))
+    contact.save(force_insert=True, region=region)
+    return contact
 
 
 def _create_opportunity(
@@ -184,14 +188,15 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
         new_contact = contact is None and choice.create_contact
 
         if (new_account or new_contact) and not choice.ignore_duplicates:
-            matches = find_duplicates(lead, settings, accounts=new_account, contacts=new_contact)
-            if matches:
-                raise DuplicatesFound(matches)
+            wanted = {"accounts": new_account, "contacts": new_contact}
+            if find_duplicates(lead, settings, leads=False, **wanted):
+                # Only now look up the leads sharing the email too, for the picker.
+                raise DuplicatesFound(find_duplicates(lead, settings, **wanted))
 
         if new_account:
-            account = _create_account(lead, actor)
+            account = _create_account(lead, actor, settings.phone_region)
         if new_contact:
-            contact = _create_contact(lead, account, actor)
+            contact = _create_contact(lead, account, actor, settings.phone_region)
         opportunity = None
         if choice.create_opportunity:
             opportunity = _create_opportunity(lead, account, contact, actor)
