@@ -522,6 +522,26 @@ def _get(url: str, cookie: str | None = None) -> tuple[int, dict, bytes]:
         return exc.code, dict(exc.headers), exc.read()
 
 
+async def _web_screen(base: str, token: str) -> bytes:
+    """What the app sends over the page's websocket until its lead list shows."""
+    import aiohttp
+
+    seen = bytearray()
+    url = base.replace("http", "ws") + "/ws?width=100&height=30"
+    async with (
+        aiohttp.ClientSession(cookies={"leadq_token": token}) as http,
+        http.ws_connect(url) as ws,
+    ):
+        deadline = time.monotonic() + 40
+        while b"Open leads" not in seen and time.monotonic() < deadline:
+            message = await ws.receive(timeout=40)
+            if message.type == aiohttp.WSMsgType.BINARY:
+                seen.extend(message.data)
+            elif message.type != aiohttp.WSMsgType.TEXT:
+                break
+    return bytes(seen)
+
+
 def test_web_needs_the_printed_token(sqlite_db: object, tmp_path: Path) -> None:
     models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
     models.close_database()
@@ -563,6 +583,9 @@ def test_web_needs_the_printed_token(sqlite_db: object, tmp_path: Path) -> None:
         assert "HttpOnly" in headers["Set-Cookie"] and "SameSite=Strict" in headers["Set-Cookie"]
         assert _get(base + "/", cookie=cookie)[0] == 200
         assert _get(base + "/", cookie="leadq_token=guess")[0] == 403
+        # The page's websocket, with the cookie, runs the app signed in as ada.
+        screen = asyncio.run(_web_screen(base, token))
+        assert b"Open leads" in screen and b"Ada Admin" in screen
     finally:
         server.terminate()
         server.wait(10)
