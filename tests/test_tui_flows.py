@@ -321,6 +321,29 @@ async def test_picker_renders_markup_in_names_literally(rep: models.User) -> Non
         assert app.screen is picker
 
 
+def lead_with_open_required_activity(admin: models.User, owner: models.User) -> models.Lead:
+    """A lead whose qualifying process has a required activity still open."""
+    models.change_setting(admin, "lead_qualifying_process", True)
+    process = models.create_process(admin, "Enterprise deals")
+    level = models.add_level(admin, process.id, "Discovery")
+    models.add_activity(admin, level.id, purpose="Budget call", required=True)
+    blocked = make_lead(owner, first_name="Bo", email="bo@contoso.com")
+    models.assign_process(blocked.id, admin, process.id)
+    return blocked
+
+
+@pytest.mark.asyncio
+async def test_open_required_activities_block_qualify(admin: models.User, rep: models.User) -> None:
+    blocked = lead_with_open_required_activity(admin, rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([blocked.id])
+        message = await wait_for_screen(pilot, MessageScreen)
+        assert message.dialog_title == "Required activities are open"
+        assert "Budget call" in screen_text(message)
+    assert lead(blocked.id).state == models.LeadState.OPEN
+
+
 # Qualify multiple ---------------------------------------------------------------
 
 
@@ -396,18 +419,20 @@ async def test_qualify_multiple_skip_all(admin: models.User, rep: models.User) -
     existing_contoso(rep)
     first = make_lead(rep)
     second = make_lead(rep, topic="Second order")
+    blocked = lead_with_open_required_activity(admin, rep)
     app = make_app(rep)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.qualify([first.id, second.id])
+        app.qualify([first.id, second.id, blocked.id])
         dialog = await wait_for_screen(pilot, QualifyDialog)
-        assert "2 leads" in screen_text(dialog)
+        assert "3 leads" in screen_text(dialog)
         await pilot.press("enter")
         await wait_for_screen(pilot, DuplicatePicker)
         await pilot.press("S")
         await wait_until(
             pilot, lambda: isinstance(app.screen, BulkQualifyScreen) and app.screen.done
         )
-        assert [r.outcome for r in app.screen.rows] == ["skipped", "skipped"]
+        assert [r.outcome for r in app.screen.rows] == ["skipped", "skipped", "blocked"]
+        assert "Budget call" in app.screen.rows[2].message
     assert lead(first.id).state == models.LeadState.OPEN
     assert lead(second.id).state == models.LeadState.OPEN
 
@@ -457,7 +482,7 @@ async def test_disqualify_several_reports_each_lead(rep: models.User) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.disqualify([free.id, with_opportunity.id])
         dialog = await wait_for_screen(pilot, DisqualifyDialog)
-        assert "2 leads" in screen_text(dialog)
+        assert "3 leads" in screen_text(dialog)
         await pilot.press("1", "enter")
         message = await wait_for_screen(pilot, MessageScreen)
         text = screen_text(message)
