@@ -372,6 +372,20 @@ def test_the_apps_exit_status_is_sent_and_the_channel_closed(
     with_server(served, body)
 
 
+def test_an_app_that_is_killed_leaves_the_terminal_reset(served: ServeOptions, keys: dict) -> None:
+    async def body(server: LeadqServer) -> None:
+        async with connect(server, "riley", keys["riley"]) as conn:
+            process, info = await open_app(conn)
+            os.kill(info["pid"], 9)
+            result = await process.wait()
+            assert result.exit_status == 128 + 9
+            tail = result.stdout
+            assert b"\x1b[?1000l" in tail and b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail
+            assert b"leadq: the app was stopped." in tail
+
+    with_server(served, body)
+
+
 def _gone(pid: int, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
