@@ -12,8 +12,9 @@ seed.py's bulk path; the file is copied so both sides start from the same state.
   the link update and the audit event.
 - Anchor: the standard library's sqlite3, one transaction, row by row: read the
   lead, the guard update, insert the account, contact and opportunity, update the
-  lead's links, insert the audit event. A second anchor also runs the seven
-  indexed duplicate lookups per lead (informational).
+  lead's links, insert the audit event. Two more anchors, for information: the
+  same plus the seven indexed duplicate lookups per lead, and that again with
+  one transaction per lead as the ORM path has.
 
 Prints medians and the RATIO ORM / raw (target: at most 3x).
 """
@@ -91,23 +92,26 @@ def build(path: Path, count: int) -> int:
         models.close_database()
 
 
-def run_orm(path: Path, actor_id: int) -> float:
+def run_orm(path: Path, actor_id: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds)."""
     models.open_database(f"sqlite:///{path}")
     try:
         actor = models.User.get_by_id(actor_id)
         ids = [row[0] for row in Lead.select(Lead.id).order_by(Lead.id).tuples()]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         outcomes = models.qualify_leads(ids, actor)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         bad = [o for o in outcomes if o.status != "qualified"]
         if bad:
             raise SystemExit(f"{len(bad)} leads were not qualified: {bad[0]}")
-        return elapsed
+        return elapsed, cpu
     finally:
         models.close_database()
 
 
-def run_raw(path: Path, actor_id: int, lookups: bool) -> float:
+def run_raw(
+    path: Path, actor_id: int, lookups: bool, per_lead: bool = False
+) -> tuple[float, float]:
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode = wal", "foreign_keys = 1", "synchronous = normal"):
         conn.execute(f"PRAGMA {pragma}")
@@ -115,9 +119,12 @@ def run_raw(path: Path, actor_id: int, lookups: bool) -> float:
     ids = [row[0] for row in conn.execute('SELECT id FROM "lead" ORDER BY id')]
     select = f'SELECT {", ".join(LEAD_READ)} FROM "lead" WHERE id = ?'
     address = "street1, street2, street3, city, state_province, postal_code, country"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     conn.execute("BEGIN IMMEDIATE")
     for lead_id in ids:
+        if per_lead:
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
         (topic, first, last, title, phone, mobile, email, company, website, s1, s2, s3, city,
          state, postal, country, owner, budget, company_key, domain_key, phone_key, email_key,
          person_key) = conn.execute(select, (lead_id,)).fetchone()  # fmt: skip
@@ -175,9 +182,9 @@ def run_raw(path: Path, actor_id: int, lookups: bool) -> float:
              f"Created opportunity {topic}."),
         )  # fmt: skip
     conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     conn.close()
-    return elapsed
+    return elapsed, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dir", default=None, help="where the temporary databases go")
     args = parser.parse_args(argv)
-    orm, raw, raw_lookups = [], [], []
+    orm, raw, raw_lookups, raw_each = [], [], [], []
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         template = Path(tmp) / "template.db"
         actor_id = build(template, args.scale)
@@ -195,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("orm", orm, lambda p: run_orm(p, actor_id)),
                 ("raw", raw, lambda p: run_raw(p, actor_id, lookups=False)),
                 ("raw+lookups", raw_lookups, lambda p: run_raw(p, actor_id, lookups=True)),
+                ("raw+each", raw_each, lambda p: run_raw(p, actor_id, True, per_lead=True)),
             ):
                 copy = Path(tmp) / f"{name}.db"
                 for suffix in ("", "-wal", "-shm"):
@@ -202,18 +210,26 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copyfile(template, copy)
                 timings.append(runner(copy))
             print(
-                f"repeat {repeat + 1}: models.qualify_leads {orm[-1]:.2f} s, raw {raw[-1]:.2f} s, "
-                f"raw with duplicate lookups {raw_lookups[-1]:.2f} s",
+                f"repeat {repeat + 1}: models.qualify_leads {orm[-1][0]:.2f} s "
+                f"(CPU {orm[-1][1]:.2f} s), raw {raw[-1][0]:.2f} s (CPU {raw[-1][1]:.2f} s), "
+                f"raw with duplicate lookups {raw_lookups[-1][0]:.2f} s",
                 flush=True,
             )
-    orm_s, raw_s, raw_l = (statistics.median(t) for t in (orm, raw, raw_lookups))
+    orm_s, raw_s, raw_l, raw_e = (
+        statistics.median(t[0] for t in ts) for ts in (orm, raw, raw_lookups, raw_each)
+    )
+    orm_cpu, raw_cpu = (statistics.median(t[1] for t in ts) for ts in (orm, raw))
     print(f"leads qualified: {args.scale:,} (auto-create on, duplicate rules on, no duplicates)")
     print(f"models.qualify_leads (median of {args.repeats}): {orm_s:.2f} s "
           f"({orm_s / args.scale * 1e3:.3f} ms per lead)")  # fmt: skip
     print(f"raw sqlite3, same inserts and updates, one transaction (median): {raw_s:.2f} s")
     print(f"raw sqlite3 plus the 7 duplicate lookups per lead (median): {raw_l:.2f} s")
     print(f"RATIO ORM / raw: {orm_s / raw_s:.2f}x (target <= 3x)")
+    print(f"raw sqlite3 with the lookups, one transaction per lead (median): {raw_e:.2f} s")
     print(f"ratio ORM / raw with lookups: {orm_s / raw_l:.2f}x")
+    print(f"ratio ORM / raw with lookups, a transaction per lead: {orm_s / raw_e:.2f}x")
+    print(f"CPU time (median): ORM {orm_cpu:.2f} s, raw {raw_cpu:.2f} s, "
+          f"ratio {orm_cpu / raw_cpu:.2f}x")  # fmt: skip
     return 0
 
 
