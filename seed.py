@@ -700,7 +700,9 @@ class Generator:
                 topic=f"Demo duplicate (lead email): Shared inbox {index + 1}",
                 first_name=first, last_name="Keller", email=email, owner=rep[index],
                 company=f"Keller & Daughters {'East' if index else 'West'}", website="",
+                created_at=BASE_TIME - dt.timedelta(days=1, hours=8 + index),
             )  # fmt: skip
+            row["modified_at"] = row["created_at"]
             self.add_lead(row)
         row = self.lead_row(0, customer=False)
         row.update(
@@ -708,7 +710,9 @@ class Generator:
             first_name="[b]Bracket[/b]",
             last_name="O'Brien \x1b[0m",
             email="literal.text@mailbox.example",
+            created_at=BASE_TIME - dt.timedelta(days=1, hours=10),
         )
+        row["modified_at"] = row["created_at"]
         self.add_lead(row)
 
     def volume_leads(self, count: int, service_qualify: int, service_disqualify: int) -> None:
