@@ -7,6 +7,7 @@ upon qualifying" is off, like Dynamics 365's "Qualify lead" dialog. Dismisses a
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -69,6 +70,14 @@ class QualifyDialog(ModalScreen["models.QualifyChoice | None"]):
                 yield Button("OK", id="ok", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Mark the row that holds the focus (visible without colour, too)."""
+        for row in self.query(".choice.-current"):
+            row.remove_class("-current")
+        parent = event.widget.parent
+        if parent is not None and parent.has_class("choice"):
+            parent.add_class("-current")
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         answer = self.query_one(f"#answer-{event.switch.id}", Static)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -150,6 +150,14 @@ class SettingsScreen(Screen[None]):
             self.query_one(f"#error-{key}", Static).update(Content(""))
 
     # Changing.
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Mark the row that holds the focus (visible without colour, too)."""
+        for row in self.query(".setting.-current"):
+            row.remove_class("-current")
+        parent = event.widget.parent
+        if parent is not None and parent.has_class("setting"):
+            parent.add_class("-current")
+
     def on_switch_changed(self, event: Switch.Changed) -> None:
         key = event.switch.id
         if key is None:
