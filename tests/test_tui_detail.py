@@ -487,6 +487,9 @@ def _open_after(lead_id: int, keys: tuple[str, ...] = ()):  # type: ignore[no-un
         await pilot.pause()
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
+        await pilot.pause()
 
     return run_before
 

@@ -111,6 +111,7 @@ class DecisionCheckbox(Checkbox):
         return Content.styled("[x]" if self.value else "[ ]", "bold")
 
     def watch_value(self) -> None:
+        super().watch_value()
         self.label = "Yes" if self.value else "No"
 
 

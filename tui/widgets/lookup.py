@@ -243,7 +243,8 @@ class LookupField(Widget, can_focus=True):
 
     def render(self) -> Content:
         if self.value is None:
-            return Content.assemble(("(none)", "dim"), ("  enter: look up", "dim italic"))
+            hint = "" if self.disabled else "  enter: look up"
+            return Content.assemble(("(none)", "dim"), (hint, "dim italic"))
         return Content.assemble(literal(self.label), (f"  #{self.value}", "dim"))
 
     def action_open_lookup(self) -> None:
