@@ -3,6 +3,7 @@ many), the duplicate picker in both experiences, disqualify, reactivate, delete.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -435,6 +436,47 @@ async def test_qualify_multiple_skip_all(admin: models.User, rep: models.User) -
         assert "Budget call" in app.screen.rows[2].message
     assert lead(first.id).state == models.LeadState.OPEN
     assert lead(second.id).state == models.LeadState.OPEN
+
+
+@pytest.mark.asyncio
+async def test_bulk_qualify_keeps_the_ui_live_while_it_runs(
+    rep: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch runs in a thread: the progress bar moves (via call_from_thread) and
+    keys are handled while the service is still working (it waits until released)."""
+    leads = [
+        make_lead(
+            rep,
+            first_name=f"Lee{i}",
+            company=f"Co {i}",
+            email=f"lee{i}@co{i}.example",
+            website=f"co{i}.example",
+            business_phone=f"+1 206 555 010{i}",
+        )
+        for i in range(2)
+    ]
+    release = threading.Event()
+    real_qualify_leads = models.qualify_leads
+
+    def slow_qualify_leads(lead_ids, actor, choice=None, progress=None):
+        progress(1, len(lead_ids))
+        assert release.wait(30), "the test never released the batch"
+        return real_qualify_leads(lead_ids, actor, choice, progress)
+
+    monkeypatch.setattr(models, "qualify_leads", slow_qualify_leads)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.qualify([lead.id for lead in leads])
+        bulk = await wait_for_screen(pilot, BulkQualifyScreen)
+        await wait_until(pilot, lambda: bulk.query_one("#progress").progress == 1)
+        # While the service is blocked the event loop still handles keys (a blocked
+        # loop would hang here): tab moves the focus off the summary and back.
+        assert bulk.focused is not None
+        await pilot.press("escape", "tab")
+        assert app.screen is bulk and not bulk.done  # escape cannot close it mid-run
+        release.set()
+        await wait_until(pilot, lambda: bulk.done)
+        assert [row.outcome for row in bulk.rows] == ["qualified", "qualified"]
 
 
 # Disqualify, reactivate, delete ----------------------------------------------------
