@@ -6,9 +6,10 @@ For each repeat: `seed.seed(leads=N)` runs on a fresh SQLite file (timed whole:
 generating the rows, the bulk writes, the demo part through the model services,
 ANALYZE). The anchor then copies exactly the rows that seed wrote, table by table,
 into a second fresh file with the same schema, indexes, search triggers and
-connection settings, using the standard library's sqlite3 `executemany` in one
-transaction; only the `executemany` calls and the commit are timed, not reading
-the rows back. Prints both medians and the RATIO (target: at most 2x).
+connection settings (the page cache seed.py uses while bulk writing), using the
+standard library's sqlite3 `executemany` in one transaction; only the
+`executemany` calls and the commit are timed, not reading the rows back. Prints
+both medians and the RATIO (target: at most 2x).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def run_anchor(source: Path, target: Path) -> tuple[float, float, int]:
     for pragma in ("journal_mode = wal", "foreign_keys = 1", "synchronous = normal"):
         dst.execute(f"PRAGMA {pragma}")
     dst.execute("PRAGMA busy_timeout = 30000")
-    dst.execute("PRAGMA cache_size = -32000")
+    dst.execute(f"PRAGMA cache_size = -{seed.BULK_CACHE_KIB}")  # as seed.py's bulk writes
     rows_copied = 0
     timed = cpu = 0.0
     dst.execute("BEGIN IMMEDIATE")
