@@ -1,7 +1,7 @@
 """Small dialogs: a yes/no confirmation and a message to acknowledge.
 
 Both render their text literally (user data such as lead names is never parsed
-as markup).
+as markup, and control characters are shown as visible symbols).
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
-
-def literal(text: str | Content) -> Content:
-    """User-visible text as Content, never parsed as markup."""
-    return text if isinstance(text, Content) else Content(text)
+from ..widgets.literal import literal
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -50,12 +47,12 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = literal(self.dialog_title, one_line=True)
             yield Static(self.message, id="message", markup=False)
             if self.details:
                 with VerticalScroll(id="details"):
                     for line in self.details:
-                        yield Static(Content(f"• {line}"), markup=False, classes="detail")
+                        yield Static(literal(f"• {line}"), markup=False, classes="detail")
             with Horizontal(classes="buttons"):
                 yield Button(
                     f"{self.confirm_label} (y)",
@@ -101,7 +98,7 @@ class MessageScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         classes = "dialog error" if self.error else "dialog"
         with Vertical(id="dialog", classes=classes) as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = literal(self.dialog_title, one_line=True)
             yield Static(self.message, id="message", markup=False)
             if self.lines:
                 with VerticalScroll(id="details"):

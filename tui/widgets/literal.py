@@ -2,24 +2,55 @@
 
 `Content(text)` already keeps markup characters as they are, but control bytes
 (an ESC starting an ANSI sequence, say) would still reach the terminal and
-could recolour or clear the screen. They are shown as visible symbols instead.
+could recolour or clear the screen. They are shown as visible symbols instead:
+C0 controls as their Unicode control pictures (ESC as ␛, CR as ␍), DEL as ␡,
+and C1 controls and the bidirectional overrides (which could reverse the text
+a bidi-aware terminal shows) as �.
+
+Where one line is expected (a name, a title, a table cell, an input's value)
+`one_line=True` makes newlines and tabs visible too (␤, ␉), so a name holding
+a newline cannot break the layout; multi-line text (a note, a summary) keeps
+them.
+
+Every place user data reaches the screen goes through this module: `literal()`
+for Content, `printable()` for plain strings (titles, Text cells, input
+values), `notify_literal()` for notifications.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual.content import Content
 
 _VISIBLE = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _VISIBLE[127] = 0x2421  # DEL
 _VISIBLE.update({code: 0xFFFD for code in range(0x80, 0xA0)})  # C1 controls
+# Bidirectional embeddings, overrides and isolates (a "Trojan Source" name could
+# otherwise show reversed), and the Unicode line and paragraph separators, which
+# some code splits lines on.
+_VISIBLE.update({code: 0xFFFD for code in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029)})
+_VISIBLE.update({code: 0xFFFD for code in range(0x202A, 0x202F)})
+_VISIBLE.update({code: 0xFFFD for code in range(0x2066, 0x206A)})
+_ONE_LINE = {**_VISIBLE, 9: 0x2409, 10: 0x2424}  # ␉, ␤
 
 
-def printable(text: object) -> str:
-    """`text` with control characters (except tab and newline) made visible."""
-    return ("" if text is None else str(text)).translate(_VISIBLE)
+def printable(text: object, *, one_line: bool = False) -> str:
+    """`text` with control characters made visible (tab and newline kept unless
+    `one_line`)."""
+    return ("" if text is None else str(text)).translate(_ONE_LINE if one_line else _VISIBLE)
 
 
-def literal(text: object, style: str = "") -> Content:
-    """User data as Content: no markup parsed, control codes made visible."""
-    content = Content(printable(text))
+def literal(text: object, style: str = "", *, one_line: bool = False) -> Content:
+    """User data as Content: no markup parsed, control codes made visible.
+
+    Content built by the caller (already literal, with its own styles) is taken
+    as it is."""
+    content = text if isinstance(text, Content) else Content(printable(text, one_line=one_line))
     return content.stylize(style) if style and content else content
+
+
+def notify_literal(target: Any, message: object, *, title: object = "", **kwargs: Any) -> None:
+    """`target.notify(...)` (an App, Screen or widget) for a message that may hold
+    user data: shown as plain text, never markup, control codes visible."""
+    target.notify(printable(message), title=printable(title), markup=False, **kwargs)
