@@ -62,7 +62,9 @@ class LeadqApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.user} · {self.user.role_label}"
+        from .widgets.literal import printable  # the user's name is user data
+
+        self.sub_title = printable(f"{self.user} · {self.user.role_label}", one_line=True)
         theme = load_preferences().get("theme")
         if theme and theme in self.available_themes:
             self.theme = theme

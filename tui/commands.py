@@ -117,14 +117,15 @@ class LeadqCommands(Provider):
         app: Any = self.app
         rows = await asyncio.to_thread(find_leads, app.user, query)
         for rank, row in enumerate(rows):
-            name = printable(" ".join(p for p in (row["first_name"], row["last_name"]) if p))
+            parts = (row["first_name"], row["last_name"])
+            name = printable(" ".join(p for p in parts if p), one_line=True)
             prompt = Content.assemble(
                 "Open lead ",
                 (name, "bold"),
                 "  ",
-                (printable(row["company"]), "italic"),
+                (printable(row["company"], one_line=True), "italic"),
                 " · ",
-                printable(row["topic"]),
+                printable(row["topic"], one_line=True),
             )
             yield Hit(
                 0.5 - rank / 100,

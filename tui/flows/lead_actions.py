@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerFailed
 
 import models
 from tui.screens.confirm import ConfirmScreen, MessageScreen
+from tui.widgets.literal import notify_literal
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -312,12 +313,12 @@ async def _report(
     if len(results) == 1:
         _, name, error = results[0]
         if error is None:
-            app.notify(f"{name}: {done}.", title=verb, markup=False)
+            notify_literal(app, f"{name}: {done}.", title=verb)
         else:
             await app.push_screen_wait(MessageScreen(f"Cannot {verb.lower()}", error, error=True))
         return
     if len(succeeded) == len(results):
-        app.notify(f"{done}: {len(results)} leads.", title=verb, markup=False)
+        notify_literal(app, f"{done}: {len(results)} leads.", title=verb)
         return
     lines = [f"{name}: {error or done}" for _, name, error in results]
     await app.push_screen_wait(

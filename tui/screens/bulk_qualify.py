@@ -19,6 +19,8 @@ from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, ProgressBar, Static
 
+from ..widgets.literal import literal
+
 Outcome = Literal["qualified", "linked", "skipped", "blocked", "failed"]
 
 OUTCOME_LABELS: dict[Outcome, str] = {
@@ -42,7 +44,9 @@ class LeadSummary:
 
 def summary_title(row: LeadSummary) -> Content:
     """The outcome and the lead's name, as literal text (the name is user data)."""
-    return Content.assemble((OUTCOME_LABELS[row.outcome], "bold"), " · ", row.lead_name)
+    return Content.assemble(
+        (OUTCOME_LABELS[row.outcome], "bold"), " · ", literal(row.lead_name, one_line=True)
+    )
 
 
 def summary_counts(rows: list[LeadSummary]) -> str:
@@ -89,7 +93,7 @@ class BulkQualifyScreen(ModalScreen[None]):
         self.query_one("#status", Static).update(Content(f"Qualifying: {done} of {total} done"))
 
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(Content(text))
+        self.query_one("#status", Static).update(literal(text))
 
     async def show_summary(self, rows: list[LeadSummary]) -> None:
         self.rows = list(rows)
@@ -101,7 +105,7 @@ class BulkQualifyScreen(ModalScreen[None]):
         widgets: list[Static] = []
         for row in rows:
             widgets.append(Static(summary_title(row), classes=f"row {row.outcome}"))
-            widgets.append(Static(Content(row.message), classes="message"))
+            widgets.append(Static(literal(row.message), classes="message"))
         await summary.mount_all(widgets)
         close = self.query_one("#close", Button)
         close.disabled = False

@@ -11,6 +11,7 @@ from textual.widgets import Button, Footer, OptionList, Static
 
 import models
 from tui.widgets.cursor_list import CURSOR, NO_CURSOR, CursorOptionList
+from tui.widgets.literal import literal
 
 
 class ReasonList(CursorOptionList):
@@ -53,7 +54,11 @@ class DisqualifyDialog(ModalScreen["str | None"]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Disqualify lead"
             yield Static(
-                Content.assemble("Disqualify ", (self.subject, "bold"), ". Choose a reason:"),
+                Content.assemble(
+                    "Disqualify ",
+                    literal(self.subject, "bold", one_line=True),
+                    ". Choose a reason:",
+                ),
                 id="subject",
             )
             reasons = ReasonList(id="reasons")

@@ -25,6 +25,7 @@ from textual.widgets import Button, Footer, Label, Select, Static
 
 import models
 from tui.widgets.cursor_list import CURSOR, NO_CURSOR, CursorOptionList
+from tui.widgets.literal import literal
 
 PickerAction = Literal["continue", "ignore", "skip", "skip_all", "cancel"]
 
@@ -52,19 +53,21 @@ class PickerResult:
         )
 
 
-def match_summary(match: models.MatchedRecord) -> str:
-    """One line: the record's title and the details that tell it apart."""
-    return " · ".join((match.title, *match.details))
+def match_summary(match: models.MatchedRecord) -> Content:
+    """One line: the record's title and the details that tell it apart (literal)."""
+    return literal(" · ".join((match.title, *match.details)), one_line=True)
 
 
 def match_prompt(match: models.MatchedRecord, selected: bool, highlighted: bool = False) -> Content:
     """A matched record as an option: title, details, rules. Literal text only."""
     cursor = CURSOR if highlighted else NO_CURSOR
     marker = "(•) " if selected else "( ) "
-    lines = [Content.assemble(cursor, marker, (match.title, "bold"))]
+    lines = [Content.assemble(cursor, marker, literal(match.title, "bold", one_line=True))]
     if match.details:
-        lines.append(Content.assemble(("      ", "not bold"), " · ".join(match.details)))
-    lines.append(Content.assemble("      ", ("Matched: " + ", ".join(match.rules), "italic")))
+        details = literal(" · ".join(match.details), one_line=True)
+        lines.append(Content.assemble(("      ", "not bold"), details))
+    rules = literal("Matched: " + ", ".join(match.rules), "italic", one_line=True)
+    lines.append(Content.assemble("      ", rules))
     return Content("\n").join(lines)
 
 
@@ -197,7 +200,7 @@ class DuplicatePicker(ModalScreen[PickerResult]):
                 " might be a duplicate. Pick the existing account and contact, or leave a "
                 "field blank to create a new one; then Continue."
             )
-        return Content.assemble("Qualifying ", (self.lead_name, "bold"), tail)
+        return Content.assemble("Qualifying ", literal(self.lead_name, "bold", one_line=True), tail)
 
     def _compose_improved(self) -> ComposeResult:
         if self.matches.accounts:
@@ -216,7 +219,7 @@ class DuplicatePicker(ModalScreen[PickerResult]):
                     classes="none",
                 )
                 continue
-            options = [(Content(match_summary(m)), m.id) for m in found]
+            options = [(match_summary(m), m.id) for m in found]
             yield Select(
                 options,
                 prompt=f"(blank: create a new {kind})",
@@ -240,7 +243,7 @@ class DuplicatePicker(ModalScreen[PickerResult]):
         if match is None:
             details.update(Content(f"A new {kind} will be created."))
         else:
-            details.update(Content("Matched: " + ", ".join(match.rules)))
+            details.update(literal("Matched: " + ", ".join(match.rules)))
 
     # Results.
     def _picked(self, kind: str) -> int | None:

@@ -49,7 +49,7 @@ from models.enums import STATUS_REASONS
 from models.qualify import closed_message
 
 from ..widgets.history import HistoryTable, when
-from ..widgets.literal import literal, printable
+from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField, account_label, contact_label
 from ..widgets.notes_panel import NotesPanel
 from ..widgets.stage_bar import StageBar
@@ -170,12 +170,15 @@ class DiscardChangesScreen(ModalScreen[bool]):
         self.dismiss(discard)
 
 
-def _text(value: object) -> str:
+def _text(value: object, *, one_line: bool = True) -> str:
+    """A field's value as its input shows it: control characters (and, in a one-line
+    input, newlines and tabs) as visible symbols. Only fields the user changes are
+    saved, so an untouched field keeps its stored value."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:f}"
-    return printable(value)
+    return printable(value, one_line=one_line)
 
 
 class LeadDetailScreen(Screen):
@@ -299,8 +302,8 @@ class LeadDetailScreen(Screen):
         was_open = self.lead.is_open if self.lead is not None else None
         self.lead = lead
         self.opportunity = lead.opportunity()
-        self.title = printable(lead.full_name) or "Lead"
-        self.sub_title = printable(lead.topic)
+        self.title = printable(lead.full_name, one_line=True) or "Lead"
+        self.sub_title = printable(lead.topic, one_line=True)
         self._show_stage()
         self._show_banner()
         dirty = bool(self.changes())
@@ -385,7 +388,9 @@ class LeadDetailScreen(Screen):
         keys = {"account": "a", "contact": "c", "opportunity": "o"}
         for kind, record_id, label in related:
             prompt = Content.assemble(
-                (f"{kind.capitalize():<12}", "bold"), literal(label), (f"  ({keys[kind]})", "dim")
+                (f"{kind.capitalize():<12}", "bold"),
+                literal(label, one_line=True),
+                (f"  ({keys[kind]})", "dim"),
             )
             created.add_option(Option(prompt, id=f"{kind}:{record_id}"))
         if related:
@@ -428,7 +433,7 @@ class LeadDetailScreen(Screen):
             elif isinstance(widget, Checkbox):
                 widget.value = bool(getattr(lead, name))
             elif isinstance(widget, TextArea):
-                widget.load_text(_text(getattr(lead, name)))
+                widget.load_text(_text(getattr(lead, name), one_line=False))
                 widget.read_only = closed
             elif isinstance(widget, Input):
                 widget.value = _text(getattr(lead, name))
@@ -492,7 +497,7 @@ class LeadDetailScreen(Screen):
         if self.lead is None:
             return False
         if not self.lead.is_open:
-            self.notify(closed_message(self.lead), severity="warning")
+            notify_literal(self, closed_message(self.lead), severity="warning")
             return False
         changes = self.changes()
         if not changes:

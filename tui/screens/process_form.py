@@ -47,7 +47,7 @@ class ProcessFormScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as dialog:
-            dialog.border_title = printable(self.form_title)
+            dialog.border_title = literal(self.form_title, one_line=True)
             for field in self.fields:
                 with Horizontal(classes="field"):
                     yield Label(field.label, classes="field-label")
@@ -63,7 +63,7 @@ class ProcessFormScreen(ModalScreen[bool]):
                         )
                     else:
                         yield Input(
-                            str(field.value),
+                            printable(field.value, one_line=True),
                             placeholder=field.placeholder,
                             id=f"f-{field.key}",
                             compact=True,
@@ -86,7 +86,12 @@ class ProcessFormScreen(ModalScreen[bool]):
             if isinstance(widget, Checkbox | Select):
                 out[field.key] = widget.value
             elif isinstance(widget, Input):
-                out[field.key] = widget.value.strip() or ("0" if field.kind == "days" else "")
+                shown = widget.value
+                if shown == printable(field.value, one_line=True):
+                    # Untouched: keep the stored text, whose control characters the
+                    # input shows as visible symbols.
+                    shown = str(field.value)
+                out[field.key] = shown.strip() or ("0" if field.kind == "days" else "")
         return out
 
     def action_save(self) -> None:

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static, Switch
 
 import models
+from tui.widgets.literal import literal
 
 CHOICES = (
     ("create_account", "Create account?", "a"),
@@ -54,7 +55,7 @@ class QualifyDialog(ModalScreen["models.QualifyChoice | None"]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Qualify lead"
             yield Static(
-                Content.assemble("Qualify ", (self.subject, "bold"), "."),
+                Content.assemble("Qualify ", literal(self.subject, "bold", one_line=True), "."),
                 id="subject",
             )
             for name, label, key in CHOICES:

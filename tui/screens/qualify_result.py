@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 import models
+from tui.widgets.literal import literal
 
 RecordKind = Literal["account", "contact", "opportunity"]
 
@@ -73,11 +74,13 @@ class QualifyResultScreen(ModalScreen["RecordKind | None"]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Lead qualified"
             yield Static(
-                Content.assemble((self.records.lead_name, "bold"), " is qualified."),
+                Content.assemble(
+                    literal(self.records.lead_name, "bold", one_line=True), " is qualified."
+                ),
                 id="headline",
             )
             for line in self.records.lines:
-                yield Static(Content("• " + line), classes="line")
+                yield Static(literal("• " + line), classes="line")
             if any(
                 self.records.record_id(k) is not None for k in ("account", "contact", "opportunity")
             ):

@@ -43,7 +43,10 @@ def fields_content(fields: list[Field]) -> Content:
     for label, value in fields:
         text = value if isinstance(value, str) else ("" if value is None else str(value))
         lines.append(
-            Content.assemble((f"{label:<16}", "bold"), literal(text) if text else ("—", "dim"))
+            Content.assemble(
+                (f"{label:<16}", "bold"),
+                literal(text, one_line=True) if text else ("—", "dim"),
+            )
         )
     return Content("\n").join(lines)
 
@@ -104,7 +107,7 @@ class RecordScreen(Screen):
             self._record_gone()
             return
         self.record = record
-        self.title = printable(self.title_of(record))
+        self.title = printable(self.title_of(record), one_line=True)
         self.sub_title = f"{self.KIND.capitalize()} #{record.id}"
         self.query_one("#fields", Static).update(fields_content(self.fields_of(record)))
         self._show_related(self.related_of(record))
@@ -155,7 +158,8 @@ class RecordScreen(Screen):
                 options.append(
                     Option(Content.styled(f"{title} ({count})", "bold underline"), disabled=True)
                 )
-            options.append(Option(Content.assemble("  ", literal(label)), id=f"{kind}:{record_id}"))
+            prompt = Content.assemble("  ", literal(label, one_line=True))
+            options.append(Option(prompt, id=f"{kind}:{record_id}"))
         if not options:
             options.append(Option(Content.styled("None.", "dim"), disabled=True))
         option_list.add_options(options)

@@ -22,6 +22,8 @@ from textual.widgets import Footer, Header, Input, Label, Static, Switch
 
 import models
 
+from ..widgets.literal import literal, notify_literal, printable
+
 
 def _groups() -> dict[str, list[Any]]:
     groups: dict[str, list[Any]] = {}
@@ -95,7 +97,7 @@ class SettingsScreen(Screen[None]):
         else:
             with Horizontal(classes="setting", id=f"row-{key}"):
                 yield Input(
-                    str(self.values[key]),
+                    printable(self.values[key], one_line=True),
                     id=key,
                     max_length=2,
                     disabled=disabled,
@@ -137,7 +139,9 @@ class SettingsScreen(Screen[None]):
 
     def _show_value(self, key: str, value: Any) -> None:
         if key not in EDITABLE_TEXT and not self.query(f"#{key}"):
-            self.query_one(f"#value-{key}", Static).update(Content(self._shown_text(key, value)))
+            self.query_one(f"#value-{key}", Static).update(
+                literal(self._shown_text(key, value), one_line=True)
+            )
             return
         widget = self.query_one(f"#{key}")
         if isinstance(widget, Switch):
@@ -146,7 +150,7 @@ class SettingsScreen(Screen[None]):
             self.query_one(f"#state-{key}", Static).update(on_off(bool(value)))
         elif isinstance(widget, Input):
             with widget.prevent(Input.Changed):
-                widget.value = str(value)
+                widget.value = printable(value, one_line=True)
             self.query_one(f"#error-{key}", Static).update(Content(""))
 
     # Changing.
@@ -184,17 +188,17 @@ class SettingsScreen(Screen[None]):
         label = next(d.label for d in models.SETTING_DEFS if d.key == key)
         value = values[key]
         shown = on_off(value) if isinstance(value, bool) else str(value)
-        self.notify(f"{label}: {shown}", title="Setting saved", markup=False)
+        notify_literal(self, f"{label}: {shown}", title="Setting saved")
         self.app.data_changed()
 
     def _save_failed(self, key: str, error: models.LeadqError) -> None:
         errors = getattr(error, "errors", {})
         message = errors.get(key, str(error))
         if key == "phone_region":
-            self.query_one(f"#error-{key}", Static).update(Content(message))
+            self.query_one(f"#error-{key}", Static).update(literal(message))
         else:
             self._show_value(key, self.values[key])
-        self.notify(message, title="Setting not saved", severity="error", markup=False)
+        notify_literal(self, message, title="Setting not saved", severity="error")
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -21,7 +21,7 @@ import models
 from models.processes import LeadActivity, LeadProcess
 
 from .history import when
-from .literal import literal
+from .literal import literal, printable
 
 
 def _date(value: dt.date) -> str:
@@ -43,7 +43,7 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
     box = "[x]" if activity.done else "[ ]"
     first = Content.assemble(
         (f"{indent}{box} ", "bold" if not activity.done else ""),
-        literal(activity.purpose, "strike" if activity.done else ""),
+        literal(activity.purpose, "strike" if activity.done else "", one_line=True),
         (" *" if activity.required else "", "bold"),
     )
     details: list[Content | tuple[str, str]] = [
@@ -58,7 +58,9 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
         who = str(activity.done_by) if activity.done_by_id else "(deleted user)"
         lines.append(
             Content.assemble(
-                (f"{indent}    done by ", ""), literal(who), (f", {when(activity.done_at)}", "")
+                (f"{indent}    done by ", ""),
+                literal(who, one_line=True),
+                (f", {when(activity.done_at)}", ""),
             ).stylize("dim")
         )
     return Content("\n").join(lines)
@@ -66,7 +68,9 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
 
 def level_prompt(activity: LeadActivity) -> Content:
     indent = "  " * activity.level_depth
-    return Content.assemble((f"{indent}▸ ", "bold"), literal(activity.level_name, "bold"))
+    return Content.assemble(
+        (f"{indent}▸ ", "bold"), literal(activity.level_name, "bold", one_line=True)
+    )
 
 
 def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) -> Content:
@@ -81,8 +85,8 @@ def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) 
     )
     return Content.assemble(
         ("Process: ", "bold"),
-        literal(assignment.process_name, "bold"),
-        literal(f" · assigned {_date(assignment.assigned_on)}{who}\n"),
+        literal(assignment.process_name, "bold", one_line=True),
+        literal(f" · assigned {_date(assignment.assigned_on)}{printable(who, one_line=True)}\n"),
         status,
         (f" · {done} of {len(activities)} done", ""),
     )

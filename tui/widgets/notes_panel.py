@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 import models
 
 from .history import when
-from .literal import literal
+from .literal import literal, printable
 
 NoteTarget = models.Lead | models.Account | models.Contact | models.Opportunity
 
@@ -43,7 +43,7 @@ def note_prompt(note: models.Note, target: NoteTarget) -> Content:
     """One note as the list shows it: author, time, marker, text, attachment."""
     author = str(note.author) if note.author_id else "(deleted user)"
     head: list[Content | tuple[str, str]] = [
-        literal(author, "bold"),
+        literal(author, "bold", one_line=True),
         (f" · {when(note.created_at)}", ""),
     ]
     if isinstance(target, models.Opportunity) and note.is_from_lead_of(target):
@@ -55,7 +55,7 @@ def note_prompt(note: models.Note, target: NoteTarget) -> Content:
         lines.append(
             Content.assemble(
                 ("Attachment: ", "italic"),
-                literal(note.attachment_name, "underline"),
+                literal(note.attachment_name, "underline", one_line=True),
                 (f" ({size_label(attachment_size(note))})  s: save to a path", "dim"),
             )
         )
@@ -213,8 +213,8 @@ class NotesPanel(Vertical):
             return
         self.query_one("#save-row").add_class("visible")
         save_path = self.query_one("#save-path", Input)
-        save_path.value = str(Path.cwd() / note.attachment_name)
-        save_path.border_title = note.attachment_name
+        save_path.value = printable(Path.cwd() / note.attachment_name, one_line=True)
+        save_path.border_title = literal(note.attachment_name, one_line=True)
         save_path.focus()
         self._say(f"Save {note.attachment_name} to: edit the path, then enter.")
 
