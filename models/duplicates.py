@@ -135,7 +135,10 @@ def leads_with_duplicates(lead_ids: list[int], settings: OrgSettings | None = No
     if not lead_ids:
         return set()
     settings = settings or load_settings()
-    leads = list(Lead.select().where(Lead.id.in_(lead_ids)))
+    keys = {lead_key for rules in (ACCOUNT_RULES, CONTACT_RULES) for _, lead_key, _, _ in rules}
+    columns = [Lead.id, Lead.email_key, *(getattr(Lead, key) for key in sorted(keys))]
+    # Only the keys: building 100 whole Lead rows took 20-30 ms per page of the list.
+    leads = list(Lead.select(*columns).where(Lead.id.in_(lead_ids)))
     marked: set[int] = set()
     pairs = [(ACCOUNT_RULES, Account), (CONTACT_RULES, Contact)]
     for rules, model in pairs:

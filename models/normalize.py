@@ -11,8 +11,6 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 # Legal-form suffixes ignored when comparing company names.
 LEGAL_SUFFIXES = frozenset(
     [
@@ -90,6 +88,8 @@ def phone_key(phone: str | None, region: str = "US") -> str | None:
     """E.164 form of a phone number, or None when it is blank or unreadable."""
     if not phone or not phone.strip():
         return None
+    import phonenumbers  # lazily: ~80 ms of start-up the lead list does not need
+
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:

@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-import phonenumbers
-
 from .audit import record
 from .entities import Setting, User, utcnow
 from .errors import PermissionDenied, ValidationError
@@ -160,6 +158,8 @@ def _check_value(definition: SettingDef, value: Any) -> bool | str:
 
         return check_default_process(value)
     text = str(value).strip().upper()
+    import phonenumbers  # lazily, as in normalize.py: not needed to start the app
+
     if definition.key == "phone_region" and (text not in phonenumbers.SUPPORTED_REGIONS):
         raise ValidationError(
             {definition.key: f"{value!r} is not a known region code (try US, GB, DE, FR...)."}
