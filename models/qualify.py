@@ -8,6 +8,7 @@ between two sessions fail cleanly with `LeadClosed`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -28,6 +29,8 @@ from .errors import (
 )
 from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING, mapped_values
 from .settings import OrgSettings, load_settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -246,12 +249,11 @@ def qualify_leads(
     picker. Leads whose required activities are open come back "blocked".
     """
     outcomes: list[LeadOutcome] = []
-    names = {
-        row.id: row.full_name
-        for row in Lead.select(Lead.id, Lead.first_name, Lead.last_name).where(
-            Lead.id.in_(lead_ids)
-        )
-    }
+    names: dict[int, str] = {}
+    for start in range(0, len(lead_ids), 10_000):  # under SQLite's bound-variable limit
+        chunk = lead_ids[start : start + 10_000]
+        query = Lead.select(Lead.id, Lead.first_name, Lead.last_name).where(Lead.id.in_(chunk))
+        names.update((row.id, row.full_name) for row in query)
     for done, lead_id in enumerate(lead_ids, start=1):
         name = names.get(lead_id, f"lead #{lead_id}")
         try:
@@ -264,6 +266,9 @@ def qualify_leads(
             outcome = LeadOutcome(lead_id, name, "failed", exc.message)
         except peewee.PeeweeException as exc:
             outcome = LeadOutcome(lead_id, name, "failed", f"Database error: {exc}")
+        except Exception as exc:  # one lead's unexpected failure must not stop the batch
+            logger.exception("qualifying lead %s failed", lead_id)
+            outcome = LeadOutcome(lead_id, name, "failed", f"Unexpected error: {exc}")
         else:
             outcome = LeadOutcome(lead_id, name, "qualified", "; ".join(result.lines()), result)
         outcomes.append(outcome)

@@ -503,3 +503,39 @@ def test_notes_follow_the_lead_into_the_opportunity(db, rep) -> None:
     assert {n.id for n in opp.notes_for_display()} == {first.id, with_file.id, own.id}
     assert {n.id for n in Lead.get_by_id(lead.id).notes_for_display()} == {first.id, with_file.id}
     assert models.attachment_bytes(with_file.id) == ("quote.pdf", b"%PDF-1.7\x00\xff")
+
+
+def test_qualify_multiple_survives_an_unexpected_error(db, rep, monkeypatch) -> None:
+    first = make_lead(
+        rep,
+        topic="first",
+        company="Alpha",
+        email="a@alpha.com",
+        first_name="Al",
+        last_name="Alpha",
+        business_phone="+1 206 555 0101",
+        website="alpha.com",
+    )
+    second = make_lead(
+        rep,
+        topic="second",
+        company="Beta",
+        email="b@beta.com",
+        first_name="Bo",
+        last_name="Beta",
+        business_phone="+1 206 555 0102",
+        website="beta.com",
+    )
+    real = models.qualify._create_contact
+
+    def buggy(lead, *args, **kwargs):
+        if lead.topic == "first":
+            raise RuntimeError("a bug, not a rule")
+        return real(lead, *args, **kwargs)
+
+    monkeypatch.setattr(models.qualify, "_create_contact", buggy)
+    outcomes = models.qualify_leads([first.id, second.id], rep)
+    assert [o.status for o in outcomes] == ["failed", "qualified"]
+    assert "a bug, not a rule" in outcomes[0].message
+    assert Lead.get_by_id(first.id).is_open
+    assert Account.select().where(Account.name == "Alpha").count() == 0
