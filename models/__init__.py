@@ -52,7 +52,7 @@ from .leads import (
     reactivate_lead,
     update_lead,
 )
-from .listing import SORTS, VIEWS, count_leads, lead_query
+from .listing import SORTS, VIEWS, QueryStopped, QueryStopper, count_leads, lead_query
 from .lookup import search_accounts, search_contacts
 from .notes import add_note, attachment_bytes, read_attachment, save_attachment
 from .opportunities import move_opportunity_stage
@@ -143,6 +143,8 @@ __all__ = [
     "QualifyRefused",
     "QualifyResult",
     "QualifyingProcess",
+    "QueryStopped",
+    "QueryStopper",
     "Rating",
     "Role",
     "Setting",

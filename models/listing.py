@@ -2,16 +2,24 @@
 
 Search uses the full-text index (SQLite FTS5, PostgreSQL tsvector + GIN) with
 prefix matching, so typing `acm` finds Acme without scanning the table.
+
+A search that many leads match (`n` matches 150,000 of a million) cannot be
+sorted by name or date quickly: every match would be read and sorted before the
+first page. So a list sorted by a column sorts a search only when at most
+`SORTED_SEARCH_LIMIT` leads match it; beyond that `search_order()` answers
+`ENTERED`, the newest entered first (by id), which the index returns in order
+and can stop after a page. Typing more words narrows the search until it sorts.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
-from peewee import SQL, Column, Expression, Tuple, fn
+from peewee import SQL, Column, DatabaseError, Expression, Table, Tuple, fn
 
-from .db import is_postgres
+from .db import database_proxy, is_postgres
 from .entities import Account, Contact, Lead, User
 from .enums import LeadState
 from .settings import OrgSettings, load_settings
@@ -30,12 +38,26 @@ SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "company": ("Company", (Lead.company, Lead.id)),
     "topic": ("Topic", (Lead.topic, Lead.id)),
 }
+ENTERED = "entered"
+"""The order of a search with many matches: newest entered first (lead id), any view."""
+SORTED_SEARCH_LIMIT = 2000
+"""A search with at most this many matches is sorted as the list asks (cheap: read and
+sort 2,000 rows); beyond it the list shows it in `ENTERED` order."""
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_FTS = Table("lead_fts", ("rowid", "lead_fts"))
 
 
 def search_terms(text: str) -> list[str]:
     """Words of a search box, lowercased; punctuation (`@`, `.`) separates words."""
     return [t.lower() for t in _TOKEN.findall(text or "")][:8]
+
+
+def _fts_match(terms: list[str]) -> str:
+    return " ".join('"' + t.replace('"', "") + '"*' for t in terms)
+
+
+def _tsquery(terms: list[str]) -> Any:
+    return fn.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
 
 
 def search_condition(text: str) -> Expression | None:
@@ -44,13 +66,55 @@ def search_condition(text: str) -> Expression | None:
     if not terms:
         return None
     if is_postgres():
-        query = " & ".join(f"{t}:*" for t in terms)
         # Column(Lead, ...) takes the query's alias for lead ("t1"); a bare
         # `lead.search_tsv` is an invalid reference once Peewee aliases the table.
-        return Expression(Column(Lead, "search_tsv"), "@@", fn.to_tsquery("simple", query))
-    match = " ".join('"' + t.replace('"', "") + '"*' for t in terms)
+        return Expression(Column(Lead, "search_tsv"), "@@", _tsquery(terms))
     # Parenthesised: Peewee renders IN followed by a bare SQL() without brackets.
-    return Lead.id.in_(SQL("(SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?)", (match,)))
+    return Lead.id.in_(
+        SQL("(SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?)", (_fts_match(terms),))
+    )
+
+
+def count_matches(text: str, limit: int) -> int:
+    """How many leads (any view) the search matches, counting no further than `limit`:
+    a few milliseconds however many match (the index is read, not the leads)."""
+    terms = search_terms(text)
+    if not terms:
+        return 0
+    if is_postgres():
+        inner = (
+            Lead.select(SQL("1"))
+            .where(Expression(Column(Lead, "search_tsv"), "@@", _tsquery(terms)))
+            .limit(limit)
+        )
+    else:
+        inner = (
+            _FTS.select(_FTS.rowid)
+            .where(Expression(_FTS.lead_fts, "MATCH", _fts_match(terms)))
+            .limit(limit)
+        )
+    return inner.count(database_proxy.obj)
+
+
+def search_order(search: str, sort: str) -> str:
+    """The sort the list can afford for `search`: `sort`, or `ENTERED` when more
+    than `SORTED_SEARCH_LIMIT` leads match (see the module's docstring)."""
+    if sort == ENTERED or not search_terms(search):
+        return sort
+    if count_matches(search, SORTED_SEARCH_LIMIT + 1) > SORTED_SEARCH_LIMIT:
+        return ENTERED
+    return sort
+
+
+def _order_columns(sort: str, search: str) -> tuple[Any, ...]:
+    if sort != ENTERED:
+        return SORTS[sort][1]
+    if search_terms(search) and not is_postgres():
+        # The FTS5 rowid (= lead id): ordering by it lets FTS5 drive the query in
+        # rowid order and stop after a page; ordering by lead.id makes SQLite read
+        # and sort every match.
+        return (_FTS.rowid,)
+    return (Lead.id,)
 
 
 def duplicates_condition(settings: OrgSettings) -> Expression | None:
@@ -94,9 +158,14 @@ def lead_query(
     descending: bool = True,
     settings: OrgSettings | None = None,
 ) -> Any:
-    """Leads in a view, filtered by search, in a stable order; slice with offset/limit."""
+    """Leads in a view, filtered by search, in a stable order; slice with offset/limit.
+
+    `sort` is a key of `SORTS` or `ENTERED` (what `search_order()` answers for a
+    search with many matches)."""
     if view not in VIEWS:
         raise ValueError(f"Unknown view {view!r}")
+    if sort != ENTERED and sort not in SORTS:
+        raise ValueError(f"Unknown sort {sort!r}")
     query = Lead.select()
     if view in ("open", "mine"):
         query = query.where(Lead.state == LeadState.OPEN)
@@ -107,15 +176,58 @@ def lead_query(
     if view == "duplicates":
         condition = duplicates_condition(settings or load_settings())
         query = query.where(condition if condition is not None else SQL("1 = 0"))
-    condition = search_condition(search)
-    if condition is not None:
-        query = query.where(condition)
-    _, columns = SORTS[sort]
+    terms = search_terms(search)
+    if sort == ENTERED and terms and not is_postgres():
+        # Joined, not `id IN (...)`, so that the order can be the FTS5 rowid's.
+        query = query.join(_FTS, on=(_FTS.rowid == Lead.id)).where(
+            Expression(_FTS.lead_fts, "MATCH", _fts_match(terms))
+        )
+    else:
+        condition = search_condition(search)
+        if condition is not None:
+            query = query.where(condition)
+    columns = _order_columns(sort, search)
     return query.order_by(*(c.desc() if descending else c.asc() for c in columns))
 
 
-def count_leads(query: Any) -> int:
-    return query.order_by().count()
+class QueryStopped(Exception):
+    """A `QueryStopper` stopped the query."""
+
+
+class QueryStopper:
+    """Stops the query the thread that made it is running, when called from any thread
+    (a count nobody waits for any more: a million matches keep a core busy for
+    a second or more)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._lock = threading.Lock()
+        self._connection = database_proxy.obj.connection()
+        self._postgres = is_postgres()
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self.stopped:
+                return
+            self.stopped = True
+        try:
+            if self._postgres:
+                self._connection.cancel()
+            else:
+                self._connection.interrupt()  # a no-op on an idle connection
+        except Exception:
+            pass
+
+
+def count_leads(query: Any, stopper: QueryStopper | None = None) -> int:
+    """The number of leads of a `lead_query()`; raises `QueryStopped` if `stopper`
+    (made in this thread) was called meanwhile."""
+    try:
+        return query.order_by().count()
+    except DatabaseError:
+        if stopper is not None and stopper.stopped:
+            raise QueryStopped from None
+        raise
 
 
 LIST_FIELDS = (
@@ -134,6 +246,8 @@ LIST_FIELDS = (
 
 def sort_key(row: dict[str, Any], sort: str) -> tuple[Any, ...]:
     """The values of a `lead_rows()` row that order it in `sort` (for keyset paging)."""
+    if sort == ENTERED:
+        return (row["id"],)
     return tuple(row[column.name] for column in SORTS[sort][1])
 
 
@@ -147,6 +261,7 @@ def lead_rows(
     after: tuple[Any, ...] | None = None,
     before: tuple[Any, ...] | None = None,
     from_end: bool = False,
+    search: str = "",
 ) -> list[dict[str, Any]]:
     """One slice of a `lead_query(..., sort, descending)` with just the lead list's
     columns, plus `owner_name` (looked up once per slice, not joined per row).
@@ -154,16 +269,21 @@ def lead_rows(
     Deep OFFSETs walk every skipped row, so a pager that already holds a
     neighbouring slice passes its edge instead: `after` (the `sort_key()` of the
     row before the slice) or `before` (of the row after it). `from_end` counts
-    `offset` from the last row, for slices near the end.
+    `offset` from the last row, for slices near the end. `search` is the query's
+    search (it decides the order's columns for `ENTERED`).
     """
-    columns = SORTS[sort][1]
+    columns = _order_columns(sort, search)
     backwards = from_end or before is not None
     query = query.select(*LIST_FIELDS)
     edge = after if after is not None else before
     if edge is not None:
-        values = Tuple(*(c.db_value(v) for c, v in zip(columns, edge, strict=True)))
         later = descending == (after is not None)
-        query = query.where(Tuple(*columns) < values if later else Tuple(*columns) > values)
+        if sort == ENTERED:
+            (value,) = edge
+            query = query.where(columns[0] < value if later else columns[0] > value)
+        else:
+            values = Tuple(*(c.db_value(v) for c, v in zip(columns, edge, strict=True)))
+            query = query.where(Tuple(*columns) < values if later else Tuple(*columns) > values)
     if backwards:
         reverse = not descending
         query = query.order_by(*(c.desc() if reverse else c.asc() for c in columns))

@@ -7,7 +7,6 @@ into the app's lead actions (`app.qualify(ids)` and friends).
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 from textual import on, work
@@ -21,14 +20,14 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 import models
-from models.listing import lead_ids
+from models.listing import ENTERED, SORTED_SEARCH_LIMIT, lead_ids
 
 from ..widgets.lead_table import DUPLICATE_MARK, LeadTable, ListQuery
 
 VIEW_KEYS = list(models.VIEWS)
 SORT_KEYS = list(models.SORTS)
-SEARCH_COALESCE_SECONDS = 0.08
-"""Keys typed closer together than this are searched together (the first runs at once)."""
+SEARCH_WAIT_SECONDS = 0.5
+"""Longest a typed key waits for the previous search's rows before searching anyway."""
 SELECT_ALL_LIMIT = 1000
 
 
@@ -64,7 +63,7 @@ class LeadListScreen(Screen[None]):
         super().__init__()
         self.list_query = ListQuery()
         self._search_timer: Timer | None = None
-        self._last_search_at = 0.0
+        self._shown: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,6 +86,7 @@ class LeadListScreen(Screen[None]):
     def on_mount(self) -> None:
         self._show_query()
         self.table.focus()
+        self.table.paint_listeners.append(self._table_painted)
         self.watch(self.app, "data_version", self._data_changed, init=False)
 
     # ------------------------------------------------------------- the query
@@ -99,12 +99,12 @@ class LeadListScreen(Screen[None]):
     def _show_query(self) -> None:
         query = self.list_query
         number = VIEW_KEYS.index(query.view) + 1
-        self.query_one("#view-label", Static).update(
-            Content(f"{models.VIEWS[query.view]} ({number}/{len(VIEW_KEYS)})")
-        )
+        self._show("#view-label", f"{models.VIEWS[query.view]} ({number}/{len(VIEW_KEYS)})")
         label, _ = models.SORTS[query.sort]
+        if self.table.order == ENTERED:
+            label = "Entered"
         arrow = "↓" if query.descending else "↑"
-        self.query_one("#sort-label", Static).update(Content(f"Sort: {label} {arrow}"))
+        self._show("#sort-label", f"Sort: {label} {arrow}")
         self._show_status()
 
     def _show_status(self) -> None:
@@ -112,10 +112,19 @@ class LeadListScreen(Screen[None]):
         total = table.total
         count = "counting…" if total is None else f"{total:,} lead{'s' if total != 1 else ''}"
         parts = [count]
+        if table.order == ENTERED:
+            parts.append(f"over {SORTED_SEARCH_LIMIT:,} match: refine to sort")
         if table.selected:
             parts.append(f"{len(table.selected):,} selected")
         parts.append(f"{DUPLICATE_MARK} possible duplicate")
-        self.query_one("#status", Static).update(Content("  ·  ".join(parts)))
+        self._show("#status", "  ·  ".join(parts))
+
+    def _show(self, selector: str, text: str) -> None:
+        """Put `text` in a label if it changed: an update re-lays out the screen, and
+        a search key should cost one frame for the new rows, not a layout too."""
+        if self._shown.get(selector) != text:
+            self._shown[selector] = text
+            self.query_one(selector, Static).update(Content(text))
 
     def action_show_view(self, view: str) -> None:
         if view in models.VIEWS and view != self.list_query.view:
@@ -146,21 +155,23 @@ class LeadListScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        """Search as you type without blocking typing: the query runs in a worker;
-        the first key after a pause searches at once, a burst of keys is coalesced."""
-        now = time.monotonic()
-        quick = now - self._last_search_at < SEARCH_COALESCE_SECONDS
-        self._last_search_at = now
+        """Search as you type without blocking typing: the query runs in a worker. A
+        key searches at once when the list shows the previous search's rows; keys
+        typed while a search is still reading wait for it (or SEARCH_WAIT_SECONDS)
+        and are searched together, so a burst of keys costs one or two queries."""
+        if self.table.loaded:
+            self._apply_search()
+        elif self._search_timer is None:
+            self._search_timer = self.set_timer(SEARCH_WAIT_SECONDS, self._apply_search)
+
+    def _table_painted(self, table: LeadTable) -> None:
         if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        if quick:
-            self._search_timer = self.set_timer(SEARCH_COALESCE_SECONDS, self._apply_search)
-        else:
             self._apply_search()
 
     def _apply_search(self) -> None:
-        self._search_timer = None
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
         text = self.query_one("#search", Input).value.strip()
         if text != self.list_query.search:
             self._set_query(search=text)
@@ -168,7 +179,6 @@ class LeadListScreen(Screen[None]):
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
         if self._search_timer is not None:
-            self._search_timer.stop()
             self._apply_search()
         self.table.focus()
 
@@ -194,6 +204,10 @@ class LeadListScreen(Screen[None]):
     @on(LeadTable.SelectionChanged)
     def _table_changed(self) -> None:
         self._show_status()
+
+    @on(LeadTable.OrderChanged)
+    def _order_changed(self) -> None:
+        self._show_query()
 
     # --------------------------------------------------------- lead actions
     def _targets(self) -> list[int]:
@@ -230,12 +244,10 @@ class LeadListScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="select-all", exit_on_error=False)
     def _select_view(self) -> None:
-        spec = self.list_query
+        spec, order = self.list_query, self.table.order or self.list_query.sort
         worker = get_current_worker()
         with models.thread_connection():
-            query = models.lead_query(
-                spec.view, self.app.user, spec.search, spec.sort, spec.descending
-            )
+            query = models.lead_query(spec.view, self.app.user, spec.search, order, spec.descending)
             ids = lead_ids(query, limit=SELECT_ALL_LIMIT + 1)
         if worker.is_cancelled or spec != self.list_query:
             return

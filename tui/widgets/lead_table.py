@@ -9,6 +9,14 @@ depend on how many leads the view holds.
 
 Every cell is a `Segment` of plain text: user data is never parsed as
 markup, and control characters are shown as visible symbols.
+
+What the first frame and each key wait for is kept small: at mount the first
+page is read on the spot (one indexed query of 100 rows, a few ms), so the
+first paint already shows leads; a page's rows are shown as soon as they are
+read, its duplicate markers follow from the same worker; the count runs after
+the first page of a query, once the query has stayed the same for
+`COUNT_DELAY` seconds (typing does not start a count per key), and a count
+still running when the query changes is interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -28,11 +36,12 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 import models
 from models.enums import LeadState, Rating, StatusReason
-from models.listing import lead_rows, sort_key
+from models.listing import lead_rows, search_order, sort_key
 
 from .literal import printable
 
@@ -40,6 +49,8 @@ PAGE_SIZE = 100
 MAX_CACHED_PAGES = 40
 PREFETCH_ROWS = 40
 """Fetch the neighbouring page when the visible rows come this close to its edge."""
+COUNT_DELAY = 0.3
+"""Seconds a query must stay unchanged before its leads are counted (not per typed key)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +230,15 @@ class LeadTable(ScrollView, can_focus=True):
             self.table = table
             self.count = count
 
+    class OrderChanged(Message):
+        """The order the rows are in is known: the query's sort, or `ENTERED` for a
+        search with too many matches to sort (`models.listing.search_order`)."""
+
+        def __init__(self, table: LeadTable, order: str) -> None:
+            super().__init__()
+            self.table = table
+            self.order = order
+
     class SelectionChanged(Message):
         def __init__(self, table: LeadTable, selected: frozenset[int]) -> None:
             super().__init__()
@@ -245,6 +265,12 @@ class LeadTable(ScrollView, can_focus=True):
         self.selected: set[int] = set()
         self.total: int | None = None
         """Exact number of leads in the view, once counted."""
+        self.order: str | None = None
+        """The order of the current query's rows, once its first page is read."""
+        self._duplicates: set[int] = set()
+        """Leads last seen with a duplicate marker (new rows show it before it is re-checked)."""
+        self._count_timer: Timer | None = None
+        self._stop_count: Callable[[], None] | None = None
         self._known_rows = 0
         """Rows known to exist before the count arrives."""
         self._generation = 0
@@ -262,8 +288,24 @@ class LeadTable(ScrollView, can_focus=True):
         self._paint_reported = -1
 
     def on_mount(self) -> None:
-        self._want(0)  # before the first frame: the query overlaps Textual's start-up
-        self._count()
+        self._load_first_page_now()
+        self._want(0)
+
+    def _load_first_page_now(self) -> None:
+        """Read the first page on the spot, so that the first frame shows leads: one
+        indexed query of a page (a few ms) beats a worker round trip at start-up."""
+        spec = self.query_spec
+        if spec.search or spec.view == "duplicates":
+            return  # not an indexed page read: leave it to the worker
+        try:
+            query = models.lead_query(
+                spec.view, self.app.user, spec.search, spec.sort, spec.descending
+            )
+            values = lead_rows(query, 0, PAGE_SIZE, sort=spec.sort, descending=spec.descending)
+        except models.LeadqError:
+            return
+        rows = [make_row(v, False, spec.sort) for v in values]
+        self._page_loaded(self._generation, 0, rows, spec.sort)
 
     # ---------------------------------------------------------------- queries
     @property
@@ -282,9 +324,10 @@ class LeadTable(ScrollView, can_focus=True):
     def set_query(self, query: ListQuery) -> None:
         """Show another view, search or sort; the cursor goes back to the top."""
         self.query_spec = query
-        self.cursor = 0
+        cursor, self.cursor = self.cursor, 0
         self._keep_lead = None
-        self._reload(keep_position=False)
+        self._duplicates.clear()
+        self._reload(keep_position=False, cursor=cursor)
 
     def reload(self) -> None:
         """Fetch again (data changed), keeping the cursor on the same lead if it is
@@ -293,7 +336,9 @@ class LeadTable(ScrollView, can_focus=True):
         self._keep_lead = row.id if row else None
         self._reload(keep_position=True)
 
-    def _reload(self, *, keep_position: bool) -> None:
+    def _reload(self, *, keep_position: bool, cursor: int | None = None) -> None:
+        """Read the query again; `cursor` is where the cursor was (it may have moved)."""
+        cursor = self.cursor if cursor is None else cursor
         self._generation += 1
         for worker in self._pending.values():
             worker.cancel()
@@ -303,26 +348,67 @@ class LeadTable(ScrollView, can_focus=True):
             self._stale_rows = self.row_count
         self._pages.clear()
         self.total = None
+        self.order = None
         self._known_rows = 0
-        if not keep_position:
-            self._stale = {}
-            self._stale_rows = 0
+        self._stop_counting()
+        moved = self.cursor != cursor
+        if not keep_position and round(self.scroll_offset.y) != 0:
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._count()
+            moved = True
         self._update_virtual_size()
-        self.refresh()
+        # The reads start now, not at the next frame, and the previous rows stay on
+        # screen until the new ones arrive: one frame per search, not two.
+        self._want_visible()
+        if moved:
+            self.refresh()
+
+    # ----------------------------------------------------------------- count
+    def _stop_counting(self) -> None:
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        stop, self._stop_count = self._stop_count, None
+        if stop is not None:
+            stop()  # a count of 1,000,000 matches takes a core for a second or more
+
+    def _schedule_count(self) -> None:
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        generation = self._generation
+        self._count_timer = self.set_timer(COUNT_DELAY, lambda: self._start_count(generation))
+
+    def _start_count(self, generation: int) -> None:
+        self._count_timer = None
+        if generation == self._generation and self.total is None:
+            self._count(generation, self.query_spec)
 
     @work(thread=True, exclusive=True, group="lead-count", exit_on_error=False)
-    def _count(self) -> None:
-        generation, spec = self._generation, self.query_spec
+    def _count(self, generation: int, spec: ListQuery) -> None:
         worker = get_current_worker()
         with models.thread_connection():
             query = models.lead_query(
                 spec.view, self.app.user, spec.search, spec.sort, spec.descending
             )
-            count = models.count_leads(query)
+            stop = models.QueryStopper()
+            self.app.call_from_thread(self._counting, generation, stop)
+            try:
+                count = models.count_leads(query, stop)
+            except models.QueryStopped:
+                return
+            finally:
+                self.app.call_from_thread(self._counted, stop)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._count_done, generation, count)
+
+    def _counting(self, generation: int, stop: Callable[[], None]) -> None:
+        if generation != self._generation:
+            stop()
+        else:
+            self._stop_count = stop
+
+    def _counted(self, stop: Callable[[], None]) -> None:
+        if self._stop_count is stop:
+            self._stop_count = None
 
     def _count_done(self, generation: int, count: int) -> None:
         if generation != self._generation:
@@ -360,7 +446,12 @@ class LeadTable(ScrollView, can_focus=True):
         if self.total is not None and page * PAGE_SIZE >= max(self.total, 1):
             return
         self._pending[page] = self._fetch_page(
-            self._generation, self.query_spec, page, self._page_plan(page)
+            self._generation,
+            self.query_spec,
+            page,
+            self._page_plan(page),
+            self.order,
+            frozenset(self._duplicates),
         )
 
     def _page_plan(self, page: int) -> dict[str, Any]:
@@ -379,25 +470,68 @@ class LeadTable(ScrollView, can_focus=True):
 
     @work(thread=True, group="lead-page", exit_on_error=False)
     def _fetch_page(
-        self, generation: int, spec: ListQuery, page: int, plan: dict[str, Any]
+        self,
+        generation: int,
+        spec: ListQuery,
+        page: int,
+        plan: dict[str, Any],
+        order: str | None,
+        duplicates: frozenset[int],
     ) -> None:
         worker = get_current_worker()
         with models.thread_connection():
-            query = models.lead_query(
-                spec.view, self.app.user, spec.search, spec.sort, spec.descending
+            if order is None:
+                order = search_order(spec.search, spec.sort)
+            query = models.lead_query(spec.view, self.app.user, spec.search, order, spec.descending)
+            values = lead_rows(
+                query, sort=order, descending=spec.descending, search=spec.search, **plan
             )
-            values = lead_rows(query, sort=spec.sort, descending=spec.descending, **plan)
             if worker.is_cancelled:
                 return
-            marked = models.leads_with_duplicates([v["id"] for v in values])
-        rows = [make_row(v, v["id"] in marked, spec.sort) for v in values]
+        rows = [make_row(v, v["id"] in duplicates, order) for v in values]
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._page_loaded, generation, page, rows)
+            self.app.call_from_thread(self._page_loaded, generation, page, rows, order)
 
-    def _page_loaded(self, generation: int, page: int, rows: list[LeadRow]) -> None:
+    @work(thread=True, group="lead-page", exit_on_error=False)
+    def _mark_duplicates(self, generation: int, page: int, ids: list[int]) -> None:
+        """The duplicate markers of a page, read once its rows are on screen (the
+        lookups build a lot of SQL in Python: done earlier, they hold the GIL
+        while the rows are painted)."""
+        if generation != self._generation:
+            return
+        worker = get_current_worker()
+        with models.thread_connection():
+            marked = models.leads_with_duplicates(ids)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._duplicates_found, generation, page, ids, marked)
+
+    def _duplicates_found(
+        self, generation: int, page: int, ids: list[int], marked: set[int]
+    ) -> None:
+        self._duplicates.difference_update(ids)
+        self._duplicates.update(marked)
+        rows = self._pages.get(page)
+        if generation != self._generation or rows is None:
+            return
+        updated = [
+            replace(row, duplicate=row.id in marked) if row.duplicate != (row.id in marked) else row
+            for row in rows
+        ]
+        if updated != rows:
+            self._pages[page] = updated
+            self.refresh()
+
+    def _page_loaded(self, generation: int, page: int, rows: list[LeadRow], order: str) -> None:
         if generation != self._generation:
             return
         self._pending.pop(page, None)
+        if self.order is None:
+            self.order = order
+            self.post_message(self.OrderChanged(self, order))
+            self._schedule_count()
+        elif order != self.order:
+            self.refresh()  # read in another order (the data changed meanwhile): ask again
+            return
         self._pages[page] = rows
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
@@ -420,6 +554,7 @@ class LeadTable(ScrollView, can_focus=True):
         self._clamp_cursor()
         self._update_virtual_size()
         self.refresh()
+        self.call_after_refresh(self._mark_duplicates, generation, page, [r.id for r in rows])
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(1, self.row_count + 1)
