@@ -6,7 +6,7 @@ for the lead list.
 
 from __future__ import annotations
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -74,6 +74,13 @@ class LeadqApp(App[None]):
 
     def _remember_theme(self, theme: object) -> None:
         save_preference("theme", self.theme)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste):
+            from .widgets.literal import pasted  # inputs would show control codes raw
+
+            event.text = pasted(event.text)
+        await super().on_event(event)
 
     # Live updates from other sessions.
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)

@@ -50,6 +50,13 @@ def literal(text: object, style: str = "", *, one_line: bool = False) -> Content
     return content.stylize(style) if style and content else content
 
 
+def pasted(text: str) -> str:
+    """Pasted text as an input should hold it: line breaks as newlines (terminals
+    send CR), other control characters as visible symbols, so a paste holding an
+    escape sequence cannot reach the terminal through the input that shows it."""
+    return printable(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def notify_literal(target: Any, message: object, *, title: object = "", **kwargs: Any) -> None:
     """`target.notify(...)` (an App, Screen or widget) for a message that may hold
     user data: shown as plain text, never markup, control codes visible."""
