@@ -16,12 +16,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 import models
 from models.listing import ENTERED, SORTED_SEARCH_LIMIT, lead_ids
 
+from ..widgets.footer import KeyFooter
 from ..widgets.lead_table import DUPLICATE_MARK, LeadTable, ListQuery
 
 VIEW_KEYS = list(models.VIEWS)
@@ -36,6 +37,7 @@ class LeadListScreen(Screen[None]):
 
     CSS_PATH = "lead_list.tcss"
     TITLE = "Leads"
+    AUTO_FOCUS = "#leads"  # the list, not the search box first (one focus change less)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "qualify", "Qualify", id="list.qualify"),
         Binding("d", "disqualify", "Disqualify", id="list.disqualify"),
@@ -77,7 +79,7 @@ class LeadListScreen(Screen[None]):
             yield Static(id="sort-label", markup=False)
         yield LeadTable(self.list_query, id="leads")
         yield Static(id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> LeadTable:

@@ -270,6 +270,8 @@ class LeadTable(ScrollView, can_focus=True):
         self._duplicates: set[int] = set()
         """Leads last seen with a duplicate marker (new rows show it before it is re-checked)."""
         self._count_timer: Timer | None = None
+        self._unmarked: dict[int, list[int]] = {}
+        """Pages of the current query waiting for its first frame to get their markers."""
         self._stop_count: Callable[[], None] | None = None
         self._known_rows = 0
         """Rows known to exist before the count arrives."""
@@ -347,6 +349,7 @@ class LeadTable(ScrollView, can_focus=True):
             self._stale = dict(self._pages)
             self._stale_rows = self.row_count
         self._pages.clear()
+        self._unmarked.clear()
         self.total = None
         self.order = None
         self._known_rows = 0
@@ -554,7 +557,11 @@ class LeadTable(ScrollView, can_focus=True):
         self._clamp_cursor()
         self._update_virtual_size()
         self.refresh()
-        self.call_after_refresh(self._mark_duplicates, generation, page, [r.id for r in rows])
+        ids = [row.id for row in rows]
+        if self.painted_generation == generation:
+            self.call_after_refresh(self._mark_duplicates, generation, page, ids)
+        else:
+            self._unmarked[page] = ids  # once the query's first frame is painted
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(1, self.row_count + 1)
@@ -680,6 +687,9 @@ class LeadTable(ScrollView, can_focus=True):
         self.painted_generation = generation
         for listener in list(self.paint_listeners):
             listener(self)
+        unmarked, self._unmarked = self._unmarked, {}
+        for page, ids in unmarked.items():
+            self._mark_duplicates(generation, page, ids)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
