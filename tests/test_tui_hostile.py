@@ -60,13 +60,14 @@ CLEAR = "\x1b[2J"
 RED = "\x1b[31mred"
 TITLE = "\x1b]0;pwned\x07"
 OTHER = "c\rr\x08b\x7fd\x9b31m"  # CR, backspace, DEL, an 8-bit CSI
+BREAKS = "t\tt\nn"  # a tab and a newline inside one-line text
 RTL = "\u202eevil"
 WIDE = "👨\u200d👩\u200d👧\U0001d538\u200bw"  # a ZWJ emoji, an astral letter, a zero-width space
-ALL = MARKUP + CLICK + LINK + CLEAR + RED + TITLE + OTHER + RTL + WIDE
+ALL = MARKUP + CLICK + LINK + CLEAR + RED + TITLE + BREAKS + OTHER + RTL + WIDE
 LONG = ("l" + MARKUP + CLEAR + "\n") * 500  # 10,000 characters, many lines
 assert len(LONG) == 10_000
 
-FIRST = MARKUP + RED  # 50 characters at most for a name
+FIRST = MARKUP + RED + BREAKS  # 50 characters at most for a name
 LAST = CLICK + CLEAR + "\rq"
 EMAIL = "eve@example.com"
 ATTACHMENT = "[@click=app.quit]y" + TITLE + RED + ".txt"  # no "/": a file name
@@ -185,7 +186,7 @@ async def assert_literal(pilot: Pilot, *shown: str, click: bool = False) -> str:
     assert bad is None, f"{bad.group()!r} in the terminal output: {leftover[:200]!r}"
     flat = LAYOUT.sub("", text)
     for expected in shown:
-        wanted = LAYOUT.sub("", printable(expected, one_line=True))
+        wanted = LAYOUT.sub("", printable(expected))
         assert wanted in flat, f"{expected!r} not shown in:\n{text}"
     if click:
         clicked = False
@@ -278,9 +279,9 @@ async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User)
         await assert_literal(pilot, FIRST, LAST, CLICK)
         # The inputs show the stored text with control codes made visible.
         first = screen.query_one("#f-first_name", Input)
-        assert first.value == printable(FIRST, one_line=True)
+        assert first.value == printable(FIRST)
         summary = screen.query_one("#f-summary", TextArea)
-        assert summary.text == printable(LONG)
+        assert summary.text == printable(LONG, multiline=True)
         # Saving an unrelated field leaves the hostile ones exactly as stored.
         job = screen.query_one("#f-job_title", Input)
         job.value = "Buyer"
@@ -486,14 +487,12 @@ async def test_processes_screen_forms_and_picker(
         await assert_literal(pilot, CLICK, MARKUP + RED, LINK, click=True)
         await pilot.press("l")  # "New level in <process name>"
         await wait_for_screen(pilot, ProcessFormScreen)
-        await assert_literal(pilot, "New level in " + printable(CLICK, one_line=True))
+        await assert_literal(pilot, "New level in " + printable(CLICK))
         await pilot.press("escape")
         await wait_for_screen(pilot, ProcessesScreen)
         await pilot.press("e")  # edit the process: its name and description in inputs
         form = await wait_for_screen(pilot, ProcessFormScreen)
-        assert form.query_one("#f-name", Input).value == printable(
-            CLICK + TITLE + RTL, one_line=True
-        )
+        assert form.query_one("#f-name", Input).value == printable(CLICK + TITLE + RTL)
         await assert_literal(pilot)
         await pilot.press("ctrl+s")  # nothing changed: the stored name is kept as it is
         await wait_for_screen(pilot, ProcessesScreen)
@@ -523,7 +522,7 @@ async def test_processes_screen_forms_and_picker(
         await assert_literal(pilot, CLICK, MARKUP)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is detail)
-        await assert_literal(pilot, "Assigned " + printable(CLICK, one_line=True))
+        await assert_literal(pilot, "Assigned " + printable(CLICK))
 
 
 @pytest.mark.asyncio

@@ -64,7 +64,7 @@ class LeadqApp(App[None]):
     def on_mount(self) -> None:
         from .widgets.literal import printable  # the user's name is user data
 
-        self.sub_title = printable(f"{self.user} · {self.user.role_label}", one_line=True)
+        self.sub_title = printable(f"{self.user} · {self.user.role_label}")
         theme = load_preferences().get("theme")
         if theme and theme in self.available_themes:
             self.theme = theme

@@ -118,14 +118,14 @@ class LeadqCommands(Provider):
         rows = await asyncio.to_thread(find_leads, app.user, query)
         for rank, row in enumerate(rows):
             parts = (row["first_name"], row["last_name"])
-            name = printable(" ".join(p for p in parts if p), one_line=True)
+            name = printable(" ".join(p for p in parts if p))
             prompt = Content.assemble(
                 "Open lead ",
                 (name, "bold"),
                 "  ",
-                (printable(row["company"], one_line=True), "italic"),
+                (printable(row["company"]), "italic"),
                 " · ",
-                printable(row["topic"], one_line=True),
+                printable(row["topic"]),
             )
             yield Hit(
                 0.5 - rank / 100,

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerFailed
 
 import models
 from tui.screens.confirm import ConfirmScreen, MessageScreen
-from tui.widgets.literal import notify_literal
+from tui.widgets.literal import notify_literal, printable
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -86,12 +86,18 @@ async def _show_error(app: LeadqApp, error: Exception, title: str | None = None)
     await app.push_screen_wait(MessageScreen(title or error_title(error), message, error=True))
 
 
+def _name(lead: models.Lead) -> str:
+    """The lead's name on one line, control characters visible (dialogs and
+    messages quote it inside sentences)."""
+    return printable(lead.full_name) or f"lead #{lead.id}"
+
+
 def _lead_names(lead_ids: list[int]) -> dict[int, str]:
     """{lead id: full name} for the leads that still exist (runs in a worker)."""
     names: dict[int, str] = {}
     for lead_id in lead_ids:
         try:
-            names[lead_id] = models.get_lead(lead_id).full_name or f"lead #{lead_id}"
+            names[lead_id] = _name(models.get_lead(lead_id))
         except models.NotFound:
             continue
     return names
@@ -135,7 +141,7 @@ def _open_lead_name(lead_id: int) -> str:
     lead = models.get_lead(lead_id)
     if not lead.is_open:
         raise models.LeadClosed(closed_message(lead, "qualify"))
-    return lead.full_name or f"lead #{lead_id}"
+    return _name(lead)
 
 
 def start_qualify(app: LeadqApp, lead_ids: list[int]) -> None:
@@ -226,12 +232,12 @@ async def qualify_many_flow(app: LeadqApp, lead_ids: list[int]) -> None:
             waiting.append(outcome)
         else:
             summary[outcome.lead_id] = LeadSummary(
-                outcome.lead_id, outcome.lead_name, outcome.status, outcome.message
+                outcome.lead_id, printable(outcome.lead_name), outcome.status, outcome.message
             )
 
     skip_all = False
     for position, outcome in enumerate(waiting, start=1):
-        lead_id, name = outcome.lead_id, outcome.lead_name
+        lead_id, name = outcome.lead_id, printable(outcome.lead_name)
         if skip_all:
             summary[lead_id] = LeadSummary(
                 lead_id, name, "skipped", "Possible duplicates; skipped (skip all)."
@@ -345,7 +351,7 @@ async def reactivate_flow(app: LeadqApp, lead_id: int) -> None:
     except (models.LeadqError, peewee.PeeweeException) as error:
         await _show_error(app, error)
         return
-    name = lead.full_name or f"lead #{lead_id}"
+    name = _name(lead)
     confirmed = await app.push_screen_wait(
         ConfirmScreen(
             "Reactivate lead",

@@ -20,7 +20,7 @@ def process_option(process: ProcessSummary, current: bool) -> Option:
     counts = f"{process.activities} {noun}, {process.required} required"
     lines = [
         Content.assemble(
-            literal(process.name, "bold", one_line=True),
+            literal(process.name, "bold"),
             (f"  ({counts})", "dim"),
             ("  (current)" if current else "", "italic"),
         )

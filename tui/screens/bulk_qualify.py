@@ -44,9 +44,7 @@ class LeadSummary:
 
 def summary_title(row: LeadSummary) -> Content:
     """The outcome and the lead's name, as literal text (the name is user data)."""
-    return Content.assemble(
-        (OUTCOME_LABELS[row.outcome], "bold"), " · ", literal(row.lead_name, one_line=True)
-    )
+    return Content.assemble((OUTCOME_LABELS[row.outcome], "bold"), " · ", literal(row.lead_name))
 
 
 def summary_counts(rows: list[LeadSummary]) -> str:
@@ -105,7 +103,7 @@ class BulkQualifyScreen(ModalScreen[None]):
         widgets: list[Static] = []
         for row in rows:
             widgets.append(Static(summary_title(row), classes=f"row {row.outcome}"))
-            widgets.append(Static(literal(row.message), classes="message"))
+            widgets.append(Static(literal(row.message, multiline=True), classes="message"))
         await summary.mount_all(widgets)
         close = self.query_one("#close", Button)
         close.disabled = False

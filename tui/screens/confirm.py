@@ -40,19 +40,21 @@ class ConfirmScreen(ModalScreen[bool]):
     ) -> None:
         super().__init__()
         self.dialog_title = title
-        self.message = literal(message)
+        self.message = literal(message, multiline=True)
         self.details = list(details)
         self.confirm_label = confirm_label
         self.danger = danger
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog") as dialog:
-            dialog.border_title = literal(self.dialog_title, one_line=True)
+            dialog.border_title = literal(self.dialog_title)
             yield Static(self.message, id="message", markup=False)
             if self.details:
                 with VerticalScroll(id="details"):
                     for line in self.details:
-                        yield Static(literal(f"• {line}"), markup=False, classes="detail")
+                        yield Static(
+                            literal(f"• {line}", multiline=True), markup=False, classes="detail"
+                        )
             with Horizontal(classes="buttons"):
                 yield Button(
                     f"{self.confirm_label} (y)",
@@ -91,14 +93,14 @@ class MessageScreen(ModalScreen[None]):
     ) -> None:
         super().__init__()
         self.dialog_title = title
-        self.message = literal(message)
-        self.lines = [literal(line) for line in lines]
+        self.message = literal(message, multiline=True)
+        self.lines = [literal(line, multiline=True) for line in lines]
         self.error = error
 
     def compose(self) -> ComposeResult:
         classes = "dialog error" if self.error else "dialog"
         with Vertical(id="dialog", classes=classes) as dialog:
-            dialog.border_title = literal(self.dialog_title, one_line=True)
+            dialog.border_title = literal(self.dialog_title)
             yield Static(self.message, id="message", markup=False)
             if self.lines:
                 with VerticalScroll(id="details"):

@@ -56,7 +56,7 @@ class DisqualifyDialog(ModalScreen["str | None"]):
             yield Static(
                 Content.assemble(
                     "Disqualify ",
-                    literal(self.subject, "bold", one_line=True),
+                    literal(self.subject, "bold"),
                     ". Choose a reason:",
                 ),
                 id="subject",

@@ -55,18 +55,18 @@ class PickerResult:
 
 def match_summary(match: models.MatchedRecord) -> Content:
     """One line: the record's title and the details that tell it apart (literal)."""
-    return literal(" · ".join((match.title, *match.details)), one_line=True)
+    return literal(" · ".join((match.title, *match.details)))
 
 
 def match_prompt(match: models.MatchedRecord, selected: bool, highlighted: bool = False) -> Content:
     """A matched record as an option: title, details, rules. Literal text only."""
     cursor = CURSOR if highlighted else NO_CURSOR
     marker = "(•) " if selected else "( ) "
-    lines = [Content.assemble(cursor, marker, literal(match.title, "bold", one_line=True))]
+    lines = [Content.assemble(cursor, marker, literal(match.title, "bold"))]
     if match.details:
-        details = literal(" · ".join(match.details), one_line=True)
+        details = literal(" · ".join(match.details))
         lines.append(Content.assemble(("      ", "not bold"), details))
-    rules = literal("Matched: " + ", ".join(match.rules), "italic", one_line=True)
+    rules = literal("Matched: " + ", ".join(match.rules), "italic")
     lines.append(Content.assemble("      ", rules))
     return Content("\n").join(lines)
 
@@ -200,7 +200,7 @@ class DuplicatePicker(ModalScreen[PickerResult]):
                 " might be a duplicate. Pick the existing account and contact, or leave a "
                 "field blank to create a new one; then Continue."
             )
-        return Content.assemble("Qualifying ", literal(self.lead_name, "bold", one_line=True), tail)
+        return Content.assemble("Qualifying ", literal(self.lead_name, "bold"), tail)
 
     def _compose_improved(self) -> ComposeResult:
         if self.matches.accounts:

@@ -170,7 +170,7 @@ class DiscardChangesScreen(ModalScreen[bool]):
         self.dismiss(discard)
 
 
-def _text(value: object, *, one_line: bool = True) -> str:
+def _text(value: object, *, multiline: bool = False) -> str:
     """A field's value as its input shows it: control characters (and, in a one-line
     input, newlines and tabs) as visible symbols. Only fields the user changes are
     saved, so an untouched field keeps its stored value."""
@@ -178,7 +178,7 @@ def _text(value: object, *, one_line: bool = True) -> str:
         return ""
     if isinstance(value, Decimal):
         return f"{value:f}"
-    return printable(value, one_line=one_line)
+    return printable(value, multiline=multiline)
 
 
 class LeadDetailScreen(Screen):
@@ -302,8 +302,8 @@ class LeadDetailScreen(Screen):
         was_open = self.lead.is_open if self.lead is not None else None
         self.lead = lead
         self.opportunity = lead.opportunity()
-        self.title = printable(lead.full_name, one_line=True) or "Lead"
-        self.sub_title = printable(lead.topic, one_line=True)
+        self.title = printable(lead.full_name) or "Lead"
+        self.sub_title = printable(lead.topic)
         self._show_stage()
         self._show_banner()
         dirty = bool(self.changes())
@@ -389,7 +389,7 @@ class LeadDetailScreen(Screen):
         for kind, record_id, label in related:
             prompt = Content.assemble(
                 (f"{kind.capitalize():<12}", "bold"),
-                literal(label, one_line=True),
+                literal(label),
                 (f"  ({keys[kind]})", "dim"),
             )
             created.add_option(Option(prompt, id=f"{kind}:{record_id}"))
@@ -433,7 +433,7 @@ class LeadDetailScreen(Screen):
             elif isinstance(widget, Checkbox):
                 widget.value = bool(getattr(lead, name))
             elif isinstance(widget, TextArea):
-                widget.load_text(_text(getattr(lead, name), one_line=False))
+                widget.load_text(_text(getattr(lead, name), multiline=True))
                 widget.read_only = closed
             elif isinstance(widget, Input):
                 widget.value = _text(getattr(lead, name))

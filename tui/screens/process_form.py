@@ -47,7 +47,7 @@ class ProcessFormScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as dialog:
-            dialog.border_title = literal(self.form_title, one_line=True)
+            dialog.border_title = literal(self.form_title)
             for field in self.fields:
                 with Horizontal(classes="field"):
                     yield Label(field.label, classes="field-label")
@@ -63,7 +63,7 @@ class ProcessFormScreen(ModalScreen[bool]):
                         )
                     else:
                         yield Input(
-                            printable(field.value, one_line=True),
+                            printable(field.value),
                             placeholder=field.placeholder,
                             id=f"f-{field.key}",
                             compact=True,
@@ -87,7 +87,7 @@ class ProcessFormScreen(ModalScreen[bool]):
                 out[field.key] = widget.value
             elif isinstance(widget, Input):
                 shown = widget.value
-                if shown == printable(field.value, one_line=True):
+                if shown == printable(field.value):
                     # Untouched: keep the stored text, whose control characters the
                     # input shows as visible symbols.
                     shown = str(field.value)

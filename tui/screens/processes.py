@@ -48,7 +48,7 @@ def activity_label(row: OutlineRow) -> Text:
     assert activity is not None
     label = Text()
     label.append("● " if activity.required else "○ ")
-    label.append(printable(activity.purpose, one_line=True))
+    label.append(printable(activity.purpose))
     if activity.required:
         label.append(" *", style="bold")
     label.append(
@@ -59,7 +59,7 @@ def activity_label(row: OutlineRow) -> Text:
 
 
 def level_label(row: OutlineRow) -> Text:
-    return Text(printable(row.level.name, one_line=True), style="bold")
+    return Text(printable(row.level.name), style="bold")
 
 
 class ProcessesScreen(Screen):
@@ -156,7 +156,7 @@ class ProcessesScreen(Screen):
         table.clear()
         for process in self.processes:
             table.add_row(
-                Text(printable(process.name, one_line=True)),
+                Text(printable(process.name)),
                 "yes" if process.active else "no",
                 str(process.levels),
                 f"{process.activities} ({process.required} req)",
@@ -199,7 +199,7 @@ class ProcessesScreen(Screen):
             status += " · default for new leads"
         parts.append((("  " if parts else "") + f"({status})", "dim"))
         info.update(Content.assemble(*parts))
-        root = Text(printable(process.name, one_line=True), style="bold")
+        root = Text(printable(process.name), style="bold")
         tree.reset(root, ("process", process.id))
         nodes: dict[int, TreeNode[NodeData]] = {}
         for row in models.process_outline(process.id):

@@ -55,7 +55,7 @@ class QualifyDialog(ModalScreen["models.QualifyChoice | None"]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Qualify lead"
             yield Static(
-                Content.assemble("Qualify ", literal(self.subject, "bold", one_line=True), "."),
+                Content.assemble("Qualify ", literal(self.subject, "bold"), "."),
                 id="subject",
             )
             for name, label, key in CHOICES:

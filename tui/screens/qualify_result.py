@@ -74,9 +74,7 @@ class QualifyResultScreen(ModalScreen["RecordKind | None"]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Lead qualified"
             yield Static(
-                Content.assemble(
-                    literal(self.records.lead_name, "bold", one_line=True), " is qualified."
-                ),
+                Content.assemble(literal(self.records.lead_name, "bold"), " is qualified."),
                 id="headline",
             )
             for line in self.records.lines:

@@ -45,7 +45,7 @@ def fields_content(fields: list[Field]) -> Content:
         lines.append(
             Content.assemble(
                 (f"{label:<16}", "bold"),
-                literal(text, one_line=True) if text else ("—", "dim"),
+                literal(text) if text else ("—", "dim"),
             )
         )
     return Content("\n").join(lines)
@@ -107,7 +107,7 @@ class RecordScreen(Screen):
             self._record_gone()
             return
         self.record = record
-        self.title = printable(self.title_of(record), one_line=True)
+        self.title = printable(self.title_of(record))
         self.sub_title = f"{self.KIND.capitalize()} #{record.id}"
         self.query_one("#fields", Static).update(fields_content(self.fields_of(record)))
         self._show_related(self.related_of(record))
@@ -158,7 +158,7 @@ class RecordScreen(Screen):
                 options.append(
                     Option(Content.styled(f"{title} ({count})", "bold underline"), disabled=True)
                 )
-            prompt = Content.assemble("  ", literal(label, one_line=True))
+            prompt = Content.assemble("  ", literal(label))
             options.append(Option(prompt, id=f"{kind}:{record_id}"))
         if not options:
             options.append(Option(Content.styled("None.", "dim"), disabled=True))

@@ -97,7 +97,7 @@ class SettingsScreen(Screen[None]):
         else:
             with Horizontal(classes="setting", id=f"row-{key}"):
                 yield Input(
-                    printable(self.values[key], one_line=True),
+                    printable(self.values[key]),
                     id=key,
                     max_length=2,
                     disabled=disabled,
@@ -139,9 +139,7 @@ class SettingsScreen(Screen[None]):
 
     def _show_value(self, key: str, value: Any) -> None:
         if key not in EDITABLE_TEXT and not self.query(f"#{key}"):
-            self.query_one(f"#value-{key}", Static).update(
-                literal(self._shown_text(key, value), one_line=True)
-            )
+            self.query_one(f"#value-{key}", Static).update(literal(self._shown_text(key, value)))
             return
         widget = self.query_one(f"#{key}")
         if isinstance(widget, Switch):
@@ -150,7 +148,7 @@ class SettingsScreen(Screen[None]):
             self.query_one(f"#state-{key}", Static).update(on_off(bool(value)))
         elif isinstance(widget, Input):
             with widget.prevent(Input.Changed):
-                widget.value = printable(value, one_line=True)
+                widget.value = printable(value)
             self.query_one(f"#error-{key}", Static).update(Content(""))
 
     # Changing.

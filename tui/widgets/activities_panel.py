@@ -43,7 +43,7 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
     box = "[x]" if activity.done else "[ ]"
     first = Content.assemble(
         (f"{indent}{box} ", "bold" if not activity.done else ""),
-        literal(activity.purpose, "strike" if activity.done else "", one_line=True),
+        literal(activity.purpose, "strike" if activity.done else ""),
         (" *" if activity.required else "", "bold"),
     )
     details: list[Content | tuple[str, str]] = [
@@ -59,7 +59,7 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
         lines.append(
             Content.assemble(
                 (f"{indent}    done by ", ""),
-                literal(who, one_line=True),
+                literal(who),
                 (f", {when(activity.done_at)}", ""),
             ).stylize("dim")
         )
@@ -68,9 +68,7 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
 
 def level_prompt(activity: LeadActivity) -> Content:
     indent = "  " * activity.level_depth
-    return Content.assemble(
-        (f"{indent}▸ ", "bold"), literal(activity.level_name, "bold", one_line=True)
-    )
+    return Content.assemble((f"{indent}▸ ", "bold"), literal(activity.level_name, "bold"))
 
 
 def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) -> Content:
@@ -85,8 +83,8 @@ def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) 
     )
     return Content.assemble(
         ("Process: ", "bold"),
-        literal(assignment.process_name, "bold", one_line=True),
-        literal(f" · assigned {_date(assignment.assigned_on)}{printable(who, one_line=True)}\n"),
+        literal(assignment.process_name, "bold"),
+        literal(f" · assigned {_date(assignment.assigned_on)}{printable(who)}\n", multiline=True),
         status,
         (f" · {done} of {len(activities)} done", ""),
     )

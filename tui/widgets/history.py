@@ -41,8 +41,8 @@ class HistoryTable(DataTable):
             who = str(event.actor) if event.actor_id else "(system)"
             self.add_row(
                 Text(when(event.at)),
-                Text(printable(who, one_line=True)),
-                Text(printable(event.summary or event.action, one_line=True)),
+                Text(printable(who)),
+                Text(printable(event.summary or event.action)),
                 key=str(event.id),
             )
             count += 1

@@ -7,10 +7,10 @@ C0 controls as their Unicode control pictures (ESC as ␛, CR as ␍), DEL as �
 and C1 controls and the bidirectional overrides (which could reverse the text
 a bidi-aware terminal shows) as �.
 
-Where one line is expected (a name, a title, a table cell, an input's value)
-`one_line=True` makes newlines and tabs visible too (␤, ␉), so a name holding
-a newline cannot break the layout; multi-line text (a note, a summary) keeps
-them.
+Newlines and tabs are shown as ␤ and ␉ too, so a name holding one cannot
+break a one-line layout (a table cell, a title, an input) or reach the terminal
+as a raw byte in a hand-made `Segment`; multi-line text (a note, a summary, a
+dialog's message) asks for `multiline=True` to keep them.
 
 Every place user data reaches the screen goes through this module: `literal()`
 for Content, `printable()` for plain strings (titles, Text cells, input
@@ -35,18 +35,18 @@ _VISIBLE.update({code: 0xFFFD for code in range(0x2066, 0x206A)})
 _ONE_LINE = {**_VISIBLE, 9: 0x2409, 10: 0x2424}  # ␉, ␤
 
 
-def printable(text: object, *, one_line: bool = False) -> str:
-    """`text` with control characters made visible (tab and newline kept unless
-    `one_line`)."""
-    return ("" if text is None else str(text)).translate(_ONE_LINE if one_line else _VISIBLE)
+def printable(text: object, *, multiline: bool = False) -> str:
+    """`text` with control characters made visible (tab and newline too, unless
+    `multiline`)."""
+    return ("" if text is None else str(text)).translate(_VISIBLE if multiline else _ONE_LINE)
 
 
-def literal(text: object, style: str = "", *, one_line: bool = False) -> Content:
+def literal(text: object, style: str = "", *, multiline: bool = False) -> Content:
     """User data as Content: no markup parsed, control codes made visible.
 
     Content built by the caller (already literal, with its own styles) is taken
     as it is."""
-    content = text if isinstance(text, Content) else Content(printable(text, one_line=one_line))
+    content = text if isinstance(text, Content) else Content(printable(text, multiline=multiline))
     return content.stylize(style) if style and content else content
 
 
@@ -54,7 +54,7 @@ def pasted(text: str) -> str:
     """Pasted text as an input should hold it: line breaks as newlines (terminals
     send CR), other control characters as visible symbols, so a paste holding an
     escape sequence cannot reach the terminal through the input that shows it."""
-    return printable(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return printable(text.replace("\r\n", "\n").replace("\r", "\n"), multiline=True)
 
 
 def notify_literal(target: Any, message: object, *, title: object = "", **kwargs: Any) -> None:

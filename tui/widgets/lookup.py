@@ -105,7 +105,7 @@ class LookupScreen(ModalScreen[LookupPick | None]):
         with Vertical(id="lookup-dialog") as dialog:
             dialog.border_title = f"Existing {self.kind}"
             now = self.current or "none"
-            yield Static(literal(f"Linked now: {now}", one_line=True), id="lookup-current")
+            yield Static(literal(f"Linked now: {now}"), id="lookup-current")
             yield Input(placeholder=f"Start of the {self.kind}'s name", id="lookup-query")
             yield OptionList(id="lookup-results")
             yield Static("", id="lookup-status")
@@ -134,7 +134,7 @@ class LookupScreen(ModalScreen[LookupPick | None]):
         self.picks = picks
         results = self.query_one("#lookup-results", OptionList)
         results.clear_options()
-        results.add_options(Option(literal(p.label, one_line=True), id=str(p.id)) for p in picks)
+        results.add_options(Option(literal(p.label), id=str(p.id)) for p in picks)
         if picks:
             results.highlighted = 0
         status = f"{len(picks)} found" if picks else f"No {self.kind} starts with that."
@@ -245,7 +245,7 @@ class LookupField(Widget, can_focus=True):
         if self.value is None:
             hint = "" if self.disabled else "  enter: look up"
             return Content.assemble(("(none)", "dim"), (hint, "dim italic"))
-        return Content.assemble(literal(self.label, one_line=True), (f"  #{self.value}", "dim"))
+        return Content.assemble(literal(self.label), (f"  #{self.value}", "dim"))
 
     def action_open_lookup(self) -> None:
         def picked(pick: LookupPick | None) -> None:

@@ -43,19 +43,19 @@ def note_prompt(note: models.Note, target: NoteTarget) -> Content:
     """One note as the list shows it: author, time, marker, text, attachment."""
     author = str(note.author) if note.author_id else "(deleted user)"
     head: list[Content | tuple[str, str]] = [
-        literal(author, "bold", one_line=True),
+        literal(author, "bold"),
         (f" · {when(note.created_at)}", ""),
     ]
     if isinstance(target, models.Opportunity) and note.is_from_lead_of(target):
         head.append(("  [from lead]", "bold italic"))
     lines = [Content.assemble(*head)]
     if (note.text or "").strip():
-        lines.append(literal(note.text.rstrip()))
+        lines.append(literal(note.text.rstrip(), multiline=True))
     if note.attachment_name:
         lines.append(
             Content.assemble(
                 ("Attachment: ", "italic"),
-                literal(note.attachment_name, "underline", one_line=True),
+                literal(note.attachment_name, "underline"),
                 (f" ({size_label(attachment_size(note))})  s: save to a path", "dim"),
             )
         )
@@ -213,8 +213,8 @@ class NotesPanel(Vertical):
             return
         self.query_one("#save-row").add_class("visible")
         save_path = self.query_one("#save-path", Input)
-        save_path.value = printable(Path.cwd() / note.attachment_name, one_line=True)
-        save_path.border_title = literal(note.attachment_name, one_line=True)
+        save_path.value = printable(Path.cwd() / note.attachment_name)
+        save_path.border_title = literal(note.attachment_name)
         save_path.focus()
         self._say(f"Save {note.attachment_name} to: edit the path, then enter.")
 
