@@ -579,3 +579,15 @@ async def test_pasted_text_keeps_lines_and_shows_control_codes(eve: models.User)
         await wait_until(pilot, lambda: bool(composer.text))
         assert composer.text == "one\ntwo\nthree " + printable(RED + CLEAR)
         await assert_literal(pilot, "three " + RED + CLEAR)
+
+
+def test_user_list_prints_names_literally(
+    eve: models.User, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`leadq user list` writes full names to the terminal: escapes made visible."""
+    from tui.cli import main
+
+    assert main(["--db", f"sqlite:///{tmp_path}/leadq.db", "user", "list"]) == 0
+    out = capsys.readouterr().out
+    assert printable(ALL) in out
+    assert FORBIDDEN.search(out.replace("\n", "")) is None

@@ -98,9 +98,12 @@ def _user_command(args: argparse.Namespace) -> int:
     import models
 
     if args.user_command == "list":
+        from .widgets.literal import printable  # a full name could hold escape codes
+
         for user in models.User.select().order_by(models.User.username):
             keys = len(user.keys)
-            print(f"{user.username:20} {user.role_label:22} {user.full_name}  ({keys} key(s))")
+            name = printable(user.full_name)
+            print(f"{user.username:20} {user.role_label:22} {name}  ({keys} key(s))")
         return 0
     if args.user_command == "add":
         user = models.create_user(args.username, args.name or args.username, args.role)
