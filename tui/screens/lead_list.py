@@ -20,7 +20,8 @@ from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 import models
-from models.listing import ENTERED, SORTED_SEARCH_LIMIT, lead_ids
+from models import listing
+from models.listing import ENTERED, lead_ids
 
 from ..widgets.footer import KeyFooter
 from ..widgets.lead_table import DUPLICATE_MARK, LeadTable, ListQuery
@@ -115,7 +116,7 @@ class LeadListScreen(Screen[None]):
         count = "counting…" if total is None else f"{total:,} lead{'s' if total != 1 else ''}"
         parts = [count]
         if table.order == ENTERED:
-            parts.append(f"over {SORTED_SEARCH_LIMIT:,} match: refine to sort")
+            parts.append(f"over {listing.SORTED_SEARCH_LIMIT:,} match: refine to sort")
         if table.selected:
             parts.append(f"{len(table.selected):,} selected")
         parts.append(f"{DUPLICATE_MARK} possible duplicate")
