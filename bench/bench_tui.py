@@ -18,7 +18,9 @@ Pending migrations are applied (and timed) before anything is measured: the
 first start after an upgrade is not a start-up figure.
 
 The database is made once with seed.py (`--leads 1000000`) unless --db names
-an existing file; `bench/million.py` makes a plainer one faster.
+an existing file; `bench/million.py` makes a plainer one faster. leadq is
+byte-compiled first, as an installed copy is (see compile_bytecode). Figures and
+what they mean: docs/benchmarks.md.
 """
 
 from __future__ import annotations
