@@ -38,7 +38,7 @@ async def test_a_search_with_many_matches_is_listed_as_entered_with_a_note(
         # Newest entered first: Alan was entered after Nancy (though created before).
         assert names(table) == ["Alan Turing", "Nancy Anderson"]
         assert "Sort: Entered ↓" in label(app, "#sort-label")
-        assert "over 1 match: refine to sort" in label(app, "#status")
+        assert "1+ match, refine to sort by created" in label(app, "#status")
         await pilot.press("a")  # "na": Nancy only, so sorted again
         table = await settle(pilot, app)
         assert table.order == "created"

@@ -115,11 +115,17 @@ class LeadListScreen(Screen[None]):
         total = table.total
         count = "counting…" if total is None else f"{total:,} lead{'s' if total != 1 else ''}"
         parts = [count]
-        if table.order == ENTERED:
-            parts.append(f"over {listing.SORTED_SEARCH_LIMIT:,} match: refine to sort")
+        many = table.order == ENTERED
+        if many:
+            # Too many matches to sort quickly (models.listing.search_order): listed as
+            # entered; the sort the user picked comes back once the search is narrower.
+            label, _ = models.SORTS[self.list_query.sort]
+            limit = listing.SORTED_SEARCH_LIMIT
+            parts.append(f"{limit:,}+ match, refine to sort by {label.lower()}")
         if table.selected:
             parts.append(f"{len(table.selected):,} selected")
-        parts.append(f"{DUPLICATE_MARK} possible duplicate")
+        if not many:  # the legend gives way to the note at 80 columns
+            parts.append(f"{DUPLICATE_MARK} possible duplicate")
         self._show("#status", "  ·  ".join(parts))
 
     def _show(self, selector: str, text: str) -> None:
