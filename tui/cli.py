@@ -30,9 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve leadq over SSH for demos")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument(
-        "--port", type=int, default=None, help="default 2222 (SSH) or 8000 (--web)"
-    )
+    serve.add_argument("--port", type=int, default=None, help="default 2222 (SSH) or 8000 (--web)")
     serve.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="as for leadq")
     serve.add_argument(
         "--user", metavar="NAME", default=argparse.SUPPRESS, help="--web: the user it signs in"
