@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
@@ -31,6 +32,24 @@ SORT_KEYS = list(models.SORTS)
 SEARCH_WAIT_SECONDS = 0.5
 """Longest a typed key waits for the previous search's rows before searching anyway."""
 SELECT_ALL_LIMIT = 1000
+
+
+class SearchBox(Input):
+    """The search input, without a screen-wide layout per typed key.
+
+    Textual's `Input` sets its `virtual_size` (a layout-triggering reactive) to the
+    text's width on every change, so each key re-laid out the whole screen (2-10 ms
+    of a key's time to paint). The size is set here first without that; the
+    input's own update then finds it unchanged. Its box has a fixed size, so
+    nothing else can move.
+    """
+
+    def _watch_value(self, value: str) -> None:
+        size = Size(self.content_width, 1)
+        if size != self.virtual_size:
+            self.set_reactive(Input.virtual_size, size)
+            self.refresh()
+        super()._watch_value(value)
 
 
 class LeadListScreen(Screen[None]):
@@ -72,7 +91,7 @@ class LeadListScreen(Screen[None]):
         yield Header()
         with Horizontal(id="toolbar"):
             yield Static(id="view-label", markup=False)
-            yield Input(
+            yield SearchBox(
                 placeholder="Search name, company, email, topic  (/)",
                 id="search",
                 compact=True,
