@@ -305,7 +305,7 @@ class LeadTable(ScrollView, can_focus=True):
                 spec.view, self.app.user, spec.search, spec.sort, spec.descending
             )
             values = lead_rows(query, 0, PAGE_SIZE, sort=spec.sort, descending=spec.descending)
-        except models.LeadqError:
+        except Exception:  # the worker that `_want(0)` starts tries again and reports it
             return
         rows = [make_row(v, False, spec.sort) for v in values]
         self._page_loaded(self._generation, 0, rows, spec.sort)
