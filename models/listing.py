@@ -174,8 +174,12 @@ def lead_query(
     if view == "mine":
         query = query.where(Lead.owner == user)
     if view == "duplicates":
+        # A worklist for leads still to qualify: once a lead is closed, the account
+        # and contact it matches are usually the very ones qualifying it made.
         condition = duplicates_condition(settings or load_settings())
-        query = query.where(condition if condition is not None else SQL("1 = 0"))
+        query = query.where(
+            (Lead.state == LeadState.OPEN) & (condition if condition is not None else SQL("1 = 0"))
+        )
     terms = search_terms(search)
     if sort == ENTERED and terms and not is_postgres():
         # Joined, not `id IN (...)`, so that the order can be the FTS5 rowid's.
