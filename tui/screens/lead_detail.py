@@ -38,15 +38,12 @@ from textual.widgets.option_list import Option
 import models
 from models import (
     FIELD_LABELS,
-    LeadSource,
     LeadState,
-    PurchaseProcess,
-    PurchaseTimeframe,
-    Rating,
     StatusReason,
 )
 from models.enums import STATUS_REASONS
 from models.qualify import closed_message
+from models.validation import CHOICES, REQUIRED
 
 from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, notify_literal, printable
@@ -91,13 +88,6 @@ LABELS: dict[str, str] = {
     "existing_contact": "Existing contact",
     "existing_account": "Existing account",
     "status_reason": "Status reason",
-}
-REQUIRED = ("topic", "last_name")
-CHOICES: dict[str, Any] = {
-    "rating": Rating,
-    "lead_source": LeadSource,
-    "purchase_timeframe": PurchaseTimeframe,
-    "purchase_process": PurchaseProcess,
 }
 LOOKUPS = {"existing_account": "account", "existing_contact": "contact"}
 ALL_FIELDS: tuple[str, ...] = tuple(name for _, names in FORM_GROUPS for name in names)
