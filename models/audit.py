@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from . import prepared
 from .entities import AuditEvent, BaseModel, User
 
 
 def record(actor: User | None, action: str, entity: BaseModel | None, summary: str) -> AuditEvent:
     """Write one audit event about `entity` (None for org-wide events such as settings)."""
-    entity_type = type(entity).__name__.lower() if entity is not None else "org"
-    return AuditEvent.create(
-        actor=actor,
+    return prepared.create(  # one statement shape, compiled once: every service calls this
+        AuditEvent,
+        actor=actor.id if actor is not None else None,
         action=action,
-        entity_type=entity_type,
+        entity_type=type(entity).__name__.lower() if entity is not None else "org",
         entity_id=entity.get_id() if entity is not None else None,
         summary=summary,
     )

@@ -6,8 +6,10 @@ value has no key (None), so blank never matches.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+from .db import database_proxy
 from .entities import Account, Contact, Lead
 from .settings import OrgSettings, load_settings
 
@@ -53,26 +55,20 @@ def _run_rules(lead: Lead, model: type, rules: tuple, settings: OrgSettings) -> 
     rule (each at most MAX_MATCHES, by id), so finding nothing, the usual case on
     the qualify path, costs one short query. Whole records are read only on a hit.
     """
-    db = model._meta.database
-    table = model._meta.table_name
-    parts: list[str] = []
+    columns: list[str] = []
     params: list[str] = []
     labels: list[str] = []
     for setting, lead_key, model_key, label in rules:
         value = getattr(lead, lead_key)
         if not getattr(settings, setting) or value is None:
             continue
-        column = model._meta.fields[model_key].column_name
-        number = len(labels)
-        parts.append(
-            f'SELECT * FROM (SELECT {number} AS "rule", "id" FROM "{table}" '
-            f'WHERE "{column}" = {db.param} ORDER BY "id" LIMIT {MAX_MATCHES}) AS "r{number}"'
-        )
+        columns.append(model._meta.fields[model_key].column_name)
         params.append(value)
         labels.append(label)
-    if not parts:
+    if not columns:
         return {}
-    sql = " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+    db = database_proxy.obj
+    sql = _lookup_sql(db.param, model._meta.table_name, tuple(columns))
     hits: dict[int, list[str]] = {}
     for rule, record_id in db.execute_sql(sql, params).fetchall():
         hits.setdefault(record_id, []).append(labels[rule])
@@ -80,6 +76,19 @@ def _run_rules(lead: Lead, model: type, rules: tuple, settings: OrgSettings) -> 
         return {}
     records = {record.id: record for record in model.select().where(model.id.in_(list(hits)))}
     return {rid: [records[rid], *found] for rid, found in hits.items() if rid in records}
+
+
+@functools.lru_cache(maxsize=64)
+def _lookup_sql(param: str, table: str, columns: tuple[str, ...]) -> str:
+    """One UNION ALL of `column = ?` lookups, each its own numbered rule."""
+    return (
+        " UNION ALL ".join(
+            f'SELECT * FROM (SELECT {number} AS "rule", "id" FROM "{table}" '
+            f'WHERE "{column}" = {param} ORDER BY "id" LIMIT {MAX_MATCHES}) AS "r{number}"'
+            for number, column in enumerate(columns)
+        )
+        + " ORDER BY 1, 2"
+    )
 
 
 def _account_match(account: Account, rules: list[str]) -> MatchedRecord:

@@ -8,16 +8,18 @@ between two sessions fail cleanly with `LeadClosed`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import peewee
 
+from . import normalize, prepared
 from .audit import record
 from .duplicates import DuplicateMatches, find_duplicates
-from .entities import Account, Contact, Lead, Opportunity, User, utcnow
+from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
 from .enums import LeadState, Stage, StatusReason
 from .errors import (
     DuplicatesFound,
@@ -28,6 +30,7 @@ from .errors import (
     QualifyRefused,
 )
 from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING, mapped_values
+from .prepared import Slot
 from .settings import OrgSettings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,9 @@ class QualifyChoice:
     link_account_id: int | None = None
     link_contact_id: int | None = None
     ignore_duplicates: bool = False
+
+
+_CREATE_ALL = QualifyChoice()
 
 
 @dataclass(frozen=True)
@@ -80,30 +86,129 @@ def closed_message(lead: Lead, verb: str = "change") -> str:
     return f"This lead was {lead.state}{who}{when}; reactivate it to {verb} it."
 
 
-def _create_account(lead: Lead, actor: User, region: str) -> Account:
-    account = Account(owner=actor, **mapped_values(lead, ACCOUNT_MAPPING))
-    account.save(force_insert=True, region=region)
-    return account
+# The mapping copies to the account and contact the very lead fields its duplicate
+# keys are made from, so the new records' keys are the lead's stored keys (see
+# `_new_record_keys`). If the mapping ever changes, this must be revisited.
+assert {("company", "name"), ("website", "website"), ("business_phone", "phone")} <= set(
+    ACCOUNT_MAPPING
+)
+assert {
+    ("email", "email"),
+    ("business_phone", "phone"),
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+} <= set(CONTACT_MAPPING)
+
+# The lead's columns qualifying reads: what the rules look at, what the mapping
+# copies and the duplicate keys. The lead it reads is for those fields only.
+_LEAD_READER = prepared.Reader(
+    Lead,
+    tuple(
+        Lead._meta.fields[name]
+        for name in dict.fromkeys(
+            [
+                "id",
+                "state",
+                "existing_account",
+                "existing_contact",
+                "owner",
+                "estimated_budget",
+                *(source for mapping in (ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING)
+                  for source, _ in mapping),
+                *LEAD_KEY_FIELDS,
+            ]
+        )
+    ),
+)  # fmt: skip
 
 
-def _create_contact(lead: Lead, account: Account | None, actor: User, region: str) -> Contact:
-    contact = Contact(account=account, owner=actor, **mapped_values(lead, CONTACT_MAPPING))
-    contact.save(force_insert=True, region=region)
-    return contact
+def _new_record_keys(
+    lead: Lead, region: str
+) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The duplicate keys of the account and of the contact qualifying creates.
+
+    They are the lead's stored keys, made by the same `normalize` functions from the
+    same values. The phone key alone depends on a setting (the phone region), so it
+    is taken from the lead only when the number carries its country code (+...);
+    otherwise it is computed with the current region, once for both records.
+    """
+    phone = lead.business_phone or ""
+    if phone.lstrip().startswith("+"):
+        phone_key = lead.phone_key
+    else:
+        phone_key = normalize.phone_key(phone, region)
+    account = {"name_key": lead.company_key, "domain_key": lead.domain_key, "phone_key": phone_key}
+    contact = {"email_key": lead.email_key, "phone_key": phone_key, "person_key": lead.person_key}
+    return account, contact
+
+
+def _create_account(
+    lead: Lead, actor: User, keys: dict[str, str | None], now: dt.datetime
+) -> Account:
+    return prepared.create(
+        Account,
+        owner=actor.id,
+        created_at=now,
+        modified_at=now,
+        **mapped_values(lead, ACCOUNT_MAPPING),
+        **keys,
+    )
+
+
+def _create_contact(
+    lead: Lead,
+    account: Account | None,
+    actor: User,
+    keys: dict[str, str | None],
+    now: dt.datetime,
+) -> Contact:
+    return prepared.create(
+        Contact,
+        account=_id(account),
+        owner=actor.id,
+        created_at=now,
+        modified_at=now,
+        **mapped_values(lead, CONTACT_MAPPING),
+        **keys,
+    )
 
 
 def _create_opportunity(
-    lead: Lead, account: Account | None, contact: Contact | None, actor: User
+    lead: Lead, account: Account | None, contact: Contact | None, actor: User, now: dt.datetime
 ) -> Opportunity:
-    return Opportunity.create(
-        account=account,
-        contact=contact,
+    return prepared.create(
+        Opportunity,
+        account=_id(account),
+        contact=_id(contact),
         estimated_value=lead.estimated_budget,
         stage=Stage.DEVELOP,
-        originating_lead=lead,
-        owner=lead.owner_id or actor,
+        originating_lead=lead.id,
+        owner=lead.owner_id or actor.id,
+        created_at=now,
+        modified_at=now,
         **mapped_values(lead, OPPORTUNITY_MAPPING),
     )
+
+
+def _id(record: peewee.Model | None) -> int | None:
+    return None if record is None else record.id
+
+
+# Close the lead only while it is open: the loser of a race changes no row.
+_GUARD_UPDATE = prepared.Prepared(
+    lambda: Lead.update(
+        state=Slot("state"),
+        status_reason=Slot("status_reason"),
+        closed_by=Slot("closed_by"),
+        closed_at=Slot("closed_at"),
+        modified_at=Slot("now"),
+    ).where((Lead.id == Slot("id")) & (Lead.state == Slot("open")))
+)
+_LINK_UPDATE = prepared.Prepared(
+    lambda: Lead.update(
+        account=Slot("account"), contact=Slot("contact"), stage=Slot("stage")
+    ).where(Lead.id == Slot("id"))
+)
 
 
 def _check_exit_criteria(lead: Lead, settings: OrgSettings) -> None:
@@ -127,39 +232,40 @@ def _pick(model: type, record_id: int, what: str) -> object:
 
 
 def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None) -> QualifyResult:
-    """Qualify one lead, creating or linking its account, contact and opportunity."""
+    """Qualify one lead, creating or linking its account, contact and opportunity.
+
+    The statements that run for every lead are compiled once (`prepared`); the
+    rarer paths (a closed lead, a lost race, linking, exit criteria) use the ORM.
+    """
     settings = load_settings()
     if settings.auto_create_on_qualify:
-        choice = replace(
-            choice or QualifyChoice(),
-            create_account=True,
-            create_contact=True,
-            create_opportunity=True,
-        )
+        choice = choice or _CREATE_ALL
+        if not (choice.create_account and choice.create_contact and choice.create_opportunity):
+            choice = replace(choice, create_account=True, create_contact=True,
+                             create_opportunity=True)  # fmt: skip
     elif choice is None:
         raise QualifyRefused(
             "Auto-create is off: choose which of account, contact and opportunity to create."
         )
 
-    db = Lead._meta.database
-    with db.atomic():
-        lead = Lead.get_or_none(Lead.id == lead_id)
+    with Lead._meta.database.atomic():
+        lead = _LEAD_READER.get(lead_id)
         if lead is None:
             raise NotFound("This lead no longer exists; someone may have deleted it.")
         if not lead.is_open:
-            raise LeadClosed(closed_message(lead, "qualify"))
+            raise LeadClosed(closed_message(Lead.get_by_id(lead_id), "qualify"))
         now = utcnow()
-        won = (
-            Lead.update(
-                state=LeadState.QUALIFIED,
-                status_reason=StatusReason.QUALIFIED,
-                closed_by=actor,
-                closed_at=now,
-                modified_at=now,
-            )
-            .where((Lead.id == lead_id) & (Lead.state == LeadState.OPEN))
-            .execute()
-        )
+        won = _GUARD_UPDATE.run(
+            {
+                "state": LeadState.QUALIFIED,
+                "status_reason": StatusReason.QUALIFIED,
+                "closed_by": actor.id,
+                "closed_at": now,
+                "now": now,
+                "id": lead_id,
+                "open": LeadState.OPEN,
+            },
+        ).rowcount
         if not won:
             lead = Lead.get_or_none(Lead.id == lead_id)
             if lead is None:
@@ -196,19 +302,24 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
                 # Only now look up the leads sharing the email too, for the picker.
                 raise DuplicatesFound(find_duplicates(lead, settings, **wanted))
 
+        if new_account or new_contact:
+            account_keys, contact_keys = _new_record_keys(lead, settings.phone_region)
         if new_account:
-            account = _create_account(lead, actor, settings.phone_region)
+            account = _create_account(lead, actor, account_keys, now)
         if new_contact:
-            contact = _create_contact(lead, account, actor, settings.phone_region)
+            contact = _create_contact(lead, account, actor, contact_keys, now)
         opportunity = None
         if choice.create_opportunity:
-            opportunity = _create_opportunity(lead, account, contact, actor)
+            opportunity = _create_opportunity(lead, account, contact, actor, now)
 
-        Lead.update(
-            account=account,
-            contact=contact,
-            stage=Stage.DEVELOP if opportunity else Stage.QUALIFY,
-        ).where(Lead.id == lead_id).execute()
+        _LINK_UPDATE.run(
+            {
+                "account": _id(account),
+                "contact": _id(contact),
+                "stage": Stage.DEVELOP if opportunity else Stage.QUALIFY,
+                "id": lead_id,
+            },
+        )
         result = QualifyResult(
             lead_id=lead_id,
             account=account,
@@ -219,6 +330,14 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
         )
         record(actor, "qualified", lead, "Qualified. " + "; ".join(result.lines()) + ".")
     return result
+
+
+class _LeadName(NamedTuple):
+    id: int
+    first_name: str
+    last_name: str
+
+    full_name = Lead.full_name  # the same rule as on the model
 
 
 Status = Literal["qualified", "duplicates", "blocked", "failed"]
@@ -253,7 +372,7 @@ def qualify_leads(
     for start in range(0, len(lead_ids), 10_000):  # under SQLite's bound-variable limit
         chunk = lead_ids[start : start + 10_000]
         query = Lead.select(Lead.id, Lead.first_name, Lead.last_name).where(Lead.id.in_(chunk))
-        names.update((row.id, row.full_name) for row in query)
+        names.update((row.id, row.full_name) for row in query.objects(_LeadName))
     for done, lead_id in enumerate(lead_ids, start=1):
         name = names.get(lead_id, f"lead #{lead_id}")
         try:

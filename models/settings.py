@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
+from . import prepared
 from .audit import record
 from .entities import Setting, User, utcnow
 from .errors import PermissionDenied, ValidationError
@@ -137,15 +138,33 @@ class OrgSettings:
 assert {f.name for f in fields(OrgSettings)} == set(SETTINGS_BY_KEY)
 
 
+_SELECT_SETTINGS = prepared.Prepared(lambda: Setting.select(Setting.key, Setting.value))
+
+
+# The stored rows last read and the settings made of them (one pair per process).
+_last_read: tuple[tuple, OrgSettings] = ((), OrgSettings())
+
+
 def load_settings() -> OrgSettings:
-    """The current settings, read from the database."""
-    stored = {row.key: json.loads(row.value) for row in Setting.select()}
-    return OrgSettings(**{k: v for k, v in stored.items() if k in SETTINGS_BY_KEY})
+    """The current settings, read from the database.
+
+    Every call reads the rows (one small query, compiled once), so a change made in
+    any process applies at once; only turning unchanged rows into `OrgSettings`
+    again is skipped, by comparing them with the rows read last time.
+    """
+    global _last_read
+    rows = tuple(map(tuple, _SELECT_SETTINGS.run({}).fetchall()))
+    last_rows, last_settings = _last_read
+    if rows == last_rows:
+        return last_settings
+    stored = {key: json.loads(value) for key, value in rows}
+    settings = OrgSettings(**{k: v for k, v in stored.items() if k in SETTINGS_BY_KEY})
+    _last_read = (rows, settings)
+    return settings
 
 
 def phone_region() -> str:
-    row = Setting.get_or_none(Setting.key == "phone_region")
-    return json.loads(row.value) if row else OrgSettings.phone_region
+    return load_settings().phone_region
 
 
 def _check_value(definition: SettingDef, value: Any) -> bool | str:
