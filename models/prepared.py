@@ -15,6 +15,9 @@ conversion: str, int (ids), bool, datetime, Decimal or None.
 
 from __future__ import annotations
 
+import functools
+import logging
+import operator
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,6 +55,17 @@ class Compiled:
     names: tuple[str, ...]  # the slot filling each placeholder, in order
     returning: bool  # the statement returns the new row's id (inserts on PostgreSQL)
 
+    def params(self, values: Mapping[str, Any]) -> tuple:
+        """The parameters in placeholder order, taken from `values` by slot name."""
+        return self._take(values)
+
+    @functools.cached_property
+    def _take(self) -> Callable[[Mapping[str, Any]], tuple]:
+        if len(self.names) == 1:
+            name = self.names[0]
+            return lambda values: (values[name],)
+        return operator.itemgetter(*self.names) if self.names else lambda values: ()
+
 
 class Prepared:
     """A statement that `build()` makes with Peewee, compiled for the database the
@@ -83,7 +97,21 @@ class Prepared:
     def run(self, values: Mapping[str, Any]) -> Any:
         """Execute with `values` by slot name; returns the cursor."""
         db, compiled = self.compiled()
-        return db.execute_sql(compiled.sql, [values[name] for name in compiled.names])
+        return _execute(db, compiled.sql, compiled.params(values))
+
+
+_peewee_logger = logging.getLogger("peewee")
+
+
+def _execute(db: peewee.Database, sql: str, params: tuple) -> Any:
+    """`db.execute_sql(sql, params)`, with Peewee's error types; its query logging
+    and hooks are skipped (a few microseconds a statement) unless in use."""
+    if db.query_hooks or _peewee_logger.isEnabledFor(logging.DEBUG):
+        return db.execute_sql(sql, params)
+    with peewee.__exception_wrapper__:
+        cursor = db.cursor()
+        cursor.execute(sql, params)
+    return cursor
 
 
 _inserts: dict[tuple[type, tuple[str, ...]], Prepared] = {}
@@ -91,11 +119,13 @@ _inserts: dict[tuple[type, tuple[str, ...]], Prepared] = {}
 
 def insert(instance: peewee.Model) -> int:
     """INSERT the instance's values (as `save(force_insert=True)` would: every field
-    it holds), set its new id and return it."""
+    it holds, the id only if it has one), set its new id and return it."""
     model = type(instance)
     pk = model._meta.primary_key.name
     data = instance.__data__
-    names = tuple(name for name in data if name != pk)
+    if pk in data and data[pk] is None:
+        del data[pk]
+    names = tuple(data)
     statement = _inserts.get((model, names))
     if statement is None:
         fields = model._meta.fields
@@ -103,19 +133,34 @@ def insert(instance: peewee.Model) -> int:
             lambda: model.insert({fields[name]: Slot(name) for name in names})
         )
     db, compiled = statement.compiled()
-    cursor = db.execute_sql(compiled.sql, [data[name] for name in compiled.names])
+    cursor = _execute(db, compiled.sql, compiled.params(data))
     new_id = cursor.fetchone()[0] if compiled.returning else cursor.lastrowid
     data[pk] = new_id
     instance._dirty.clear()
     return new_id
 
 
+_defaults: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+
+
 def create(model: type[M], **values: Any) -> M:
     """Like `model.create(**values)`: a new record with the model's defaults for the
     fields not given, inserted with every field it holds. `values` are stored as
     given (ids for foreign keys), without going through the field accessors."""
-    instance = model()
-    instance.__data__.update(values)
+    defaults = _defaults.get(model)
+    if defaults is None:
+        by_name = {field.name: default for field, default in model._meta.defaults.items()}
+        defaults = _defaults[model] = (
+            {name: d for name, d in by_name.items() if not callable(d)},
+            tuple((name, d) for name, d in by_name.items() if callable(d)),
+        )
+    fixed, computed = defaults
+    data = {**fixed, **values}
+    for name, default in computed:
+        if name not in data:
+            data[name] = default()
+    instance = model(__no_default__=True)
+    instance.__data__ = data
     insert(instance)
     return instance
 
@@ -136,9 +181,11 @@ class Reader(Generic[M]):
         self._select = Prepared(
             lambda: model.select(*fields).where(model._meta.primary_key == Slot("id"))
         )
+        self._names = tuple(field.name for field in fields)
         self._conversions = tuple(
-            (field.name, None if type(_stored_as(field)) in _AS_STORED else field.python_value)
+            (field.name, field.python_value)
             for field in fields
+            if type(_stored_as(field)) not in _AS_STORED
         )
 
     def get(self, record_id: int) -> M | None:
@@ -146,10 +193,11 @@ class Reader(Generic[M]):
         if row is None:
             return None
         instance = self.model(__no_default__=True)
-        instance.__data__.update(
-            (name, value if convert is None or value is None else convert(value))
-            for (name, convert), value in zip(self._conversions, row, strict=True)
-        )
+        data = instance.__data__
+        data.update(zip(self._names, row, strict=True))
+        for name, convert in self._conversions:
+            if data[name] is not None:
+                data[name] = convert(data[name])
         return instance
 
 

@@ -181,7 +181,7 @@ def _create_opportunity(
         account=_id(account),
         contact=_id(contact),
         estimated_value=lead.estimated_budget,
-        stage=Stage.DEVELOP,
+        stage=Stage.DEVELOP.value,
         originating_lead=lead.id,
         owner=lead.owner_id or actor.id,
         created_at=now,
@@ -237,18 +237,19 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
     The statements that run for every lead are compiled once (`prepared`); the
     rarer paths (a closed lead, a lost race, linking, exit criteria) use the ORM.
     """
-    settings = load_settings()
-    if settings.auto_create_on_qualify:
-        choice = choice or _CREATE_ALL
-        if not (choice.create_account and choice.create_contact and choice.create_opportunity):
-            choice = replace(choice, create_account=True, create_contact=True,
-                             create_opportunity=True)  # fmt: skip
-    elif choice is None:
-        raise QualifyRefused(
-            "Auto-create is off: choose which of account, contact and opportunity to create."
-        )
-
     with Lead._meta.database.atomic():
+        # Read inside the transaction, which holds the write lock on SQLite from its
+        # BEGIN: the settings used are the ones in force when the records are written.
+        settings = load_settings()
+        if settings.auto_create_on_qualify:
+            choice = choice or _CREATE_ALL
+            if not (choice.create_account and choice.create_contact and choice.create_opportunity):
+                choice = replace(choice, create_account=True, create_contact=True,
+                                 create_opportunity=True)  # fmt: skip
+        elif choice is None:
+            raise QualifyRefused(
+                "Auto-create is off: choose which of account, contact and opportunity to create."
+            )
         lead = _LEAD_READER.get(lead_id)
         if lead is None:
             raise NotFound("This lead no longer exists; someone may have deleted it.")
@@ -257,13 +258,13 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
         now = utcnow()
         won = _GUARD_UPDATE.run(
             {
-                "state": LeadState.QUALIFIED,
-                "status_reason": StatusReason.QUALIFIED,
+                "state": LeadState.QUALIFIED.value,  # plain str: binds faster than the enum
+                "status_reason": StatusReason.QUALIFIED.value,
                 "closed_by": actor.id,
                 "closed_at": now,
                 "now": now,
                 "id": lead_id,
-                "open": LeadState.OPEN,
+                "open": LeadState.OPEN.value,
             },
         ).rowcount
         if not won:
@@ -316,7 +317,7 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
             {
                 "account": _id(account),
                 "contact": _id(contact),
-                "stage": Stage.DEVELOP if opportunity else Stage.QUALIFY,
+                "stage": (Stage.DEVELOP if opportunity else Stage.QUALIFY).value,
                 "id": lead_id,
             },
         )
@@ -372,7 +373,7 @@ def qualify_leads(
     for start in range(0, len(lead_ids), 10_000):  # under SQLite's bound-variable limit
         chunk = lead_ids[start : start + 10_000]
         query = Lead.select(Lead.id, Lead.first_name, Lead.last_name).where(Lead.id.in_(chunk))
-        names.update((row.id, row.full_name) for row in query.objects(_LeadName))
+        names.update((row[0], _LeadName._make(row).full_name) for row in query.tuples())
     for done, lead_id in enumerate(lead_ids, start=1):
         name = names.get(lead_id, f"lead #{lead_id}")
         try:

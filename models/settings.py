@@ -153,7 +153,7 @@ def load_settings() -> OrgSettings:
     again is skipped, by comparing them with the rows read last time.
     """
     global _last_read
-    rows = tuple(map(tuple, _SELECT_SETTINGS.run({}).fetchall()))
+    rows = tuple(_SELECT_SETTINGS.run({}).fetchall())
     last_rows, last_settings = _last_read
     if rows == last_rows:
         return last_settings
