@@ -12,12 +12,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import peewee
 
 from . import normalize, prepared
 from .audit import record
+from .db import database_proxy
 from .duplicates import DuplicateMatches, find_duplicates
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
 from .enums import LeadState, Stage, StatusReason
@@ -29,7 +30,7 @@ from .errors import (
     NotFound,
     QualifyRefused,
 )
-from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING, mapped_values
+from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
 from .prepared import Slot
 from .settings import OrgSettings, load_settings
 
@@ -64,6 +65,7 @@ class QualifyResult:
     contact: Contact | None = None
     contact_created: bool = False
     opportunity: Opportunity | None = None
+    lead_name: str = ""  # the lead's full name as qualifying read it
 
     def lines(self) -> list[str]:
         """What happened, one line per record, for the user to read."""
@@ -142,6 +144,13 @@ def _new_record_keys(
     return account, contact
 
 
+def _copied(lead: Lead, mapping: tuple[tuple[str, str], ...]) -> dict[str, object]:
+    """`mapped_values(lead, mapping)` for a lead read by `_LEAD_READER` (which loads
+    every mapped field), taken from its loaded values without the field accessors."""
+    values = lead.__data__
+    return {target: values[source] for source, target in mapping}
+
+
 def _create_account(
     lead: Lead, actor: User, keys: dict[str, str | None], now: dt.datetime
 ) -> Account:
@@ -150,7 +159,7 @@ def _create_account(
         owner=actor.id,
         created_at=now,
         modified_at=now,
-        **mapped_values(lead, ACCOUNT_MAPPING),
+        **_copied(lead, ACCOUNT_MAPPING),
         **keys,
     )
 
@@ -168,7 +177,7 @@ def _create_contact(
         owner=actor.id,
         created_at=now,
         modified_at=now,
-        **mapped_values(lead, CONTACT_MAPPING),
+        **_copied(lead, CONTACT_MAPPING),
         **keys,
     )
 
@@ -186,7 +195,7 @@ def _create_opportunity(
         owner=lead.owner_id or actor.id,
         created_at=now,
         modified_at=now,
-        **mapped_values(lead, OPPORTUNITY_MAPPING),
+        **_copied(lead, OPPORTUNITY_MAPPING),
     )
 
 
@@ -237,7 +246,7 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
     The statements that run for every lead are compiled once (`prepared`); the
     rarer paths (a closed lead, a lost race, linking, exit criteria) use the ORM.
     """
-    with Lead._meta.database.atomic():
+    with database_proxy.obj.atomic():
         # Read inside the transaction, which holds the write lock on SQLite from its
         # BEGIN: the settings used are the ones in force when the records are written.
         settings = load_settings()
@@ -328,17 +337,10 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
             contact=contact,
             contact_created=new_contact,
             opportunity=opportunity,
+            lead_name=lead.full_name,
         )
         record(actor, "qualified", lead, "Qualified. " + "; ".join(result.lines()) + ".")
     return result
-
-
-class _LeadName(NamedTuple):
-    id: int
-    first_name: str
-    last_name: str
-
-    full_name = Lead.full_name  # the same rule as on the model
 
 
 Status = Literal["qualified", "duplicates", "blocked", "failed"]
@@ -369,29 +371,41 @@ def qualify_leads(
     picker. Leads whose required activities are open come back "blocked".
     """
     outcomes: list[LeadOutcome] = []
+    for done, lead_id in enumerate(lead_ids, start=1):
+        try:
+            result = qualify_lead(lead_id, actor, choice)
+        except DuplicatesFound as exc:
+            outcome = LeadOutcome(lead_id, "", "duplicates", exc.message, matches=exc.matches)
+        except ExitCriteriaNotMet as exc:
+            outcome = LeadOutcome(lead_id, "", "blocked", exc.message)
+        except LeadqError as exc:
+            outcome = LeadOutcome(lead_id, "", "failed", exc.message)
+        except peewee.PeeweeException as exc:
+            outcome = LeadOutcome(lead_id, "", "failed", f"Database error: {exc}")
+        except Exception as exc:  # one lead's unexpected failure must not stop the batch
+            logger.exception("qualifying lead %s failed", lead_id)
+            outcome = LeadOutcome(lead_id, "", "failed", f"Unexpected error: {exc}")
+        else:
+            message = "; ".join(result.lines())
+            outcome = LeadOutcome(lead_id, result.lead_name, "qualified", message, result)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(done, len(lead_ids))
+    # The leads that were not qualified are named afterwards, in one query.
+    unnamed = [o.lead_id for o in outcomes if o.status != "qualified"]
+    names = _lead_names(unnamed)
+    return [
+        o
+        if o.status == "qualified"
+        else replace(o, lead_name=names.get(o.lead_id, f"lead #{o.lead_id}"))
+        for o in outcomes
+    ]
+
+
+def _lead_names(lead_ids: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for start in range(0, len(lead_ids), 10_000):  # under SQLite's bound-variable limit
         chunk = lead_ids[start : start + 10_000]
         query = Lead.select(Lead.id, Lead.first_name, Lead.last_name).where(Lead.id.in_(chunk))
-        names.update((row[0], _LeadName._make(row).full_name) for row in query.tuples())
-    for done, lead_id in enumerate(lead_ids, start=1):
-        name = names.get(lead_id, f"lead #{lead_id}")
-        try:
-            result = qualify_lead(lead_id, actor, choice)
-        except DuplicatesFound as exc:
-            outcome = LeadOutcome(lead_id, name, "duplicates", exc.message, matches=exc.matches)
-        except ExitCriteriaNotMet as exc:
-            outcome = LeadOutcome(lead_id, name, "blocked", exc.message)
-        except LeadqError as exc:
-            outcome = LeadOutcome(lead_id, name, "failed", exc.message)
-        except peewee.PeeweeException as exc:
-            outcome = LeadOutcome(lead_id, name, "failed", f"Database error: {exc}")
-        except Exception as exc:  # one lead's unexpected failure must not stop the batch
-            logger.exception("qualifying lead %s failed", lead_id)
-            outcome = LeadOutcome(lead_id, name, "failed", f"Unexpected error: {exc}")
-        else:
-            outcome = LeadOutcome(lead_id, name, "qualified", "; ".join(result.lines()), result)
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(done, len(lead_ids))
-    return outcomes
+        names.update((row.id, row.full_name) for row in query)
+    return names
