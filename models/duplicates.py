@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from . import prepared
 from .db import database_proxy
 from .entities import Account, Contact, Lead
 from .settings import OrgSettings, load_settings
@@ -70,7 +71,7 @@ def _run_rules(lead: Lead, model: type, rules: tuple, settings: OrgSettings) -> 
     db = database_proxy.obj
     sql = _lookup_sql(db.param, model._meta.table_name, tuple(columns))
     hits: dict[int, list[str]] = {}
-    for rule, record_id in db.execute_sql(sql, params).fetchall():
+    for rule, record_id in prepared.execute(db, sql, params).fetchall():
         hits.setdefault(record_id, []).append(labels[rule])
     if not hits:
         return {}

@@ -15,12 +15,10 @@ conversion: str, int (ids), bool, datetime, Decimal or None.
 
 from __future__ import annotations
 
-import functools
 import logging
 import operator
-import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import peewee
@@ -54,17 +52,18 @@ class Compiled:
     sql: str
     names: tuple[str, ...]  # the slot filling each placeholder, in order
     returning: bool  # the statement returns the new row's id (inserts on PostgreSQL)
+    params: Callable[[Mapping[str, Any]], tuple] = field(init=False, repr=False)
+    """The parameters in placeholder order, taken from a mapping by slot name."""
 
-    def params(self, values: Mapping[str, Any]) -> tuple:
-        """The parameters in placeholder order, taken from `values` by slot name."""
-        return self._take(values)
-
-    @functools.cached_property
-    def _take(self) -> Callable[[Mapping[str, Any]], tuple]:
-        if len(self.names) == 1:
-            name = self.names[0]
-            return lambda values: (values[name],)
-        return operator.itemgetter(*self.names) if self.names else lambda values: ()
+    def __post_init__(self) -> None:
+        names = self.names
+        if len(names) == 1:
+            take = lambda values: (values[names[0]],)  # noqa: E731 (itemgetter gives no tuple)
+        elif names:
+            take = operator.itemgetter(*names)
+        else:
+            take = lambda values: ()  # noqa: E731
+        object.__setattr__(self, "params", take)
 
 
 class Prepared:
@@ -77,13 +76,15 @@ class Prepared:
 
     def __init__(self, build: Callable[[], peewee.Query]) -> None:
         self.build = build
-        self._for: tuple[weakref.ref, Compiled] | None = None
+        # (database, its compiled statement): one tuple, so that threads never see
+        # one database's statement paired with another database.
+        self._for: tuple[peewee.Database, Compiled] | None = None
 
     def compiled(self) -> tuple[peewee.Database, Compiled]:
         db = database_proxy.obj
         cached = self._for
-        if cached is not None and cached[0]() is db:
-            return db, cached[1]
+        if cached is not None and cached[0] is db:
+            return cached
         query = self.build()
         sql, params = query.sql()
         if not all(isinstance(p, _Name) for p in params):
@@ -91,19 +92,19 @@ class Prepared:
         compiled = Compiled(
             sql, tuple(p.name for p in params), bool(getattr(query, "_returning", None))
         )
-        self._for = (weakref.ref(db), compiled)
-        return db, compiled
+        self._for = (db, compiled)
+        return self._for
 
     def run(self, values: Mapping[str, Any]) -> Any:
         """Execute with `values` by slot name; returns the cursor."""
         db, compiled = self.compiled()
-        return _execute(db, compiled.sql, compiled.params(values))
+        return execute(db, compiled.sql, compiled.params(values))
 
 
 _peewee_logger = logging.getLogger("peewee")
 
 
-def _execute(db: peewee.Database, sql: str, params: tuple) -> Any:
+def execute(db: peewee.Database, sql: str, params: tuple | list) -> Any:
     """`db.execute_sql(sql, params)`, with Peewee's error types; its query logging
     and hooks are skipped (a few microseconds a statement) unless in use."""
     if db.query_hooks or _peewee_logger.isEnabledFor(logging.DEBUG):
@@ -133,7 +134,7 @@ def insert(instance: peewee.Model) -> int:
             lambda: model.insert({fields[name]: Slot(name) for name in names})
         )
     db, compiled = statement.compiled()
-    cursor = _execute(db, compiled.sql, compiled.params(data))
+    cursor = execute(db, compiled.sql, compiled.params(data))
     new_id = cursor.fetchone()[0] if compiled.returning else cursor.lastrowid
     data[pk] = new_id
     instance._dirty.clear()
