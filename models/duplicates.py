@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from . import prepared
 from .db import database_proxy
 from .entities import Account, Contact, Lead
+from .enums import LeadState
 from .settings import OrgSettings, load_settings
 
 # (setting, key on the lead, model, key on the model, what a user reads)
@@ -138,9 +139,10 @@ def find_duplicates(
 
 
 def leads_with_duplicates(lead_ids: list[int], settings: OrgSettings | None = None) -> set[int]:
-    """Which of the given leads have a possible duplicate (for list markers).
+    """Which of the given open leads have a possible duplicate (for list markers).
 
-    A handful of indexed lookups per page of leads, never a scan.
+    Closed leads are never marked: a qualified lead matches the very account and
+    contact it made. A handful of indexed lookups per page of leads, never a scan.
     """
     if not lead_ids:
         return set()
@@ -148,7 +150,9 @@ def leads_with_duplicates(lead_ids: list[int], settings: OrgSettings | None = No
     keys = {lead_key for rules in (ACCOUNT_RULES, CONTACT_RULES) for _, lead_key, _, _ in rules}
     columns = [Lead.id, Lead.email_key, *(getattr(Lead, key) for key in sorted(keys))]
     # Only the keys: building 100 whole Lead rows took 20-30 ms per page of the list.
-    leads = list(Lead.select(*columns).where(Lead.id.in_(lead_ids)))
+    leads = list(
+        Lead.select(*columns).where(Lead.id.in_(lead_ids) & (Lead.state == LeadState.OPEN))
+    )
     marked: set[int] = set()
     pairs = [(ACCOUNT_RULES, Account), (CONTACT_RULES, Contact)]
     for rules, model in pairs:

@@ -364,10 +364,12 @@ def test_leads_matching_accounts_and_contacts_are_marked(db, admin, rep) -> None
 
 def test_closed_leads_are_not_possible_duplicates(db, rep) -> None:
     """Once qualified, a lead matches the account and contact it made; that is no
-    duplicate to work on, so the view (open leads only) leaves it out."""
+    duplicate to work on, so neither the view nor the list marker counts it."""
     lead = make_lead(rep)
     other = make_lead(rep, email="nancy@contoso.com", first_name="Nan", last_name="Other")
     assert {x.id for x in models.lead_query("duplicates", rep)} == {lead.id, other.id}
+    assert models.leads_with_duplicates([lead.id, other.id]) == {lead.id, other.id}
     models.qualify_lead(lead.id, rep)
     assert models.find_duplicates(Lead.get_by_id(lead.id)).accounts  # it matches its own
     assert [x.id for x in models.lead_query("duplicates", rep)] == [other.id]
+    assert models.leads_with_duplicates([lead.id, other.id]) == {other.id}
