@@ -262,6 +262,10 @@ def test_columns_fit_80_columns_and_share_extra_width() -> None:
     wide = layout_columns(200)
     assert 3 + len(wide) + sum(wide) == 200
     assert wide[0] > narrow[0]
+    # What a lead is about outranks its state: a 100-column terminal shows more
+    # of the topic and company before widening the short status columns.
+    topic, company, state = (layout_columns(97)[i] for i in (1, 2, 3))
+    assert (topic, company) == (16, 14) and state < 12
 
 
 @pytest.mark.asyncio

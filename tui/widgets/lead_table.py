@@ -111,11 +111,11 @@ CURSOR_MARK, SELECTED_MARK, DUPLICATE_MARK = "▸", "✓", "≈"
 
 GROWTH: tuple[tuple[str, int], ...] = (
     ("name", 16),
+    ("topic", 16),
+    ("company", 14),
     ("state", 12),
     ("status_reason", 14),
     ("rating", 6),
-    ("topic", 16),
-    ("company", 14),
     ("owner", 12),
     *((c.key, c.preferred) for c in COLUMNS),
 )
