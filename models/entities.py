@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from peewee import (
+    JOIN,
     BlobField,
     BooleanField,
     CharField,
@@ -77,7 +78,33 @@ class AddressMixin(Model):
         return [line for line in lines if line]
 
 
-class Account(BaseModel, AddressMixin):
+class RecordWithKeys(Model):
+    """A record with duplicate-detection keys and notes (account, contact, lead)."""
+
+    def refresh_keys(self, region: str) -> None:
+        raise NotImplementedError
+
+    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
+        """Save with fresh duplicate keys (`region`: the phone region when the caller
+        has just read the settings; else it is read here)."""
+        from .settings import phone_region
+
+        self.refresh_keys(region or phone_region())
+        self.modified_at = utcnow()
+        return super().save(*args, **kwargs)
+
+
+class HasNotes(Model):
+    def notes_for_display(self) -> list[Note]:
+        """The notes this record shows, newest first (see `Note.shown_on`)."""
+        return list(
+            Note.select()
+            .where(Note.shown_on(self))
+            .order_by(Note.created_at.desc(), Note.id.desc())
+        )
+
+
+class Account(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     name = CharField(max_length=160)
     website = CharField(max_length=200, default="")
     phone = CharField(max_length=50, default="")
@@ -96,20 +123,8 @@ class Account(BaseModel, AddressMixin):
         self.domain_key = normalize.website_domain(self.website)
         self.phone_key = normalize.phone_key(self.phone, region)
 
-    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
-        """Save with fresh duplicate keys (`region`: the phone region when the caller
-        has just read the settings; else it is read here)."""
-        from .settings import phone_region
 
-        self.refresh_keys(region or phone_region())
-        self.modified_at = utcnow()
-        return super().save(*args, **kwargs)
-
-    def notes_for_display(self) -> list[Note]:
-        return list(Note.select().where(Note.account == self).order_by(Note.created_at.desc()))
-
-
-class Contact(BaseModel, AddressMixin):
+class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     first_name = CharField(max_length=50, default="")
     last_name = CharField(max_length=50)
     job_title = CharField(max_length=100, default="")
@@ -136,18 +151,6 @@ class Contact(BaseModel, AddressMixin):
         self.phone_key = normalize.phone_key(self.phone, region)
         self.person_key = normalize.person_key(self.first_name, self.last_name)
 
-    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
-        """Save with fresh duplicate keys (`region`: the phone region when the caller
-        has just read the settings; else it is read here)."""
-        from .settings import phone_region
-
-        self.refresh_keys(region or phone_region())
-        self.modified_at = utcnow()
-        return super().save(*args, **kwargs)
-
-    def notes_for_display(self) -> list[Note]:
-        return list(Note.select().where(Note.contact == self).order_by(Note.created_at.desc()))
-
 
 LEAD_KEY_FIELDS = ("email_key", "company_key", "domain_key", "phone_key", "person_key")
 
@@ -163,7 +166,7 @@ def lead_keys(values: dict[str, Any], region: str) -> dict[str, str | None]:
     }
 
 
-class Lead(BaseModel, AddressMixin):
+class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     topic = CharField(max_length=300)
     first_name = CharField(max_length=50, default="")
     last_name = CharField(max_length=50)
@@ -234,15 +237,6 @@ class Lead(BaseModel, AddressMixin):
         for key, value in lead_keys(values, region).items():
             setattr(self, key, value)
 
-    def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
-        """Save with fresh duplicate keys (`region`: the phone region when the caller
-        has just read the settings; else it is read here)."""
-        from .settings import phone_region
-
-        self.refresh_keys(region or phone_region())
-        self.modified_at = utcnow()
-        return super().save(*args, **kwargs)
-
     # Relationship queries.
     def opportunities(self) -> list[Opportunity]:
         return list(
@@ -259,9 +253,6 @@ class Lead(BaseModel, AddressMixin):
             .order_by(Opportunity.id.desc())
             .first()
         )
-
-    def notes_for_display(self) -> list[Note]:
-        return list(Note.select().where(Note.lead == self).order_by(Note.created_at.desc()))
 
     def history(self) -> list[AuditEvent]:
         return AuditEvent.for_record("lead", self.id)
@@ -316,7 +307,7 @@ LEAD_FORM_FIELDS: tuple[str, ...] = (
 )
 
 
-class Opportunity(BaseModel):
+class Opportunity(BaseModel, HasNotes):
     topic = CharField(max_length=300)
     account = ForeignKeyField(Account, null=True, backref="opportunities", on_delete="SET NULL")
     contact = ForeignKeyField(Contact, null=True, backref="opportunities", on_delete="SET NULL")
@@ -332,14 +323,6 @@ class Opportunity(BaseModel):
     def __str__(self) -> str:
         return self.topic
 
-    def notes_for_display(self) -> list[Note]:
-        """The opportunity's own notes and, marked by `note.lead_id`, those carried
-        over from the lead it came from (read live, so none is ever lost)."""
-        where = Note.opportunity == self
-        if self.originating_lead_id is not None:
-            where |= Note.lead == self.originating_lead_id
-        return list(Note.select().where(where).order_by(Note.created_at.desc()))
-
 
 class Note(BaseModel):
     """A note on exactly one record, with an optional attached file."""
@@ -353,6 +336,19 @@ class Note(BaseModel):
     account = ForeignKeyField(Account, null=True, backref="notes", on_delete="CASCADE")
     contact = ForeignKeyField(Contact, null=True, backref="notes", on_delete="CASCADE")
     opportunity = ForeignKeyField(Opportunity, null=True, backref="notes", on_delete="CASCADE")
+
+    @classmethod
+    def shown_on(cls, target: BaseModel) -> Any:
+        """Which notes a record shows: its own and, on an opportunity, those of the
+        lead it came from (carried over by reference, so none is ever lost; they
+        are told apart by `is_from_lead_of`)."""
+        if isinstance(target, Opportunity):
+            where = cls.opportunity == target.id
+            if target.originating_lead_id is not None:
+                where |= cls.lead == target.originating_lead_id
+            return where
+        column = {Lead: cls.lead, Account: cls.account, Contact: cls.contact}[type(target)]
+        return column == target.id
 
     @property
     def attachment_size(self) -> int:
@@ -375,8 +371,10 @@ class AuditEvent(BaseModel):
 
     @classmethod
     def for_record(cls, entity_type: str, entity_id: int) -> list[AuditEvent]:
+        """One record's events, newest first, with `actor` loaded in the same query."""
         return list(
-            cls.select()
+            cls.select(cls, User)
+            .join(User, JOIN.LEFT_OUTER, on=(cls.actor == User.id))
             .where((cls.entity_type == entity_type) & (cls.entity_id == entity_id))
             .order_by(cls.at.desc(), cls.id.desc())
         )

@@ -18,16 +18,9 @@ def notes_to_show(target: NoteTarget) -> list[Note]:
     """The notes of `target`, newest first, without attachment bytes.
 
     Each note has `author` loaded and `attachment_bytes` (the size, or None).
-    On an opportunity, the notes of the lead it came from are included, as in
-    `Opportunity.notes_for_display`.
+    On an opportunity, the notes of the lead it came from are included
+    (`Note.shown_on`).
     """
-    if isinstance(target, Opportunity):
-        where = Note.opportunity == target.id
-        if target.originating_lead_id is not None:
-            where |= Note.lead == target.originating_lead_id
-    else:
-        column = {Lead: Note.lead, Account: Note.account, Contact: Note.contact}[type(target)]
-        where = column == target.id
     query = (
         Note.select(
             Note.id,
@@ -43,7 +36,7 @@ def notes_to_show(target: NoteTarget) -> list[Note]:
             User,
         )
         .join(User, JOIN.LEFT_OUTER, on=(Note.author == User.id))
-        .where(where)
+        .where(Note.shown_on(target))
         .order_by(Note.created_at.desc(), Note.id.desc())
     )
     return list(query)
@@ -51,9 +44,4 @@ def notes_to_show(target: NoteTarget) -> list[Note]:
 
 def history_to_show(entity_type: str, entity_id: int) -> list[AuditEvent]:
     """The audit events of one record, newest first, with `actor` loaded."""
-    return list(
-        AuditEvent.select(AuditEvent, User)
-        .join(User, JOIN.LEFT_OUTER, on=(AuditEvent.actor == User.id))
-        .where((AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    )
+    return AuditEvent.for_record(entity_type, entity_id)
