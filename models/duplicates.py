@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from peewee import JOIN
+
 from . import prepared
 from .db import database_proxy
 from .entities import Account, Contact, Lead
@@ -76,8 +78,17 @@ def _run_rules(lead: Lead, model: type, rules: tuple, settings: OrgSettings) -> 
         hits.setdefault(record_id, []).append(labels[rule])
     if not hits:
         return {}
-    records = {record.id: record for record in model.select().where(model.id.in_(list(hits)))}
+    records = {record.id: record for record in _records(model).where(model.id.in_(list(hits)))}
     return {rid: [records[rid], *found] for rid, found in hits.items() if rid in records}
+
+
+def _records(model: type):  # type: ignore[no-untyped-def]
+    """The matched records; contacts with their account joined (the match names it)."""
+    if model is Contact:
+        return Contact.select(Contact, Account).join(
+            Account, JOIN.LEFT_OUTER, on=(Contact.account == Account.id)
+        )
+    return model.select()
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,6 +8,8 @@ collation-aware range lets through that does not really start with the text.
 
 from __future__ import annotations
 
+from peewee import JOIN
+
 from .entities import Account, Contact
 from .normalize import _fold, company_key, email_key
 
@@ -46,16 +48,24 @@ def search_accounts(text: str, limit: int = LOOKUP_LIMIT) -> list[Account]:
     return list(by_id.values())[:limit]
 
 
+def _contacts():  # type: ignore[no-untyped-def]
+    """Contacts with their account joined: a lookup names it beside each contact."""
+    return Contact.select(Contact, Account).join(
+        Account, JOIN.LEFT_OUTER, on=(Contact.account == Account.id)
+    )
+
+
 def search_contacts(text: str, limit: int = LOOKUP_LIMIT) -> list[Contact]:
-    """Contacts whose full name ("first last") or email starts with `text`."""
+    """Contacts whose full name ("first last") or email starts with `text`, each with
+    its account loaded (one query for each of name and email, never one per row)."""
     key = _fold(text)
     mail = email_key(text)
     if not key and not mail:
-        return list(Contact.select().order_by(Contact.person_key, Contact.id).limit(limit))
+        return list(_contacts().order_by(Contact.person_key, Contact.id).limit(limit))
     by_id: dict[int, Contact] = {}
     if key:
         for contact in (
-            Contact.select()
+            _contacts()
             .where(_prefix_range(Contact.person_key, key))
             .order_by(Contact.person_key, Contact.id)
             .limit(limit * 2)
@@ -64,7 +74,7 @@ def search_contacts(text: str, limit: int = LOOKUP_LIMIT) -> list[Contact]:
                 by_id.setdefault(contact.id, contact)
     if mail and len(by_id) < limit:
         for contact in (
-            Contact.select()
+            _contacts()
             .where(_prefix_range(Contact.email_key, mail))
             .order_by(Contact.email_key, Contact.id)
             .limit(limit * 2)

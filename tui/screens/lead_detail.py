@@ -40,6 +40,8 @@ from models import (
     FIELD_LABELS,
     LeadState,
     StatusReason,
+    account_label,
+    contact_label,
 )
 from models.enums import STATUS_REASONS
 from models.qualify import closed_message
@@ -47,7 +49,7 @@ from models.validation import CHOICES, REQUIRED
 
 from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, notify_literal, printable
-from ..widgets.lookup import LookupField, account_label, contact_label
+from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
 from ..widgets.stage_bar import StageBar
 

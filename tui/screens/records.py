@@ -21,11 +21,19 @@ from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, T
 from textual.widgets.option_list import Option
 
 import models
-from models import Account, AuditEvent, Contact, LeadState, Opportunity, Stage
+from models import (
+    Account,
+    AuditEvent,
+    Contact,
+    LeadState,
+    Opportunity,
+    Stage,
+    account_label,
+    contact_label,
+)
 
 from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, printable
-from ..widgets.lookup import account_label, contact_label
 from ..widgets.notes_panel import NotesPanel
 from ..widgets.stage_bar import StageBar
 

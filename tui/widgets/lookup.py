@@ -32,21 +32,11 @@ class LookupPick:
     label: str = ""
 
 
-def account_label(account: models.Account) -> str:
-    details = [d for d in (account.city, account.website or account.phone) if d]
-    return account.name + (f" ({', '.join(details)})" if details else "")
-
-
-def contact_label(contact: models.Contact) -> str:
-    details = [d for d in (contact.email, str(contact.account) if contact.account_id else "") if d]
-    return contact.full_name + (f" ({', '.join(details)})" if details else "")
-
-
 def search(kind: str, text: str) -> list[LookupPick]:
     """Accounts or contacts starting with `text`, as picks (runs in a worker thread)."""
     if kind == "account":
-        return [LookupPick(a.id, account_label(a)) for a in models.search_accounts(text)]
-    return [LookupPick(c.id, contact_label(c)) for c in models.search_contacts(text)]
+        return [LookupPick(a.id, models.account_label(a)) for a in models.search_accounts(text)]
+    return [LookupPick(c.id, models.contact_label(c)) for c in models.search_contacts(text)]
 
 
 class LookupScreen(ModalScreen[LookupPick | None]):
