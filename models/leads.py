@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
-from .db import is_postgres
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Role, Stage, StatusReason
-from .errors import DisqualifyRefused, LeadClosed, NotFound, PermissionDenied, ValidationError
-from .qualify import closed_message
+from .errors import DisqualifyRefused, NotFound, PermissionDenied, ValidationError
+from .locks import locked_lead, locked_open_lead
 from .settings import phone_region
 from .validation import FIELD_LABELS, clean_lead_fields
 
@@ -68,9 +67,7 @@ def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
         raise ValidationError({"status_reason": "An open lead's status is New or Contacted."})
     db = Lead._meta.database
     with db.atomic():
-        lead = get_lead(lead_id)
-        if not lead.is_open:
-            raise LeadClosed(closed_message(lead))
+        lead = locked_open_lead(lead_id)
         changed = []
         columns = []
         for name, value in {**clean, **links}.items():
@@ -84,19 +81,14 @@ def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
             columns.append("status_reason")
             changed.append("Status reason")
         if changed:
-            # A guard update of the changed columns only, not `lead.save()`: on
-            # PostgreSQL a qualification committed since the read above would
-            # otherwise be overwritten with this stale copy (reopening the lead).
+            # The changed columns only: the lead is locked, but a narrow update
+            # keeps this edit from writing anything it did not mean to change.
             lead.refresh_keys(phone_region())
             lead.modified_at = utcnow()
             columns += [*LEAD_KEY_FIELDS, "modified_at"]
-            won = (
-                Lead.update({getattr(Lead, name): getattr(lead, name) for name in columns})
-                .where((Lead.id == lead_id) & (Lead.state == LeadState.OPEN))
-                .execute()
-            )
-            if not won:
-                raise LeadClosed(closed_message(get_lead(lead_id)))
+            Lead.update({getattr(Lead, name): getattr(lead, name) for name in columns}).where(
+                Lead.id == lead_id
+            ).execute()
             record(actor, "updated", lead, "Changed " + ", ".join(changed))
     return lead
 
@@ -108,9 +100,7 @@ def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
         raise ValidationError({"reason": f"Choose a reason: {labels}."})
     db = Lead._meta.database
     with db.atomic():
-        lead = get_lead(lead_id)
-        if not lead.is_open:
-            raise LeadClosed(closed_message(lead, "disqualify"))
+        lead = locked_open_lead(lead_id, "disqualify")
         opportunity = lead.opportunity()
         if opportunity is not None:
             raise DisqualifyRefused(
@@ -118,19 +108,13 @@ def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
                 f"'{opportunity.topic}' is associated with it."
             )
         now = utcnow()
-        won = (
-            Lead.update(
-                state=LeadState.DISQUALIFIED,
-                status_reason=reason,
-                closed_by=actor,
-                closed_at=now,
-                modified_at=now,
-            )
-            .where((Lead.id == lead_id) & (Lead.state == LeadState.OPEN))
-            .execute()
-        )
-        if not won:
-            raise LeadClosed(closed_message(get_lead(lead_id), "disqualify"))
+        Lead.update(
+            state=LeadState.DISQUALIFIED,
+            status_reason=reason,
+            closed_by=actor,
+            closed_at=now,
+            modified_at=now,
+        ).where(Lead.id == lead_id).execute()
         record(actor, "disqualified", lead, f"Disqualified: {StatusReason(reason).label}")
     return get_lead(lead_id)
 
@@ -139,7 +123,7 @@ def reactivate_lead(lead_id: int, actor: User) -> Lead:
     """Reopen a closed lead: state open, status New, stage back to Qualify. Notes stay."""
     db = Lead._meta.database
     with db.atomic():
-        lead = get_lead(lead_id)
+        lead = locked_lead(lead_id)
         if lead.is_open:
             raise ValidationError({"state": "This lead is already open."})
         was = lead.state
@@ -167,12 +151,9 @@ def delete_lead(lead_id: int, actor: User) -> None:
     """
     db = Lead._meta.database
     with db.atomic():
-        if is_postgres():
-            # Lock the row first: otherwise a qualification committed between the
-            # opportunity check below and the DELETE loses its lead and notes.
-            # (SQLite's BEGIN IMMEDIATE already serialises writers.)
-            Lead.select(Lead.id).where(Lead.id == lead_id).for_update().execute()
-        lead = get_lead(lead_id)
+        # Locked first: otherwise a qualification committed between the opportunity
+        # check below and the DELETE would lose its lead and notes.
+        lead = locked_lead(lead_id)
         if not can_delete(actor, lead):
             raise PermissionDenied(
                 f"Only the owner, a sales manager or an administrator can delete this lead; "

@@ -7,6 +7,7 @@ from pathlib import Path
 from .audit import record
 from .entities import Account, Contact, Lead, Note, Opportunity, User
 from .errors import LeadClosed, NotFound, ValidationError
+from .locks import locked
 from .qualify import closed_message
 
 NOTE_MAX = 100_000
@@ -64,7 +65,7 @@ def add_note(
             raise ValidationError({"attachment": "Attachments are at most 25 MB."})
     db = Note._meta.database
     with db.atomic():
-        fresh = type(target).get_or_none(type(target).id == target.id)
+        fresh = locked(type(target), target.id)  # a lead qualified meanwhile takes no note
         if fresh is None:
             raise NotFound(f"This {column} no longer exists.")
         if isinstance(fresh, Lead) and not fresh.is_open:

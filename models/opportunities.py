@@ -6,6 +6,7 @@ from .audit import record
 from .entities import Opportunity, User, utcnow
 from .enums import OPPORTUNITY_STAGES, Stage
 from .errors import NotFound, ValidationError
+from .locks import locked
 
 
 def move_opportunity_stage(opportunity_id: int, actor: User, step: int) -> Opportunity:
@@ -17,7 +18,7 @@ def move_opportunity_stage(opportunity_id: int, actor: User, step: int) -> Oppor
         raise ValidationError({"step": "Move one stage forward or back."})
     db = Opportunity._meta.database
     with db.atomic():
-        opportunity = Opportunity.get_or_none(Opportunity.id == opportunity_id)
+        opportunity = locked(Opportunity, opportunity_id)
         if opportunity is None:
             raise NotFound("This opportunity no longer exists.")
         index = OPPORTUNITY_STAGES.index(Stage(opportunity.stage)) + step

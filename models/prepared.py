@@ -175,14 +175,23 @@ _AS_STORED = (peewee.CharField, peewee.TextField, peewee.IntegerField, peewee.Au
 class Reader(Generic[M]):
     """Reads one record of `model` by id, with only `fields` loaded.
 
-    The record is for reading those fields: any other field reads as None.
+    The record is for reading those fields: any other field reads as None. With
+    `lock`, the read takes the row lock on PostgreSQL (`FOR UPDATE`, see locks.py),
+    for a service that writes what it decides on the record.
     """
 
-    def __init__(self, model: type[M], fields: tuple[peewee.Field, ...]) -> None:
+    def __init__(
+        self, model: type[M], fields: tuple[peewee.Field, ...], *, lock: bool = False
+    ) -> None:
         self.model = model
-        self._select = Prepared(
-            lambda: model.select(*fields).where(model._meta.primary_key == Slot("id"))
-        )
+
+        def build() -> peewee.Query:
+            query = model.select(*fields).where(model._meta.primary_key == Slot("id"))
+            if lock and isinstance(database_proxy.obj, peewee.PostgresqlDatabase):
+                query = query.for_update()
+            return query
+
+        self._select = Prepared(build)
         self._names = tuple(field.name for field in fields)
         self._conversions = tuple(
             (field.name, field.python_value)

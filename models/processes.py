@@ -50,7 +50,8 @@ from peewee import (
 from .audit import record
 from .entities import BaseModel, Lead, User, utcnow
 from .enums import Role
-from .errors import LeadClosed, LeadqError, NotFound, PermissionDenied, ValidationError
+from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
+from .locks import locked_open_lead
 from .settings import load_settings
 
 NAME_MAX = 100
@@ -866,11 +867,7 @@ def assign_process(
     db = Lead._meta.database
     try:
         with db.atomic():
-            lead = _lead(lead_id)
-            if not lead.is_open:
-                from .qualify import closed_message
-
-                raise LeadClosed(closed_message(lead, "assign a process to"))
+            lead = locked_open_lead(lead_id, "assign a process to")
             process = _process(process_id)
             if not process.active:
                 raise ProcessRefused(f"{process.name} is inactive and cannot be assigned.")
@@ -933,14 +930,16 @@ def set_activity_done(activity_id: int, actor: User, done: bool = True) -> LeadA
     _require_feature()
     db = Lead._meta.database
     with db.atomic():
+        gone = "This activity no longer exists; the lead's process may have changed."
         activity = LeadActivity.get_or_none(LeadActivity.id == activity_id)
         if activity is None:
-            raise NotFound("This activity no longer exists; the lead's process may have changed.")
-        lead = _lead(activity.lead_id)
-        if not lead.is_open:
-            from .qualify import closed_message
-
-            raise LeadClosed(closed_message(lead))
+            raise NotFound(gone)
+        # The lead first (the lock order of every service), then the activity again:
+        # a process assigned meanwhile may have replaced it.
+        lead = locked_open_lead(activity.lead_id)
+        activity = LeadActivity.get_or_none(LeadActivity.id == activity_id)
+        if activity is None:
+            raise NotFound(gone)
         if activity.done == done:
             return activity
         now = utcnow()

@@ -2,8 +2,11 @@
 
 `qualify_lead` is one transaction: the guard update that closes the lead, the
 records it creates or links, and the audit event all commit together or not at
-all. The guard (`UPDATE lead ... WHERE state = 'open'`) makes the loser of a race
-between two sessions fail cleanly with `LeadClosed`.
+all. The lead is read under its row lock (locks.py), so the loser of a race
+between two sessions waits, then fails cleanly with `LeadClosed`, and the records
+are built from the lead as it is when it closes. The duplicate keys of the
+records to create are locked before the duplicate check, so two sessions
+qualifying leads of one company cannot both miss the other's account.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import peewee
 from . import normalize, prepared
 from .audit import record
 from .db import database_proxy
-from .duplicates import DuplicateMatches, find_duplicates
+from .duplicates import ACCOUNT_RULES, CONTACT_RULES, DuplicateMatches, find_duplicates
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
 from .enums import LeadState, Stage, StatusReason
 from .errors import (
@@ -30,6 +33,7 @@ from .errors import (
     NotFound,
     QualifyRefused,
 )
+from .locks import lock_keys
 from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
 from .prepared import Slot
 from .settings import OrgSettings, load_settings
@@ -121,6 +125,7 @@ _LEAD_READER = prepared.Reader(
             ]
         )
     ),
+    lock=True,  # the lead's row lock: qualifying decides on what it reads (locks.py)
 )  # fmt: skip
 
 
@@ -142,6 +147,25 @@ def _new_record_keys(
     account = {"name_key": lead.company_key, "domain_key": lead.domain_key, "phone_key": phone_key}
     contact = {"email_key": lead.email_key, "phone_key": phone_key, "person_key": lead.person_key}
     return account, contact
+
+
+def _keys_to_lock(
+    settings: OrgSettings,
+    account_keys: dict[str, str | None],
+    contact_keys: dict[str, str | None],
+) -> list[str]:
+    """The duplicate keys, under the rules switched on, of the records about to be
+    created, named by table and column ("account.name_key=contoso")."""
+    keys = []
+    for table, rules, values in (
+        ("account", ACCOUNT_RULES, account_keys),
+        ("contact", CONTACT_RULES, contact_keys),
+    ):
+        for setting, _, column, _ in rules:
+            value = values.get(column)
+            if value is not None and getattr(settings, setting):
+                keys.append(f"{table}.{column}={value}")
+    return keys
 
 
 def _copied(lead: Lead, mapping: tuple[tuple[str, str], ...]) -> dict[str, object]:
@@ -306,14 +330,23 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
             contact = _pick(Contact, choice.link_contact_id, "contact")
         new_contact = contact is None and choice.create_contact
 
+        if new_account or new_contact:
+            account_keys, contact_keys = _new_record_keys(lead, settings.phone_region)
+            # Before looking for matches: a session creating a record with one of
+            # these keys waits here until this one commits, then sees its record.
+            lock_keys(
+                _keys_to_lock(
+                    settings,
+                    account_keys if new_account else {},
+                    contact_keys if new_contact else {},
+                )
+            )
         if (new_account or new_contact) and not choice.ignore_duplicates:
             wanted = {"accounts": new_account, "contacts": new_contact}
             if find_duplicates(lead, settings, leads=False, **wanted):
                 # Only now look up the leads sharing the email too, for the picker.
                 raise DuplicatesFound(find_duplicates(lead, settings, **wanted))
 
-        if new_account or new_contact:
-            account_keys, contact_keys = _new_record_keys(lead, settings.phone_region)
         if new_account:
             account = _create_account(lead, actor, account_keys, now)
         if new_contact:

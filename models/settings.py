@@ -15,6 +15,7 @@ from . import prepared
 from .audit import record
 from .entities import Setting, User, utcnow
 from .errors import PermissionDenied, ValidationError
+from .locks import lock_keys
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,8 @@ def change_setting(actor: User, key: str, value: Any) -> OrgSettings:
     clean = _check_value(definition, value)
     db = Setting._meta.database
     with db.atomic():
+        # Two administrators changing one setting: the second reads the first's value.
+        lock_keys([f"setting.key={key}"])
         old = getattr(load_settings(), key)
         if old == clean:
             return load_settings()

@@ -5,7 +5,6 @@ set of records exists."""
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import queue as queue_module
 import time
@@ -162,46 +161,36 @@ def test_two_processes_race_on_the_same_leads(db, db_url, two_reps) -> None:
 
 def test_edit_racing_a_qualification_does_not_reopen_the_lead(db, two_reps, monkeypatch) -> None:
     """Ann's edit has read the open lead when Bob qualifies it. Ann's save must not
-    write the stale state back (it would reopen a qualified lead): either Bob waits
-    for Ann's edit to commit, or Ann's edit is refused."""
-    import threading
-
+    write the stale state back (it would reopen a qualified lead): Bob waits for
+    Ann's edit to commit (the edit holds the lead's lock)."""
     import models.leads
+
+    from .racing import Race
 
     ann, bob = two_reps
     lead = make_lead(ann)
-    bob_done = threading.Event()
-    errors: list[BaseException] = []
-    real_get_lead = models.leads.get_lead
+    race = Race()
+    bob_qualifies = race.add(lambda: models.qualify_lead(lead.id, bob))
+    real_lock = models.leads.locked_open_lead
 
-    def get_lead_then_let_bob_in(lead_id: int) -> Lead:
-        found = real_get_lead(lead_id)
-        if threading.current_thread() is threading.main_thread() and not bob_thread.ident:
-            bob_thread.start()  # only on Ann's first read
-            # Bob either finishes (no lock held by this edit) or is blocked by it.
-            bob_done.wait(timeout=1.5)
+    def lock_then_let_bob_in(lead_id: int, *args: Any) -> Lead:
+        found = real_lock(lead_id, *args)
+        race.start_and_settle(bob_qualifies)  # Bob finishes, or waits for Ann's edit
         return found
 
-    def bob_qualifies() -> None:
-        try:
-            with models.thread_connection():
-                models.qualify_lead(lead.id, bob)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            bob_done.set()
-
-    bob_thread = threading.Thread(target=bob_qualifies)
-    monkeypatch.setattr(models.leads, "get_lead", get_lead_then_let_bob_in)
-    with contextlib.suppress(LeadClosed):  # refused because Bob got there first: fine
+    monkeypatch.setattr(models.leads, "locked_open_lead", lock_then_let_bob_in)
+    try:
         models.update_lead(lead.id, ann, {"city": "Seattle"})
-    bob_thread.join(timeout=TIMEOUT)
-    assert errors == []
+    finally:
+        race.close()
+    assert bob_qualifies.error is None
     fresh = Lead.get_by_id(lead.id)
     assert fresh.state == LeadState.QUALIFIED
     assert fresh.closed_by_id == bob.id
     assert fresh.stage == models.Stage.DEVELOP
+    assert fresh.city == "Seattle"  # Bob qualified the lead as Ann left it
     assert fresh.account_id is not None and fresh.contact_id is not None
+    assert models.Contact.get_by_id(fresh.contact_id).city == "Seattle"
 
 
 def test_delete_racing_a_qualification_keeps_the_opportunitys_lead(
