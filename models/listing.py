@@ -13,8 +13,10 @@ and can stop after a page. Typing more words narrows the search until it sorts.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from peewee import SQL, Column, DatabaseError, Expression, Table, Tuple, fn
@@ -201,11 +203,21 @@ class QueryStopped(Exception):
 class QueryStopper:
     """Stops the query the thread that made it is running, when called from any thread
     (a count nobody waits for any more: a million matches keep a core busy for
-    a second or more)."""
+    a second or more).
+
+    A stop that comes before the statement starts is not lost: the query checks
+    the flag as it starts (SQLite: a progress handler that also checks it while
+    the statement runs), and on PostgreSQL, where a cancel request reaches only a
+    statement the server is already running, the cancel is repeated until the
+    statement has ended.
+    """
+
+    RECANCEL_SECONDS = 0.05
 
     def __init__(self) -> None:
         self.stopped = False
         self._lock = threading.Lock()
+        self._running = False
         self._connection = database_proxy.obj.connection()
         self._postgres = is_postgres()
 
@@ -214,22 +226,54 @@ class QueryStopper:
             if self.stopped:
                 return
             self.stopped = True
-        try:
-            if self._postgres:
+        self._cancel()
+
+    def _cancel(self) -> None:
+        # Under the lock, so that the cancel never reaches the connection's next
+        # statement: `running()` cannot end while it is sent.
+        with self._lock:
+            if not (self._running and self._postgres):
+                return  # idle, or SQLite (the progress handler sees the flag)
+            try:
                 self._connection.cancel()
-            else:
-                self._connection.interrupt()  # a no-op on an idle connection
-        except Exception:
-            pass
+            except Exception:
+                return
+        # The request may have reached the server before the statement did.
+        retry = threading.Timer(self.RECANCEL_SECONDS, self._cancel)
+        retry.daemon = True
+        retry.start()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Around the statement that may be stopped; raises `QueryStopped` at once if
+        the stop came first."""
+        with self._lock:
+            if self.stopped:
+                raise QueryStopped
+            self._running = True
+        if not self._postgres:
+            # Non-zero stops the statement (as interrupt() would), checked every
+            # 1,000 virtual machine steps: also a stop that came just before.
+            self._connection.set_progress_handler(lambda: self.stopped, 1000)
+        try:
+            yield
+        finally:
+            if not self._postgres:
+                self._connection.set_progress_handler(None, 0)
+            with self._lock:
+                self._running = False
 
 
 def count_leads(query: Any, stopper: QueryStopper | None = None) -> int:
     """The number of leads of a `lead_query()`; raises `QueryStopped` if `stopper`
-    (made in this thread) was called meanwhile."""
-    try:
+    (made in this thread) was called before or while it counts."""
+    if stopper is None:
         return query.order_by().count()
+    try:
+        with stopper.running():
+            return query.order_by().count()
     except DatabaseError:
-        if stopper is not None and stopper.stopped:
+        if stopper.stopped:
             raise QueryStopped from None
         raise
 

@@ -6,9 +6,11 @@ prefix-index migration and stopping a running count."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -173,4 +175,39 @@ def test_a_stopped_count_raises_query_stopped(many: list[models.Lead]) -> None:
         timer.cancel()
     # The connection is usable afterwards, and a late stop does no harm.
     stopper()
+    assert models.count_leads(models.lead_query("all")) == 24
+
+
+def _huge_query() -> object:
+    lead = models.Lead
+    others = [lead.alias(f"l{i}") for i in range(6)]
+    return lead.select().from_(lead, *others)  # 24**7 rows: minutes unless stopped
+
+
+def test_a_stop_before_the_count_starts_is_not_lost(many: list[models.Lead]) -> None:
+    stopper = models.QueryStopper()
+    stopper()
+    with pytest.raises(models.QueryStopped):
+        models.count_leads(_huge_query(), stopper)
+    assert models.count_leads(models.lead_query("all")) == 24
+
+
+def test_a_stop_as_the_statement_is_sent_is_not_lost(many: list[models.Lead]) -> None:
+    """The stop comes after the count checked the flag but before the server runs
+    the statement: on PostgreSQL that first cancel request finds nothing to
+    cancel, so the stopper repeats it until the statement has ended."""
+    stopper = models.QueryStopper()
+    real_running = stopper.running
+
+    @contextlib.contextmanager
+    def stopped_once_running() -> Iterator[None]:
+        with real_running():
+            other = threading.Thread(target=stopper)
+            other.start()
+            other.join()  # the stop (and its cancel, if any) is over before the count
+            yield
+
+    stopper.running = stopped_once_running
+    with pytest.raises(models.QueryStopped):
+        models.count_leads(_huge_query(), stopper)
     assert models.count_leads(models.lead_query("all")) == 24
