@@ -152,6 +152,27 @@ class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
         self.person_key = normalize.person_key(self.first_name, self.last_name)
 
 
+class ImportBatch(BaseModel):
+    """One run of a lead import (see `models.importing`): undone as a whole."""
+
+    created_at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    file_name = CharField(max_length=255)
+    policy = CharField(max_length=16)  # skip | create | update
+    state = CharField(max_length=16, default="running")  # see importing.BatchState
+    encoding = CharField(max_length=32, default="")
+    delimiter = CharField(max_length=4, default="")
+    rows_read = IntegerField(default=0)
+    created_count = IntegerField(default=0)
+    updated_count = IntegerField(default=0)
+    skipped_count = IntegerField(default=0)
+    rejected_count = IntegerField(default=0)
+    message = TextField(default="")
+    finished_at = DateTimeField(null=True)
+    undone_at = DateTimeField(null=True)
+    undone_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+
 LEAD_KEY_FIELDS = ("email_key", "company_key", "domain_key", "phone_key", "person_key")
 
 
@@ -205,6 +226,9 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     # What qualifying created or linked.
     account = ForeignKeyField(Account, null=True, backref="leads", on_delete="SET NULL")
     contact = ForeignKeyField(Contact, null=True, backref="leads", on_delete="SET NULL")
+
+    # The import that created the lead (undo removes it).
+    import_batch = ForeignKeyField(ImportBatch, null=True, backref="leads", on_delete="SET NULL")
 
     # Duplicate-detection keys.
     email_key = CharField(max_length=254, null=True, index=True)
@@ -380,6 +404,15 @@ class AuditEvent(BaseModel):
         )
 
 
+class ImportUpdate(BaseModel):
+    """Fields an import filled on an existing lead: `changes` is JSON
+    {field: [before, after]} in the fields' stored form, for undo."""
+
+    batch = ForeignKeyField(ImportBatch, backref="updates", on_delete="CASCADE")
+    lead = ForeignKeyField(Lead, backref="+", on_delete="CASCADE")
+    changes = TextField()
+
+
 class Setting(BaseModel):
     """One org-wide setting; the value is stored as text (see `settings.py`)."""
 
@@ -399,4 +432,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Note,
     AuditEvent,
     Setting,
+    ImportBatch,
+    ImportUpdate,
 )

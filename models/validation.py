@@ -46,6 +46,7 @@ CHOICES: dict[str, type] = {
     "purchase_timeframe": PurchaseTimeframe,
     "purchase_process": PurchaseProcess,
 }
+_ALLOWED = {name: tuple(m.value for m in enum) for name, enum in CHOICES.items()}
 SUMMARY_MAX = 20_000
 BUDGET_MAX = Decimal("9999999999999.99")
 
@@ -92,7 +93,7 @@ def _clean_one(field: str, label: str, value: Any, region: str) -> Any:
             if field == "rating":
                 raise ValueError(f"{label} is required.")
             return None
-        allowed = [m.value for m in CHOICES[field]]
+        allowed = _ALLOWED[field]
         if text not in allowed:
             raise ValueError(f"{label} must be one of: {', '.join(allowed)}.")
         return text
@@ -117,16 +118,22 @@ def _clean_one(field: str, label: str, value: Any, region: str) -> Any:
 
 
 def _check_phone(label: str, text: str, region: str) -> None:
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(
-            f"{label} {text!r} is not a phone number; use digits, or +country code."
-        ) from None
-    if not phonenumbers.is_possible_number(number):
+    reading, _ = normalize.read_phone(text, region)
+    if reading == "unreadable":
+        raise ValueError(f"{label} {text!r} is not a phone number; use digits, or +country code.")
+    if reading == "impossible":
         raise ValueError(f"{label} {text!r} has the wrong number of digits for its country.")
+
+
+def _amount_text(value: str) -> str:
+    """An amount as typed or exported, in Decimal's form: the currency sign and
+    spaces go; `1,234.50` and `1.234,50` (a decimal comma: the last separator, or
+    a lone comma before one or two digits) both read 1234.50."""
+    raw = value.strip().strip("$€£").replace(" ", "").replace("\u00a0", "")
+    comma, dot = raw.rfind(","), raw.rfind(".")
+    if comma > dot and (dot >= 0 or 0 < len(raw) - comma - 1 < 3):
+        return raw.replace(".", "").replace(",", ".")
+    return raw.replace(",", "")
 
 
 def _clean_budget(label: str, value: Any) -> Decimal | None:
@@ -135,7 +142,7 @@ def _clean_budget(label: str, value: Any) -> Decimal | None:
     if isinstance(value, float | int | Decimal) and not isinstance(value, bool):
         raw = str(value)
     elif isinstance(value, str):
-        raw = value.strip().replace(",", "").lstrip("$€£")
+        raw = _amount_text(value)
     else:
         raise ValueError(f"{label} must be an amount.")
     try:
