@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,9 @@ from pathlib import Path
 import pytest
 
 import models
+from tui.ssh.account import sqlite_path
+
+from .serve_support import account_dir, hand_over, real_app_args, session_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -79,8 +83,9 @@ class Served:
         ]  # fmt: skip
 
 
-def start_server(tmp: Path, url: str, seed_leads: int = 60) -> Served:
-    """Seed `url`, register client keys for the demo users, start `leadq serve`."""
+def start_server(tmp: Path, url: str, seed_leads: int = 60, *extra: str) -> Served:
+    """Seed `url`, register client keys for the demo users, start `leadq serve`
+    (with `extra` options). A SQLite file must sit in a directory from account_dir()."""
     import seed
 
     with database(url):
@@ -90,6 +95,9 @@ def start_server(tmp: Path, url: str, seed_leads: int = 60) -> Served:
             keys[name] = make_key(tmp, f"id_{name}")
             if name != "wrong":
                 models.add_user_key(name, (tmp / f"id_{name}.pub").read_text())
+    path = sqlite_path(url)
+    if path is not None:
+        hand_over(path.parent)
     env = {
         **os.environ,
         "LEADQ_DATA_DIR": str(tmp / "data"),
@@ -98,7 +106,8 @@ def start_server(tmp: Path, url: str, seed_leads: int = 60) -> Served:
     log = tmp / "serve.log"
     with open(log, "w") as log_file:  # the server keeps its own descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "serve", "--db", url, "--port", "0"],
+            [sys.executable, "-m", "tui", "serve", "--db", url, "--port", "0",
+             *real_app_args(), *extra],
             stdout=subprocess.PIPE, stderr=log_file, env=env, cwd=ROOT, text=True,
         )  # fmt: skip
     assert process.stdout is not None
@@ -200,9 +209,10 @@ class Pane:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     _require_tools()
     tmp = tmp_path_factory.mktemp("serve-e2e")
-    server = start_server(tmp, f"sqlite:///{tmp / 'leadq.db'}")
-    yield server
-    stop_server(server)
+    with account_dir() as shared:
+        server = start_server(tmp, f"sqlite:///{shared / 'leadq.db'}")
+        yield server
+        stop_server(server)
 
 
 @pytest.fixture
@@ -375,3 +385,149 @@ def test_two_sessions_on_postgresql_see_each_others_qualification(
         print(f"\nPostgreSQL: the other session showed it after {seconds:.2f} s")
     finally:
         stop_server(server)
+
+
+def _session_pids(served: Served) -> set[int]:
+    """The app processes the server runs now (its children)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == served.process.pid:
+                    found.add(int(entry.name))
+    return found
+
+
+def _new_session_pid(served: Served, before: set[int]) -> int:
+    deadline = time.monotonic() + WAIT
+    while not (_session_pids(served) - before):
+        assert time.monotonic() < deadline, "no new session process"
+        time.sleep(0.05)
+    return max(_session_pids(served) - before)
+
+
+def test_a_session_has_no_secret_on_its_command_line_and_runs_as_the_account(
+    served: Served, tmux: Tmux
+) -> None:
+    before = _session_pids(served)
+    open_list(tmux, served, "morgan")
+    pid = _new_session_pid(served, before)
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    path = str(sqlite_path(served.url)).encode()
+    assert path not in cmdline and b"sqlite" not in cmdline
+    assert cmdline.split(b"\0")[-4:-1] == [b"--user", b"morgan", b"--no-seed"]
+    uid = int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
+    if "--run-as" in real_app_args():
+        assert uid == session_ids()[0] != 0
+    print(f"\nthe session runs with uid {uid}; its command line: {cmdline!r}")
+
+
+def test_an_app_the_server_kills_leaves_the_clients_terminal_restored(
+    served: Served, tmux: Tmux
+) -> None:
+    before = _session_pids(served)
+    pane = open_list(tmux, served, "sam")
+    assert pane.flag("alternate_on") == "1" and pane.flag("mouse_any_flag") == "1"
+    os.kill(_new_session_pid(served, before), 9)
+    pane.wait_for("leadq: the app was stopped.")
+    pane.wait_for("EXIT=137")
+    for flag, expected in (
+        ("alternate_on", "0"), ("mouse_any_flag", "0"), ("mouse_all_flag", "0"),
+        ("mouse_button_flag", "0"), ("mouse_standard_flag", "0"), ("mouse_sgr_flag", "0"),
+        ("mouse_utf8_flag", "0"), ("cursor_flag", "1"), ("wrap_flag", "1"),
+        ("keypad_flag", "0"), ("keypad_cursor_flag", "0"),
+    ):  # fmt: skip
+        assert pane.flag(flag) == expected, flag
+
+
+class IdleConnections:
+    """An attacker's TCP connections that never say a word, kept at `count` open: one
+    the server closes (its random early drop) is opened again."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port, self.count = port, count
+        self.open: list[socket.socket] = []
+        self.opened = 0
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", self.port))
+        self.opened += 1
+        sock.settimeout(WAIT)
+        sock.recv(256, socket.MSG_PEEK)  # the server's version line: it has seen us
+        sock.setblocking(False)
+        return sock
+
+    @staticmethod
+    def _closed(sock: socket.socket) -> bool:
+        try:
+            while data := sock.recv(4096):  # the version line, then EOF if dropped
+                del data
+            return True
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def top_up(self) -> int:
+        """Drop the closed ones, open new ones up to the count; how many were closed."""
+        kept = [sock for sock in self.open if not self._closed(sock)]
+        closed = len(self.open) - len(kept)
+        for sock in self.open:
+            if sock not in kept:
+                sock.close()
+        self.open = kept + [self._connect() for _ in range(self.count - len(kept))]
+        return closed + (self.count - len(self.open))
+
+    def hold(self, settle: float = 0.5) -> None:
+        """Until all `count` stay open for `settle` seconds, twice running."""
+        calm = 0
+        deadline = time.monotonic() + 4 * WAIT
+        while calm < 2:
+            assert time.monotonic() < deadline, "could not keep the idle connections open"
+            self.top_up()
+            time.sleep(settle)  # a drop's EOF follows the version line within moments
+            calm = calm + 1 if all(not self._closed(s) for s in self.open) else 0
+
+    def close(self) -> None:
+        for sock in self.open:
+            sock.close()
+
+
+def test_many_idle_connections_do_not_lock_an_admin_out(tmp_path: Path) -> None:
+    """64 TCP connections that never say a word, held open by reopening those the
+    server drops: with the default MaxStartups (10:30:100) the server then drops 72%
+    of new connections, so the admin's real ssh gets in, at worst after a few tries.
+    (The old fixed cap of 64 connections signing in locked everyone out here.)"""
+    _require_tools()
+    with account_dir() as shared:
+        # A grace time well beyond the test's length: the slots do not free themselves.
+        server = start_server(
+            tmp_path, f"sqlite:///{shared / 'leadq.db'}", 20, "--login-grace-time", "600"
+        )
+        idle = IdleConnections(server.port, 64)
+        try:
+            idle.hold()
+            attempts, started = 0, time.monotonic()
+            while True:
+                attempts += 1
+                argv = server.ssh_argv("admin")
+                result = subprocess.run(
+                    [*argv[:-1], "-T", argv[-1]], capture_output=True, text=True, timeout=WAIT
+                )
+                if "a terminal is needed" in result.stderr:
+                    break  # signed in (then the session wants a terminal: -T asked for none)
+                assert result.returncode == 255, result.stderr
+                assert time.monotonic() - started < WAIT, f"locked out after {attempts} tries"
+            seconds = time.monotonic() - started
+            still_open = sum(not idle._closed(sock) for sock in idle.open)
+        finally:
+            idle.close()
+            stop_server(server)
+    assert still_open == 64  # held all along, not freed by the server
+    dropped = server.log.read_text().count("connections are signing in")
+    assert dropped >= idle.opened - 64  # every reopened one had been dropped
+    print(
+        f"\n64 idle connections held ({idle.opened} opened, {dropped} dropped by the server);"
+        f" the admin signed in on try {attempts}, after {seconds:.2f} s"
+    )

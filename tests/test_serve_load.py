@@ -25,6 +25,8 @@ import pytest
 
 import models
 
+from .serve_support import account_dir, hand_over, real_app_args
+
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 20
 TIME_BOUND = 150.0  # seconds for the whole run (CI shares two cores with another worker)
@@ -104,14 +106,20 @@ async def _session(port: int, user: str, index: int, shown: asyncio.Event, go: a
 
 
 def test_twenty_sessions_at_once(tmp_path: Path) -> None:
+    with account_dir() as shared:
+        _twenty_sessions(tmp_path, shared)
+
+
+def _twenty_sessions(tmp_path: Path, shared: Path) -> None:
     import seed
 
-    url = f"sqlite:///{tmp_path / 'leadq.db'}"
+    url = f"sqlite:///{shared / 'leadq.db'}"
     models.open_database(url)
     try:
         seed.seed(leads=300)
     finally:
         models.close_database()
+    hand_over(shared)
     log = tmp_path / "serve.log"
     env = {
         **os.environ,
@@ -121,7 +129,9 @@ def test_twenty_sessions_at_once(tmp_path: Path) -> None:
     with open(log, "w") as log_file:  # the server keeps its own descriptor
         server = subprocess.Popen(
             [sys.executable, "-m", "tui", "serve", "--demo", "--db", url, "--port", "0",
-             "--max-sessions", str(SESSIONS)],
+             "--max-sessions", str(SESSIONS), *real_app_args(),
+             # All 20 sign in at the same instant: no random early drop below 32.
+             "--max-startups", "32"],
             stdout=subprocess.PIPE, stderr=log_file, env=env, cwd=ROOT, text=True,
         )  # fmt: skip
     try:

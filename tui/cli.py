@@ -39,8 +39,40 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--force", action="store_true", help="allow --demo on a non-loopback address"
     )
-    serve.add_argument("--max-sessions", type=int, default=32)
+    serve.add_argument(
+        "--run-as",
+        metavar="USER",
+        help="the account session processes run as (required when serving as root)",
+    )
+    serve.add_argument(
+        "--allow-root-sessions",
+        action="store_true",
+        help="serving as root without --run-as: run sessions as root (throwaway machines only)",
+    )
+    serve.add_argument("--max-sessions", type=int, default=32, help="apps at once, all users")
     serve.add_argument("--idle-timeout", type=int, default=1800, metavar="SECONDS")
+    serve.add_argument(
+        "--login-grace-time", type=float, default=30, metavar="SECONDS", help="to sign in"
+    )
+    serve.add_argument(
+        "--max-startups",
+        default="10:30:100",
+        metavar="START:RATE:FULL",
+        help="random early drop of connections not signed in yet, as sshd (10:30:100)",
+    )
+    serve.add_argument(
+        "--unused-connection-timeout",
+        type=float,
+        default=60,
+        metavar="SECONDS",
+        help="close a signed-in connection that has no session (0: never)",
+    )
+    serve.add_argument("--max-sessions-per-connection", type=int, default=10, metavar="N")
+    serve.add_argument("--max-sessions-per-user", type=int, default=10, metavar="N")
+    serve.add_argument("--keepalive-interval", type=float, default=15, metavar="SECONDS")
+    serve.add_argument("--keepalive-count-max", type=int, default=2, metavar="N")
+    for option in ("--kex-algorithms", "--ciphers", "--macs", "--pubkey-algorithms"):
+        serve.add_argument(option, metavar="LIST", help="as in sshd_config: a,b / +a / -a")
     serve.add_argument(
         "--color-system",
         default=None,

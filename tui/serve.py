@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import shlex
+import os
 import sys
 
 import models
 
+from .ssh.account import RunAs, ServeError, absolute_url, probe_access, resolve_run_as
+from .ssh.algorithms import AlgorithmError, algorithm_list
 from .ssh.hostkey import HostKeyError
 from .ssh.server import COLOR_SYSTEMS, LeadqServer, ServeOptions, is_loopback, run_server
 
@@ -44,6 +46,67 @@ def _check_database(url: str) -> str | None:
     return None
 
 
+def parse_max_startups(value: str) -> tuple[int, int, int]:
+    """sshd's MaxStartups: `start:rate:full`, or `N` for a hard limit of N."""
+    try:
+        parts = [int(part) for part in value.split(":")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        parts = [parts[0], 100, parts[0]]
+    if len(parts) != 3 or not (0 < parts[0] <= parts[2] and 0 <= parts[1] <= 100):
+        raise ValueError(
+            f"--max-startups is START:RATE:FULL (like sshd's 10:30:100, with "
+            f"0 < START <= FULL and RATE a percentage) or one number, not {value!r}."
+        )
+    return parts[0], parts[1], parts[2]
+
+
+def _limits(args: argparse.Namespace) -> dict[str, object]:
+    """The sshd-like limits from the command line, checked; ValueError says which is wrong."""
+    limits: dict[str, object] = {"max_startups": parse_max_startups(args.max_startups)}
+    for name in (
+        "login_grace_time", "unused_connection_timeout", "keepalive_interval",
+        "max_sessions_per_connection", "max_sessions_per_user", "keepalive_count_max",
+    ):  # fmt: skip
+        value = getattr(args, name)
+        if value < 0 or (name.startswith("max_") and value < 1):
+            least = "at least 1" if name.startswith("max_") else "0 or more"
+            raise ValueError(f"--{name.replace('_', '-')} must be {least}, not {value}.")
+        limits[name] = value
+    if args.max_sessions < 1:
+        raise ValueError(f"--max-sessions must be at least 1, not {args.max_sessions}.")
+    for kind, name in (
+        ("kex", "kex_algorithms"), ("ciphers", "ciphers"), ("macs", "macs"),
+        ("signatures", "pubkey_algorithms"),
+    ):  # fmt: skip
+        value = getattr(args, name)
+        algorithm_list(kind, value)  # AlgorithmError (a ValueError) names the bad one
+        limits[name] = value
+    return limits
+
+
+def _account_problem(run_as: RunAs | None, url: str) -> str | None:
+    """A sentence if the run-as account cannot run leadq or use the SQLite file."""
+    if run_as is None:
+        return None
+    problems = probe_access(run_as, url)
+    if not problems:
+        return None
+    advice = []
+    if any(p.startswith(("cannot run", "cannot load")) for p in problems):
+        advice.append(
+            "install leadq where that account can read it (a virtual environment outside "
+            "any private home directory, made with a Python the account can run)"
+        )
+    if any(p.startswith(("cannot reach", "cannot read", "cannot create")) for p in problems):
+        advice.append(
+            f"give it the database (for SQLite, the directory and the files in it: "
+            f"`chown -R {run_as.name}: DIRECTORY`)"
+        )
+    return f"sessions run as {run_as.name}, who {'; '.join(problems)}: {' and '.join(advice)}."
+
+
 def serve_main(args: argparse.Namespace) -> int:
     """Run `leadq serve` until Ctrl+C; the exit status."""
     host: str = args.host
@@ -63,12 +126,23 @@ def serve_main(args: argparse.Namespace) -> int:
     color = args.color_system
     if color is not None and color not in COLOR_SYSTEMS:
         return _fail(f"--color-system is one of {', '.join(COLOR_SYSTEMS)}.")
-    url = models.resolve_url(args.db)
-    problem = _check_database(url)
+    try:
+        limits = _limits(args)
+        run_as = resolve_run_as(args.run_as, args.allow_root_sessions)
+        if run_as is None and os.geteuid() == 0:
+            print(
+                "leadq serve: warning: sessions run as root (--allow-root-sessions); "
+                "a signed-in user's app has root's privileges on this machine.",
+                file=sys.stderr,
+            )
+    except (ValueError, ServeError) as exc:
+        return _fail(str(exc))
+    url = absolute_url(models.resolve_url(args.db))
+    problem = _check_database(url) or _account_problem(run_as, url)
     if problem:
         return _fail(problem)
     if web:
-        return _serve_web(args, url, host, port)
+        return _serve_web(args, url, host, port, run_as)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
@@ -80,6 +154,9 @@ def serve_main(args: argparse.Namespace) -> int:
         max_sessions=args.max_sessions,
         idle_timeout=args.idle_timeout,
         color_system=color,
+        run_as=run_as.name if run_as else None,
+        allow_root_sessions=args.allow_root_sessions,
+        **limits,
     )
     # The database is reopened per check in the server's worker threads.
     models.open_database(url, run_migrations=False)
@@ -99,7 +176,7 @@ def serve_main(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(run_server(options, ready=ready))
-    except HostKeyError as exc:
+    except (HostKeyError, ServeError, AlgorithmError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
@@ -108,7 +185,9 @@ def serve_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_web(args: argparse.Namespace, url: str, host: str, port: int) -> int:
+def _serve_web(
+    args: argparse.Namespace, url: str, host: str, port: int, run_as: RunAs | None
+) -> int:
     from .cli import resolve_user
     from .ssh.web import TokenServer, new_token
 
@@ -119,15 +198,15 @@ def _serve_web(args: argparse.Namespace, url: str, host: str, port: int) -> int:
         return _fail(str(exc))
     finally:
         models.close_database()
-    command = shlex.join(
-        [sys.executable, "-m", "tui", "--db", url, "--user", user.username, "--no-seed"]
-    )
     public_host = f"[{host}]" if ":" in host else host
     server = TokenServer(
-        command,
+        [sys.executable, "-m", "tui", "--user", user.username, "--no-seed"],
         host=host,
         port=port,
         token=new_token(),
+        db_url=url,
+        run_as=run_as,
+        max_sessions=args.max_sessions,
         title="leadq",
         public_url=f"http://{public_host}:{port}",
     )

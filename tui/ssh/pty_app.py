@@ -19,13 +19,36 @@ import struct
 import termios
 from collections.abc import Sequence
 
-# What a terminal must be sent when an app ended without restoring it (killed):
-# mouse reporting off, bracketed paste and focus events off, cursor shown, main
-# screen back, attributes reset. Textual does this itself on a normal exit.
+from .account import RunAs, tty_group
+
+# What a terminal must be sent when the server ends an app that could not restore it
+# (killed, hung up, crashed). Textual does this itself on a normal exit. In order:
+# end a synchronized update, attributes reset, every mouse mode off (X10, normal,
+# highlight, button, any-motion, UTF-8, SGR, urxvt, SGR-pixels), focus events and
+# bracketed paste off, the kitty keyboard mode popped (kitty keeps one stack per
+# screen, so while still on the alternate screen), the main screen back, line wrap
+# on, the cursor shown, normal cursor keys and keypad.
 TERMINAL_RESET = (
-    b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
-    b"\x1b[?2004l\x1b[?1004l\x1b[?25h\x1b[?1049l\x1b[0m"
+    b"\x1b[?2026l\x1b[0m"
+    b"\x1b[?9l\x1b[?1000l\x1b[?1001l\x1b[?1002l\x1b[?1003l"
+    b"\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?1016l"
+    b"\x1b[?1004l\x1b[?2004l"
+    b"\x1b[<u"
+    b"\x1b[?1049l"
+    b"\x1b[?7h\x1b[?25h\x1b[?1l\x1b>"
 )
+
+MAX_COLUMNS = 500
+MAX_ROWS = 200
+"""The largest window a client may ask for: Textual keeps a buffer per cell, so a
+20000x10000 request would grow the app to gigabytes."""
+
+
+def clamp_window(columns: int, rows: int) -> tuple[int, int]:
+    """The client's window size within 1..MAX_COLUMNS x 1..MAX_ROWS (0 means 80x24)."""
+    columns = min(max(int(columns or 80), 1), MAX_COLUMNS)
+    rows = min(max(int(rows or 24), 1), MAX_ROWS)
+    return columns, rows
 
 
 _LINUX_IUTF8 = 0o040000  # not exported by Python's termios before 3.12
@@ -83,12 +106,23 @@ class PtyApp:
 
     @classmethod
     async def start(
-        cls, argv: Sequence[str], env: dict[str, str], columns: int, rows: int
+        cls,
+        argv: Sequence[str],
+        env: dict[str, str],
+        columns: int,
+        rows: int,
+        run_as: RunAs | None = None,
     ) -> PtyApp:
+        """Start `argv` on a new pty; with `run_as`, as that account (groups, gid, uid
+        set before exec; the pty handed to it as sshd does)."""
         master, slave = pty.openpty()
         try:
-            set_window_size(slave, columns, rows)
+            set_window_size(slave, *clamp_window(columns, rows))
             make_raw(slave)
+            account: dict[str, object] = {}
+            if run_as is not None:
+                os.fchown(slave, run_as.uid, tty_group())
+                account = run_as.popen_kwargs()
             process = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=slave,
@@ -98,6 +132,7 @@ class PtyApp:
                 start_new_session=True,
                 preexec_fn=_take_controlling_tty,
                 close_fds=True,
+                **account,  # type: ignore[arg-type]
             )
         except BaseException:
             os.close(master)
@@ -119,6 +154,7 @@ class PtyApp:
         group) plus an explicit SIGWINCH in case the app is not in the foreground."""
         if columns <= 0 or rows <= 0:
             return
+        columns, rows = clamp_window(columns, rows)
         try:
             set_window_size(self.master, columns, rows)
         except OSError:

@@ -1,9 +1,12 @@
 """The SSH server behind `leadq serve`.
 
-Every SSH session runs its own `python -m tui --db URL --user NAME --no-seed`
-process on its own pty (see pty_app.py): a crash or hang in one session cannot
-touch another, and sessions see each other's changes through the database (the
-app polls `models.change_token()`).
+Every SSH session runs its own `python -m tui --user NAME --no-seed` process on
+its own pty (see pty_app.py): a crash or hang in one session cannot touch
+another, and sessions see each other's changes through the database (the app
+polls `models.change_token()`). The database URL goes to the child in its
+environment (LEADQ_DB), never on its command line, which every local user can
+read with `ps`; a server started as root runs the children as `--run-as USER`
+(account.py).
 
 Sign-in is by public key, checked against the keys stored for the leadq user of
 the same name (`leadq user add NAME --key FILE`); `--demo` also lets the seeded
@@ -19,6 +22,7 @@ import contextlib
 import ipaddress
 import logging
 import os
+import random
 import re
 import socket
 import sys
@@ -29,7 +33,10 @@ from pathlib import Path
 import asyncssh
 
 import models
+from models.db import ENV_VAR as DB_ENV_VAR
 
+from .account import RunAs, absolute_url, resolve_run_as
+from .algorithms import algorithm_list, checked_signatures
 from .hostkey import load_or_create_host_key
 from .pty_app import TERMINAL_RESET, PtyApp
 
@@ -38,8 +45,14 @@ log = logging.getLogger("leadq.serve")
 COLOR_SYSTEMS = ("truecolor", "256", "standard", "auto")
 DEFAULT_COLOR_SYSTEM = "256"
 CLIENT_ENV_NAMES = {"LANG", "NO_COLOR", "COLORTERM", "TERM"}
-CLIENT_ENV_PREFIXES = ("LC_",)
-# Server environment that must not leak into a session: the client decides these.
+LOCALE_CATEGORIES = {
+    "LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC",
+    "LC_TIME", "LC_ADDRESS", "LC_IDENTIFICATION", "LC_MEASUREMENT", "LC_NAME",
+    "LC_PAPER", "LC_TELEPHONE",
+}  # fmt: skip
+"""The only LC_* names taken from a client: the POSIX and glibc categories."""
+# Server environment that must not leak into a session: the client or the server decide
+# these per session.
 _CHILD_ENV_DROP = {
     "TERM",
     "COLORTERM",
@@ -55,7 +68,28 @@ _CHILD_ENV_DROP = {
     "SSH_CLIENT",
     "SSH_TTY",
 }
-_SAFE_TERM = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+# With --run-as, the server account's own places are not the session's.
+_RUN_AS_ENV_DROP = {"HOME", "USER", "LOGNAME", "MAIL", "PWD", "OLDPWD"}
+# Matched with fullmatch: `$` would let a trailing newline through.
+_SAFE_TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
+_LOCALE_NAME = re.compile(
+    r"[A-Za-z][A-Za-z0-9_]{0,31}(\.[A-Za-z0-9_-]{1,32})?(@[A-Za-z0-9_-]{1,32})?"
+)
+"""C, POSIX, C.UTF-8, en_US.UTF-8, sr_RS.UTF-8@latin: nothing else (no paths, no
+control characters, no newlines)."""
+_COLORTERM = re.compile(r"[A-Za-z0-9-]{1,32}")
+_NO_COLOR = re.compile(r"[\x21-\x7e]{0,32}")
+
+
+def client_env_value(name: str, value: str) -> str | None:
+    """The value a client sent for `name` if it is allowed and well-formed, else None."""
+    if name == "LANG" or name in LOCALE_CATEGORIES:
+        return value if _LOCALE_NAME.fullmatch(value) else None
+    if name == "COLORTERM":
+        return value if _COLORTERM.fullmatch(value) else None
+    if name == "NO_COLOR":
+        return value if _NO_COLOR.fullmatch(value) else None
+    return None  # TERM is the pty request's; anything else is not taken
 
 
 def is_loopback(host: str) -> bool:
@@ -84,17 +118,54 @@ class ServeOptions:
     port: int = 2222
     demo: bool = False
     max_sessions: int = 32
+    """Apps running at once, all users together."""
     idle_timeout: float = 1800
     color_system: str | None = None
     data_dir: Path | None = None
-    max_pending_auth: int = 64
-    """Connections that have not signed in yet; more are dropped at once."""
-    login_timeout: float = 30
+    run_as: str | None = None
+    """The account session processes run as; required when the server is root..."""
+    allow_root_sessions: bool = False
+    """...unless this says that root sessions are meant (a throwaway machine)."""
+    max_startups: tuple[int, int, int] = (10, 30, 100)
+    """sshd's MaxStartups start:rate:full for connections that have not signed in:
+    from `start` on, a new one is dropped with probability rate%, rising linearly to
+    100% at `full`."""
+    login_grace_time: float = 30
+    """Seconds a connection may take to sign in (sshd's LoginGraceTime)."""
+    unused_connection_timeout: float = 60
+    """Seconds a signed-in connection may stay without a session (sshd's
+    UnusedConnectionTimeout); 0: no limit."""
+    max_sessions_per_connection: int = 10
+    """Session channels open at once on one connection (sshd's MaxSessions)."""
+    max_sessions_per_user: int = 10
+    """Apps running at once for one leadq user, over all their connections."""
+    keepalive_interval: float = 15
+    keepalive_count_max: int = 2
+    """A client that answers no keepalive for interval x (count_max + 1) seconds is
+    disconnected and its app hung up (sshd's ClientAliveInterval/CountMax)."""
+    kex_algorithms: str | None = None
+    ciphers: str | None = None
+    macs: str | None = None
+    pubkey_algorithms: str | None = None
+    """Algorithm lists as sshd reads them (`a,b`, `+a`, `-a`); None: algorithms.py's."""
     hangup_grace: float = 3.0
     """Seconds between SIGHUP and SIGKILL for a session whose client went away."""
     app_command: tuple[str, ...] = (sys.executable, "-m", "tui")
-    """What runs the app; `--db URL --user NAME --no-seed` are appended."""
+    """What runs the app; `--user NAME --no-seed` are appended (the URL is in LEADQ_DB)."""
     demo_users: frozenset[str] = field(default_factory=demo_usernames)
+    random: Callable[[], float] = random.random
+    """The random early drop's coin (tests make it certain)."""
+
+
+def should_drop(pending: int, start: int, rate: int, full: int, coin: float) -> bool:
+    """sshd's MaxStartups decision for a new connection while `pending` have not
+    signed in; `coin` is uniform in [0, 1)."""
+    if pending < start:
+        return False
+    if pending >= full or rate >= 100:
+        return True
+    percent = rate + (100 - rate) * (pending - start) // (full - start)
+    return coin * 100 < percent
 
 
 def _in_thread_db(func: Callable[[], object]) -> object:
@@ -121,6 +192,10 @@ class LeadqServer:
         self.host_key: asyncssh.SSHKey | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.closing = False
+        self.db_url = absolute_url(options.db_url)
+        self.run_as: RunAs | None = None
+        """The account sessions run as (None: the server's own); set by start()."""
+        self.signature_algorithms = algorithm_list("signatures", options.pubkey_algorithms)
 
     @property
     def port(self) -> int:
@@ -128,14 +203,23 @@ class LeadqServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
+        """Listen; ServeError (account.py) if root would be kept, AlgorithmError for a
+        bad algorithm list."""
         opts = self.options
+        self.run_as = resolve_run_as(opts.run_as, opts.allow_root_sessions)
         self.host_key = load_or_create_host_key(opts.data_dir)
         self._acceptor = await asyncssh.create_server(
             lambda: _Connection(self),
             opts.host,
             opts.port,
             server_host_keys=[self.host_key],
-            login_timeout=opts.login_timeout,
+            login_timeout=opts.login_grace_time,
+            keepalive_interval=opts.keepalive_interval,
+            keepalive_count_max=opts.keepalive_count_max,
+            kex_algs=list(algorithm_list("kex", opts.kex_algorithms)),
+            encryption_algs=list(algorithm_list("ciphers", opts.ciphers)),
+            mac_algs=list(algorithm_list("macs", opts.macs)),
+            signature_algs=list(self.signature_algorithms),
             line_editor=False,
             allow_pty=True,
             agent_forwarding=False,
@@ -163,39 +247,56 @@ class LeadqServer:
             await self._acceptor.wait_closed()
 
     def app_argv(self, username: str) -> list[str]:
-        opts = self.options
-        return [*opts.app_command, "--db", opts.db_url, "--user", username, "--no-seed"]
+        """The child's command line: nothing secret (every local user can read it)."""
+        return [*self.options.app_command, "--user", username, "--no-seed"]
 
     def app_env(self, username: str, term: str | None, client_env: dict[str, str]) -> dict:
-        """The child's environment: the server's, minus what the client decides, plus
-        the client's TERM, its allow-listed variables and the colour system."""
-        env = {k: v for k, v in os.environ.items() if k not in _CHILD_ENV_DROP}
-        env = {k: v for k, v in env.items() if not k.startswith(CLIENT_ENV_PREFIXES)}
+        """The child's environment: the server's, minus what the client or the server
+        decide, plus the client's TERM, its allow-listed well-formed variables, the
+        colour system and the database URL (kept off the command line)."""
+        drop = _CHILD_ENV_DROP | (_RUN_AS_ENV_DROP if self.run_as else set())
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in drop
+            and not k.startswith("LC_")
+            and not (self.run_as and k.startswith("XDG_"))
+        }
+        if self.run_as is not None:
+            env.update(self.run_as.env())
         for name, value in client_env.items():
-            allowed = name in CLIENT_ENV_NAMES or name.startswith(CLIENT_ENV_PREFIXES)
-            if allowed and len(value) <= 256 and "\0" not in value:
-                env[name] = value
-        if term and _SAFE_TERM.match(term):
+            if isinstance(name, bytes) or isinstance(value, bytes):
+                continue  # not UTF-8: not a locale name or a colour setting
+            checked = client_env_value(name, value)
+            if checked is not None:
+                env[name] = checked
+            elif name != "TERM":
+                log.info("dropped the client's %s (not allowed or not well-formed)", name[:40])
+        if term and _SAFE_TERM.fullmatch(term):
             env["TERM"] = term
-        elif not _SAFE_TERM.match(env.get("TERM", "")):
+        elif not _SAFE_TERM.fullmatch(env.get("TERM", "")):
             env["TERM"] = "xterm-256color"
         color = self.options.color_system
         if color is None:
-            truecolor = client_env.get("COLORTERM", "").lower() in ("truecolor", "24bit")
+            truecolor = env.get("COLORTERM", "").lower() in ("truecolor", "24bit")
             color = "truecolor" if truecolor else DEFAULT_COLOR_SYSTEM
         env["TEXTUAL_COLOR_SYSTEM"] = color
         # Each leadq user keeps their own preferences (theme), not the server account's.
         base = os.environ.get("LEADQ_CONFIG_DIR")
+        if not base and self.run_as is not None:
+            base = str(Path(self.run_as.home) / ".config" / "leadq")
         if not base:
             from platformdirs import user_config_dir
 
             base = user_config_dir("leadq", appauthor=False)
         env["LEADQ_CONFIG_DIR"] = str(Path(base) / "users" / username)
+        env[DB_ENV_VAR] = self.db_url
         return env
 
 
 class _Connection(asyncssh.SSHServer):
-    """One SSH connection: authentication and the refusal of everything but a session."""
+    """One SSH connection: the limits before and after sign-in, authentication, and
+    the refusal of everything but a session."""
 
     def __init__(self, server: LeadqServer) -> None:
         self.server = server
@@ -204,20 +305,23 @@ class _Connection(asyncssh.SSHServer):
         self._keys: list[asyncssh.SSHKey] = []
         self._signed_in_with = ""
         self.peer = "?"
+        self.open_sessions = 0
+        self._unused_handle: asyncio.TimerHandle | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
-        if self.server.closing or self.server.pending_auth >= self.server.options.max_pending_auth:
-            log.warning("refused %s: too many connections signing in", self.peer)
-            asyncio.get_running_loop().call_soon(
-                conn.disconnect,
-                asyncssh.DISC_TOO_MANY_CONNECTIONS,
-                "leadq: too many connections signing in, try again later",
-            )
+        server, opts = self.server, self.server.options
+        if server.closing or should_drop(server.pending_auth, *opts.max_startups, opts.random()):
+            # Like sshd: no banner, no message; the client sees the connection closed.
+            log.warning(
+                "dropped %s: %d connections are signing in (max startups %s)",
+                self.peer, server.pending_auth, ":".join(map(str, opts.max_startups)),
+            )  # fmt: skip
+            asyncio.get_running_loop().call_soon(conn.abort)
             return
-        self.server.pending_auth += 1
+        server.pending_auth += 1
         self._counted = True
 
     def _uncount(self) -> None:
@@ -227,6 +331,7 @@ class _Connection(asyncssh.SSHServer):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._uncount()
+        self._cancel_unused()
 
     async def begin_auth(self, username: str) -> bool:
         opts = self.server.options
@@ -254,6 +359,7 @@ class _Connection(asyncssh.SSHServer):
         if self._signed_in_with and self.conn is not None:
             username = self.conn.get_extra_info("username")
             log.info("%s signs in as %s (%s)", self.peer, username, self._signed_in_with)
+        self._start_unused()
 
     def public_key_auth_supported(self) -> bool:
         return True
@@ -262,6 +368,7 @@ class _Connection(asyncssh.SSHServer):
         ok = any(k.public_data == key.public_data for k in self._keys)
         if ok:
             self._signed_in_with = key.get_fingerprint()
+            checked_signatures(key, self.server.signature_algorithms)
         else:
             log.info("%s: key %s refused for %r", self.peer, key.get_fingerprint(), username)
         return ok
@@ -275,8 +382,45 @@ class _Connection(asyncssh.SSHServer):
     def session_requested(self):  # type: ignore[override]
         assert self.conn is not None
         username = self.conn.get_extra_info("username")
+        limit = self.server.options.max_sessions_per_connection
+        if self.open_sessions >= limit:
+            log.info("%s (%s): session refused, %d open on it", self.peer, username, limit)
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
+                f"leadq: at most {limit} sessions per connection",
+            )
+        self.open_sessions += 1
+        self._cancel_unused()
         chan = self.conn.create_server_channel(encoding=None)
-        return chan, AppSession(self.server, username, self.peer)
+        return chan, AppSession(self.server, username, self.peer, self)
+
+    def session_closed(self) -> None:
+        """A session channel of this connection closed."""
+        self.open_sessions -= 1
+        if self.open_sessions == 0:
+            self._start_unused()
+
+    # A signed-in connection with no session (only refused forwardings, or nothing).
+    def _start_unused(self) -> None:
+        timeout = self.server.options.unused_connection_timeout
+        if timeout and timeout > 0 and self._unused_handle is None and self.conn is not None:
+            loop = asyncio.get_running_loop()
+            self._unused_handle = loop.call_later(timeout, self._close_unused)
+
+    def _cancel_unused(self) -> None:
+        if self._unused_handle is not None:
+            self._unused_handle.cancel()
+            self._unused_handle = None
+
+    def _close_unused(self) -> None:
+        self._unused_handle = None
+        if self.conn is not None and self.open_sessions == 0:
+            timeout = self.server.options.unused_connection_timeout
+            log.info("%s: no session for %ss, disconnecting", self.peer, timeout)
+            self.conn.disconnect(
+                asyncssh.DISC_BY_APPLICATION,
+                f"leadq: no session opened for {_duration(timeout)}",
+            )
 
     # No forwarding of any kind.
     def connection_requested(self, *args: object) -> bool:
@@ -306,10 +450,13 @@ _INPUT_HIGH_WATER = 64 * 1024
 class AppSession(asyncssh.SSHServerSession):
     """One SSH session: the app on its pty, with input, output, resizes and limits relayed."""
 
-    def __init__(self, server: LeadqServer, username: str, peer: str) -> None:
+    def __init__(
+        self, server: LeadqServer, username: str, peer: str, connection: _Connection
+    ) -> None:
         self.server = server
         self.username = username
         self.peer = peer
+        self.connection = connection
         self.chan: asyncssh.SSHServerChannel | None = None
         self.app: PtyApp | None = None
         self.task: asyncio.Task | None = None
@@ -371,6 +518,7 @@ class AppSession(asyncssh.SSHServerSession):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        self.connection.session_closed()
         if self.app is not None:
             self.app.hang_up(self.server.options.hangup_grace)
 
@@ -405,6 +553,16 @@ class AppSession(asyncssh.SSHServerSession):
             )
             chan.exit(1)
             return
+        per_user = opts.max_sessions_per_user
+        if sum(s.username == self.username for s in self.server.sessions) >= per_user:
+            log.warning("%s (%s): refused, %d sessions open", self.peer, self.username, per_user)
+            sessions = "1 session" if per_user == 1 else f"{per_user} sessions"
+            self._write(
+                f"leadq: {self.username} already has {sessions} open; "
+                "close one and try again\r\n".encode()
+            )
+            chan.exit(1)
+            return
         self.server.sessions.add(self)
         try:
             status = await self._run_app()
@@ -429,7 +587,11 @@ class AppSession(asyncssh.SSHServerSession):
             self.username, chan.get_terminal_type(), dict(chan.get_environment())
         )
         self.app = await PtyApp.start(
-            self.server.app_argv(self.username), env, columns or 80, rows or 24
+            self.server.app_argv(self.username),
+            env,
+            columns or 80,
+            rows or 24,
+            run_as=self.server.run_as,
         )
         log.info(
             "%s (%s): session started, pid %d, %dx%d (%d running)",

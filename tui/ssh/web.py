@@ -4,18 +4,38 @@ textual-serve has no authentication of its own. Every request must carry the
 random token printed at start-up, either in the URL (`/?token=...`, the address
 you open) or in the HttpOnly, SameSite=Strict cookie the first page sets, so the
 page's own websocket, static files and downloads work and nothing else does.
+
+The websocket also needs the Origin of the page this server served: SameSite
+keeps the cookie from other sites, but not from another page on the same host
+(`http://127.0.0.1:9999` is the same site as `http://127.0.0.1:8000`). Sessions
+are capped (`--max-sessions`), window sizes clamped as over SSH, and each app
+runs like an SSH session's: the database URL in its environment (textual-serve
+would run a shell command line), as the `--run-as` account when root.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 import secrets
+import shlex
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
-from textual_serve.server import Server
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+from models.db import ENV_VAR as DB_ENV_VAR
+
+from .account import RunAs
+from .pty_app import clamp_window
 
 COOKIE = "leadq_token"
+log = logging.getLogger("leadq.serve")
+_RUN_AS_ENV_DROP = {"HOME", "USER", "LOGNAME", "MAIL", "PWD", "OLDPWD"}
 
 
 def new_token() -> str:
@@ -41,12 +61,75 @@ def token_middleware(token: str) -> Any:
     return require_token
 
 
-class TokenServer(Server):
-    """textual-serve's Server with every route behind the token."""
+class LeadqAppService(AppService):
+    """textual-serve's app process, started from an argv (no shell) with the database
+    URL in its environment and, from a root server, as the run-as account."""
 
-    def __init__(self, command: str, host: str, port: int, token: str, **kwargs: Any) -> None:
-        super().__init__(command, host=host, port=port, **kwargs)
+    def __init__(
+        self, argv: Sequence[str], *, db_url: str, run_as: RunAs | None, **kwargs: Any
+    ) -> None:
+        super().__init__(shlex.join(argv), **kwargs)
+        self.argv = list(argv)
+        self.db_url = db_url
+        self.run_as = run_as
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        width, height = clamp_window(width, height)
+        env = super()._build_environment(width=width, height=height)
+        if self.run_as is not None:
+            env = {
+                k: v
+                for k, v in env.items()
+                if k not in _RUN_AS_ENV_DROP and not k.startswith("XDG_")
+            }
+            env.update(self.run_as.env())
+        env.pop("LEADQ_USER", None)
+        env[DB_ENV_VAR] = self.db_url
+        return env
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        account = self.run_as.popen_kwargs() if self.run_as is not None else {}
+        self._process = process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._build_environment(width=width, height=height),
+            **account,  # type: ignore[arg-type]
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        await super().set_terminal_size(*clamp_window(width, height))
+
+
+class TokenServer(Server):
+    """textual-serve's Server with every route behind the token, the websocket behind
+    the Origin check and a session cap."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        host: str,
+        port: int,
+        token: str,
+        *,
+        db_url: str,
+        run_as: RunAs | None = None,
+        max_sessions: int = 32,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(shlex.join(argv), host=host, port=port, **kwargs)
+        self.argv = list(argv)
         self.token = token
+        self.db_url = db_url
+        self.run_as = run_as
+        self.max_sessions = max_sessions
+        self.sessions = 0
+        parts = urlsplit(self.public_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}".lower()
 
     @property
     def url(self) -> str:
@@ -60,3 +143,56 @@ class TokenServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         print(f"leadq serve: open {self.url}", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        """The page's websocket: only from the page's own origin, within the cap."""
+        origin = request.headers.get("Origin", "").lower()
+        if origin != self.origin:
+            log.warning("websocket refused: Origin %r is not %s", origin[:80], self.origin)
+            raise web.HTTPForbidden(
+                text=f"leadq: the websocket only opens from the page at {self.origin}.\n"
+            )
+        if self.sessions >= self.max_sessions:
+            log.warning("websocket refused: %d sessions running", self.sessions)
+            raise web.HTTPServiceUnavailable(
+                text=f"leadq: too many sessions ({self.max_sessions}), try again later.\n"
+            )
+        self.sessions += 1
+        try:
+            return await self._run_session(request)
+        finally:
+            self.sessions -= 1
+
+    async def _run_session(self, request: web.Request) -> web.WebSocketResponse:
+        # textual-serve's handle_websocket, with LeadqAppService and clamped sizes.
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width, height = clamp_window(
+            to_int(request.query.get("width", "80"), 80),
+            to_int(request.query.get("height", "24"), 24),
+        )
+        app_service: AppService | None = None
+        try:
+            await websocket.prepare(request)
+            app_service = LeadqAppService(
+                self.argv,
+                db_url=self.db_url,
+                run_as=self.run_as,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
+            await app_service.start(width, height)
+            try:
+                await self._process_messages(websocket, app_service)
+            finally:
+                await app_service.stop()
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception as error:
+            log.exception(error)
+        finally:
+            if app_service is not None:
+                await app_service.stop()
+        return websocket
