@@ -90,6 +90,7 @@ info = {
     "gids": os.getresgid(),
     "groups": sorted(os.getgroups()),
     "cwd": os.getcwd(),
+    "can_read_probe": os.access(os.environ.get("FAKE_PROBE", "/nonexistent"), os.R_OK),
 }
 out("READY " + json.dumps(info))
 while True:
@@ -806,10 +807,13 @@ def test_the_database_url_is_in_the_environment_not_on_the_command_line(
     assert environ.st_uid == info["uids"][0]
 
 
-def test_sessions_run_as_the_run_as_account(served: ServeOptions, keys: dict) -> None:
+def test_sessions_run_as_the_run_as_account(
+    served: ServeOptions, keys: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if RUN_AS is None:
         pytest.skip("dropping privileges needs the tests to run as root (CI does)")
     account = pwd.getpwnam(RUN_AS)
+    monkeypatch.setenv("FAKE_PROBE", str(host_key_path(served.data_dir)))
 
     async def body(server: LeadqServer) -> tuple[dict, os.stat_result]:
         async with connect(server, "riley", keys["riley"]) as conn:
@@ -825,6 +829,7 @@ def test_sessions_run_as_the_run_as_account(served: ServeOptions, keys: dict) ->
     assert info["env"]["HOME"] == account.pw_dir and info["env"]["USER"] == RUN_AS
     assert info["cwd"] == (account.pw_dir if os.path.isdir(account.pw_dir) else "/")
     assert tty.st_uid == uid  # the pty is handed over, as sshd does
+    assert info["can_read_probe"] is False  # the host key is the server's alone
 
 
 def test_root_without_an_account_for_the_sessions_is_refused(
