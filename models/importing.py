@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -59,6 +61,7 @@ from .entities import (
 )
 from .enums import LeadState, Role, Stage, StatusReason
 from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
+from .locks import lock_keys
 from .settings import OrgSettings, load_settings
 from .validation import FIELD_LABELS, clean_lead_fields
 
@@ -385,16 +388,10 @@ def _update_leads(
 
 
 def _lock_emails(emails: set[str]) -> None:
-    """Serialise with other sessions creating leads with these emails (PostgreSQL;
-    SQLite's writer already holds the file lock)."""
-    if not emails or not is_postgres():
-        return
-    database_proxy.obj.execute_sql(
-        "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT "
-        "hashtextextended('lead.email_key=' || k, 0) AS h FROM unnest(%s::text[]) AS t(k)) s "
-        "ORDER BY h",
-        (sorted(emails),),
-    )
+    """Serialise with other sessions creating leads with these emails (advisory locks
+    on PostgreSQL, named as every service names them; SQLite's writer already holds
+    the file lock)."""
+    lock_keys(f"lead.email_key={email}" for email in emails)
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -419,6 +416,7 @@ class _Run:
         self.dry_run = dry_run
         self.batch_id: int | None = None
         self.rows = self.created = self.updated = self.skipped = self.rejected = 0
+        self.position = 0
         self.seen_emails: set[str] = set()  # dry runs only: nothing is written to look up
         self.reject_writer = None
         self.rejects: list[tuple[int, list[str]]] = []
@@ -440,24 +438,22 @@ class _Run:
             )
         self.rejects.clear()
 
-    def chunk(self, records: list[tuple[int, list[str]]], region: str) -> bool:
+    def chunk(self, chunk: _Chunk, region: str) -> bool:
         """Handle one chunk; False when the batch was undone meanwhile (stop)."""
-        rows: list[_Row] = []
-        for line, cells in records:
-            row = _read_row(line, cells, self.columns, region)
-            if isinstance(row, str):
-                self.rejected += 1
-                self.write_reject(cells, f"rejected (line {line}): {row}", line)
-            else:
-                rows.append(row)
-        self.rows += len(records)
+        rows = chunk.rows
+        records = chunk.records
+        for line, cells, reason in chunk.rejected:
+            self.rejected += 1
+            self.write_reject(cells, f"rejected (line {line}): {reason}", line)
+        self.rows += records
+        self.position = chunk.position
         if self.dry_run:
             self._decide(rows, load_settings(), region, write=False)
             return True
         with database_proxy.obj.atomic():
             batch = _locked_batch(self.batch_id)
             if batch.state != BatchState.RUNNING:
-                self.rows -= len(records)
+                self.rows -= records
                 return False
             settings = load_settings()
             self._decide(rows, settings, region, write=True)
@@ -570,7 +566,7 @@ class _Run:
             self.updated,
             self.skipped,
             self.rejected,
-            self.file.position(),
+            self.position,
             self.file.size,
         )
 
@@ -628,14 +624,11 @@ def import_leads(
     size = rows_per_chunk or chunk_size()
     state, message = BatchState.DONE, ""
     region = load_settings().phone_region
+    reader = _Reader(file, columns, region, size)
     try:
-        records = file.rows()
-        while True:
+        for chunk in reader.chunks():
             if should_stop is not None and should_stop():
                 state, message = BatchState.STOPPED, "Stopped before the end of the file."
-                break
-            chunk = _take(records, size)
-            if not chunk:
                 break
             if not run.chunk(chunk, region):
                 state, message = BatchState.UNDONE, "The import was undone while it ran."
@@ -648,6 +641,7 @@ def import_leads(
         if run.batch_id is None:
             raise
     finally:
+        reader.close()
         run.flush_rejects()
         if run.batch_id is not None:
             _finish_batch(run, state, message)
@@ -666,6 +660,71 @@ def import_leads(
         unknown_columns=tuple(columns.unknown),
         message=message,
     )
+
+
+@dataclass
+class _Chunk:
+    records: int  # rows read from the file
+    rows: list[_Row]  # the valid ones
+    rejected: list[tuple[int, list[str], str]]  # (line, cells, reason)
+    position: int  # bytes of the file read by then
+
+
+class _Reader:
+    """Reads and validates the chunks in a thread of its own, one or two ahead of the
+    writer: the writer's statements release the GIL while SQLite works, so reading
+    the file and validating overlap the inserts. The thread touches no database;
+    a bounded queue keeps memory flat."""
+
+    def __init__(self, file: CsvFile, columns: ColumnMap, region: str, size: int) -> None:
+        self._queue: queue.Queue[_Chunk | BaseException | None] = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._read, args=(file, columns, region, size), name="import-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, file: CsvFile, columns: ColumnMap, region: str, size: int) -> None:
+        try:
+            records = file.rows()
+            while not self._stop.is_set():
+                taken = _take(records, size)
+                if not taken:
+                    break
+                rows: list[_Row] = []
+                rejected: list[tuple[int, list[str], str]] = []
+                for line, cells in taken:
+                    row = _read_row(line, cells, columns, region)
+                    if isinstance(row, str):
+                        rejected.append((line, cells, row))
+                    else:
+                        rows.append(row)
+                self._put(_Chunk(len(taken), rows, rejected, file.position()))
+        except BaseException as exc:  # handed to the writer, which raises it
+            self._put(exc)
+        finally:
+            self._put(None)
+
+    def _put(self, item: _Chunk | BaseException | None) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def chunks(self) -> Iterator[_Chunk]:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _take(records: Iterator[tuple[int, list[str]]], size: int) -> list[tuple[int, list[str]]]:
