@@ -98,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="fill the database with deterministic demo data")
     seed.add_argument("--leads", type=int, default=300)
+
+    from . import scripting  # import, export, leads list, lead show, qualify, disqualify
+
+    scripting.add_commands(sub)
     return parser
 
 
@@ -167,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         skip_postgres_drivers(args.db)
     import models
 
+    from . import scripting
+
+    if args.command in scripting.COMMANDS:
+        return scripting.run(args)
     try:
         if args.command == "serve":
             from .serve import serve_main
