@@ -39,13 +39,18 @@ def export_ids(
     user: User | None, view: str = "all", search: str = "", ids: Iterable[int] | None = None
 ) -> Iterator[int]:
     """The ids of the leads to export, ascending: a view filtered by a search, or
-    only `ids` (a selection) among them."""
+    only `ids` (a selection) among them. The view is checked at once, before
+    anything is written."""
     if view not in VIEWS:
         raise ValidationError(
             {"view": f"There is no view {view!r}: use one of {', '.join(VIEWS)}."}
         )
     query = lead_query(view, user, search).order_by(Lead.id).select(Lead.id)
     wanted = sorted(set(ids)) if ids is not None else None
+    return _paged_ids(query, wanted)
+
+
+def _paged_ids(query: Any, wanted: list[int] | None) -> Iterator[int]:
     if wanted is not None:
         for start in range(0, len(wanted), PAGE):
             chunk = wanted[start : start + PAGE]
