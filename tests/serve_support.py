@@ -5,20 +5,24 @@ servers under test get `--run-as nobody` and the files a session must reach (the
 fake app, the SQLite database) live in a directory handed to that account.
 
 One limit of the machine: when the tests' Python lives where `nobody` cannot go
-(pyenv under /root, mode 0700), no session of the real app can run as nobody.
-Then the fake-app sessions (tests/test_serve.py, stdlib only) use the system
-Python, which nobody can run, so the privilege drop is still checked for real;
-the real-app servers get `--allow-root-sessions` (ROOT_SESSION_ARGS) instead.
+(pyenv under /root, mode 0700), nobody cannot run it. Servers of the real app
+are then started with the system Python of the same version, leadq's checkout
+and the virtual environment's site-packages on PYTHONPATH (SERVE_PYTHON), which
+nobody can run; the sessions inherit both. The fake app of tests/test_serve.py
+(stdlib only) runs under that system Python too. Only when there is no such
+Python do real-app servers fall back to `--allow-root-sessions`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pwd
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +31,7 @@ RUN_AS = "nobody" if os.geteuid() == 0 else None
 """The --run-as account of the servers under test (None: they run as the tester)."""
 
 
-def account_can_run(python: str, code: str = "pass") -> bool:
+def account_can_run(python: str, code: str = "pass", env: dict | None = None) -> bool:
     """Whether the session account can run `python -c code` (from `/`)."""
     if RUN_AS is None:
         return True
@@ -35,7 +39,7 @@ def account_can_run(python: str, code: str = "pass") -> bool:
     try:
         result = subprocess.run(
             [python, "-c", code], user=uid, group=gid, extra_groups=[], cwd="/",
-            capture_output=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+            capture_output=True, timeout=60, env={"PATH": "/usr/bin:/bin", **(env or {})},
         )  # fmt: skip
     except OSError:
         return False
@@ -50,14 +54,45 @@ def fake_app_python() -> str:
     raise RuntimeError(f"no Python that {RUN_AS} can run")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+_APP_IMPORTS = "import tui.app, tui.serve, models, textual, asyncssh, peewee"
+
+
+def _system_python_env() -> dict[str, str]:
+    paths = {sysconfig.get_paths()[kind] for kind in ("purelib", "platlib")}
+    return {"PYTHONPATH": os.pathsep.join([str(ROOT), *sorted(paths)])}
+
+
+@functools.cache
+def _serve_python() -> tuple[str, tuple[tuple[str, str], ...], bool]:
+    """(python, extra environment, whether the session account can run the app with it)."""
+    if RUN_AS is None or account_can_run(sys.executable, _APP_IMPORTS):
+        return sys.executable, (), True
+    system = "/usr/bin/python3"
+    env = _system_python_env()
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    same = f"import sys; assert '%d.%d' % sys.version_info[:2] == '{version}'; {_APP_IMPORTS}"
+    if os.path.exists(system) and account_can_run(system, same, env):
+        return system, tuple(env.items()), True
+    return sys.executable, (), False
+
+
+def serve_command() -> list[str]:
+    """How to start `leadq serve` so that its sessions can run as the account."""
+    return [_serve_python()[0], "-m", "tui", "serve"]
+
+
+def serve_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` plus what serve_command() needs (PYTHONPATH for the system Python)."""
+    return {**env, **dict(_serve_python()[1])}
+
+
 def real_app_args() -> list[str]:
     """`leadq serve` options for servers that run the real app: --run-as the account
-    when it can run this installation, else (root only) --allow-root-sessions."""
+    (root), nothing (not root), or --allow-root-sessions when no Python will do."""
     if RUN_AS is None:
         return []
-    if account_can_run(sys.executable, "import tui, models, textual"):
-        return ["--run-as", RUN_AS]
-    return ["--allow-root-sessions"]
+    return ["--run-as", RUN_AS] if _serve_python()[2] else ["--allow-root-sessions"]
 
 
 def session_ids() -> tuple[int, int]:

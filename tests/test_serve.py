@@ -20,7 +20,6 @@ import shutil
 import socket
 import stat
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +31,7 @@ import pytest
 
 import models
 from tui.cli import _parser
-from tui.serve import serve_main
+from tui.serve import _limits, parse_max_startups, serve_main
 from tui.ssh import account as account_module
 from tui.ssh.account import RunAs, ServeError, probe_access, resolve_run_as
 from tui.ssh.algorithms import AlgorithmError, algorithm_list
@@ -46,7 +45,15 @@ from tui.ssh.server import (
     should_drop,
 )
 
-from .serve_support import RUN_AS, account_dir, fake_app_python, hand_over, real_app_args
+from .serve_support import (
+    RUN_AS,
+    account_dir,
+    fake_app_python,
+    hand_over,
+    real_app_args,
+    serve_command,
+    serve_env,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -771,6 +778,33 @@ def test_only_current_algorithms_are_offered_and_the_list_can_change(
     with_server(served, allowed)
 
 
+def test_limit_options_reach_the_server_and_bad_ones_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = _serve_args(
+        "--max-startups", "5:50:20", "--login-grace-time", "12", "--unused-connection-timeout",
+        "7", "--max-sessions-per-connection", "3", "--max-sessions-per-user", "4",
+        "--keepalive-interval", "9", "--keepalive-count-max", "1", "--macs", "+hmac-sha1",
+    )  # fmt: skip
+    limits = _limits(args)
+    assert limits["max_startups"] == (5, 50, 20) and parse_max_startups("8") == (8, 100, 8)
+    assert (limits["login_grace_time"], limits["unused_connection_timeout"]) == (12, 7)
+    assert (limits["max_sessions_per_connection"], limits["max_sessions_per_user"]) == (3, 4)
+    assert (limits["keepalive_interval"], limits["keepalive_count_max"]) == (9, 1)
+    assert limits["macs"] == "+hmac-sha1" and limits["kex_algorithms"] is None
+    ServeOptions(db_url="sqlite:///x.db", **limits)  # every limit is a server option
+    for argv, message in (
+        (("--max-startups", "10:30"), "--max-startups is START:RATE:FULL"),
+        (("--max-startups", "20:30:10"), "--max-startups is START:RATE:FULL"),
+        (("--login-grace-time", "-1"), "--login-grace-time must be 0 or more"),
+        (("--max-sessions-per-user", "0"), "--max-sessions-per-user must be at least 1"),
+        (("--max-sessions", "0"), "--max-sessions must be at least 1"),
+        (("--kex-algorithms", "diffie-hellman-group0-md5"), "is not an algorithm"),
+    ):
+        assert serve_main(_serve_args(*argv)) == 2
+        assert message in capsys.readouterr().err
+
+
 def test_algorithm_options_are_checked() -> None:
     assert algorithm_list("kex", "-curve25519-sha256")[0] != "curve25519-sha256"
     assert "hmac-sha1" in algorithm_list("macs", "+hmac-sha1")
@@ -1003,9 +1037,9 @@ def _web_server_checks(tmp_path: Path, shared: Path) -> None:
     port = _free_port()
     env = {**os.environ, "LEADQ_DATA_DIR": str(tmp_path / "data")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "tui", "serve", "--web", "--port", str(port),
+        [*serve_command(), "--web", "--port", str(port),
          "--db", db_url, "--user", "ada", "--max-sessions", "1", *real_app_args()],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=serve_env(env), cwd=ROOT, text=True,
     )  # fmt: skip
     try:
         url = None
@@ -1063,9 +1097,10 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
         port = _free_port()
         env = {**os.environ, "LEADQ_DATA_DIR": str(tmp_path / "data")}
         server = subprocess.Popen(
-            [sys.executable, "-m", "tui", "serve", "--web", "--port", str(port),
+            [*serve_command(), "--web", "--port", str(port),
              "--db", db_url, "--user", "ada", *real_app_args()],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=serve_env(env), cwd=ROOT,
+            text=True,
         )  # fmt: skip
         try:
             assert server.stdout is not None

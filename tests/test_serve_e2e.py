@@ -14,7 +14,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +25,14 @@ import pytest
 import models
 from tui.ssh.account import sqlite_path
 
-from .serve_support import account_dir, hand_over, real_app_args, session_ids
+from .serve_support import (
+    account_dir,
+    hand_over,
+    real_app_args,
+    serve_command,
+    serve_env,
+    session_ids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -106,9 +112,9 @@ def start_server(tmp: Path, url: str, seed_leads: int = 60, *extra: str) -> Serv
     log = tmp / "serve.log"
     with open(log, "w") as log_file:  # the server keeps its own descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "serve", "--db", url, "--port", "0",
+            [*serve_command(), "--db", url, "--port", "0",
              *real_app_args(), *extra],
-            stdout=subprocess.PIPE, stderr=log_file, env=env, cwd=ROOT, text=True,
+            stdout=subprocess.PIPE, stderr=log_file, env=serve_env(env), cwd=ROOT, text=True,
         )  # fmt: skip
     assert process.stdout is not None
     port = None

@@ -16,7 +16,6 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pytest
 
 import models
 
-from .serve_support import account_dir, hand_over, real_app_args
+from .serve_support import account_dir, hand_over, real_app_args, serve_command, serve_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 20
@@ -128,11 +127,11 @@ def _twenty_sessions(tmp_path: Path, shared: Path) -> None:
     }
     with open(log, "w") as log_file:  # the server keeps its own descriptor
         server = subprocess.Popen(
-            [sys.executable, "-m", "tui", "serve", "--demo", "--db", url, "--port", "0",
+            [*serve_command(), "--demo", "--db", url, "--port", "0",
              "--max-sessions", str(SESSIONS), *real_app_args(),
              # All 20 sign in at the same instant: no random early drop below 32.
              "--max-startups", "32"],
-            stdout=subprocess.PIPE, stderr=log_file, env=env, cwd=ROOT, text=True,
+            stdout=subprocess.PIPE, stderr=log_file, env=serve_env(env), cwd=ROOT, text=True,
         )  # fmt: skip
     try:
         assert server.stdout is not None
