@@ -46,6 +46,17 @@ from .errors import (
 )
 from .exporting import FORMATS as EXPORT_FORMATS
 from .exporting import export_ids, export_leads
+from .file_area import (
+    AreaFile,
+    FileArea,
+    FileAreaError,
+    FileLimits,
+    NameTaken,
+    QuotaExceeded,
+    check_name,
+    parse_size,
+    size_text,
+)
 from .importing import (
     POLICIES as IMPORT_POLICIES,
 )
@@ -71,7 +82,14 @@ from .leads import (
 )
 from .listing import SORTS, VIEWS, QueryStopped, QueryStopper, count_leads, lead_query
 from .lookup import search_accounts, search_contacts
-from .notes import add_note, attachment_bytes, read_attachment, save_attachment
+from .notes import (
+    add_note,
+    attachment_bytes,
+    read_area_attachment,
+    read_attachment,
+    save_attachment,
+    save_attachment_to_area,
+)
 from .opportunities import move_opportunity_stage
 from .processes import (
     FeatureOff,
@@ -161,6 +179,7 @@ __all__ = [
     "VIEWS",
     "Account",
     "ActivityView",
+    "AreaFile",
     "AssignmentView",
     "AuditEvent",
     "Contact",
@@ -169,6 +188,9 @@ __all__ = [
     "DuplicatesFound",
     "ExitCriteriaNotMet",
     "FeatureOff",
+    "FileArea",
+    "FileAreaError",
+    "FileLimits",
     "HistoryEntry",
     "ImportBatch",
     "ImportPreview",
@@ -185,6 +207,7 @@ __all__ = [
     "LeadState",
     "LeadqError",
     "MatchedRecord",
+    "NameTaken",
     "NotFound",
     "Note",
     "NoteView",
@@ -206,6 +229,7 @@ __all__ = [
     "QualifyingProcess",
     "QueryStopped",
     "QueryStopper",
+    "QuotaExceeded",
     "Rating",
     "RecordView",
     "Ref",
@@ -232,6 +256,7 @@ __all__ = [
     "can_delete",
     "change_setting",
     "change_token",
+    "check_name",
     "check_off_activity",
     "clean_lead_fields",
     "close_database",
@@ -278,6 +303,7 @@ __all__ = [
     "open_required_activities",
     "opportunity_label",
     "opportunity_view",
+    "parse_size",
     "preview_import",
     "process_item",
     "process_outline",
@@ -286,6 +312,7 @@ __all__ = [
     "qualify_lead",
     "qualify_leads",
     "reactivate_lead",
+    "read_area_attachment",
     "read_attachment",
     "record",
     "record_view",
@@ -295,12 +322,14 @@ __all__ = [
     "reopen_activity",
     "resolve_url",
     "save_attachment",
+    "save_attachment_to_area",
     "search_accounts",
     "search_contacts",
     "seed_demo_process",
     "set_activity_done",
     "set_default_process",
     "set_process_active",
+    "size_text",
     "thread_connection",
     "undo_import",
     "update_activity",

@@ -7,6 +7,7 @@ from pathlib import Path
 from .audit import record
 from .entities import Account, Contact, Lead, Note, Opportunity, User
 from .errors import LeadClosed, NotFound, ValidationError
+from .file_area import AreaFile, FileArea, check_name
 from .locks import locked
 from .qualify import closed_message
 
@@ -31,6 +32,11 @@ def read_attachment(path: str | Path) -> tuple[str, bytes]:
         return file.name, file.read_bytes()
     except OSError as exc:
         raise ValidationError({"attachment": f"Cannot read {file}: {exc.strerror}."}) from None
+
+
+def read_area_attachment(area: FileArea, name: str) -> tuple[str, bytes]:
+    """(file name, bytes) of a file in a served session's file area, to attach."""
+    return check_name(name), area.read(name, max_size=ATTACHMENT_MAX)
 
 
 def add_note(
@@ -104,3 +110,11 @@ def save_attachment(note_id: int, path: str | Path, *, overwrite: bool = False) 
     except OSError as exc:
         raise ValidationError({"path": f"Cannot write {target}: {exc.strerror}."}) from None
     return target
+
+
+def save_attachment_to_area(note_id: int, area: FileArea, name: str) -> AreaFile:
+    """Write a note's attached file into a file area as `name` (a name, not a path);
+    an existing file of that name is refused."""
+    check_name(name)
+    _original, data = attachment_bytes(note_id)
+    return area.write(name, data)

@@ -6,6 +6,10 @@ for the lead list.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from pathlib import Path
+
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
@@ -42,11 +46,21 @@ class LeadqApp(App[None]):
     data_version: reactive[int] = reactive(0, init=False)
     """Grows when this or another session changes data; screens watch it to refresh."""
 
-    def __init__(self, user_id: int, db_url: str | None = None, *, poll: bool = True) -> None:
+    def __init__(
+        self,
+        user_id: int,
+        db_url: str | None = None,
+        *,
+        poll: bool = True,
+        file_area: models.FileArea | None = None,
+    ) -> None:
         super().__init__()
         self.user_id = user_id
         self.db_url = db_url
         self.poll = poll
+        self.file_area = file_area
+        """Set in a served session (SSH or web): files come from and go to this area
+        only, never a server path."""
         # The baseline is read before any screen loads data, so that a change made
         # by another session before the first poll still refreshes this one.
         self._change_token = models.change_token() if poll else -1
@@ -137,12 +151,50 @@ class LeadqApp(App[None]):
     def get_system_commands(self, screen):  # type: ignore[no-untyped-def]
         from textual.app import SystemCommand
 
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":  # Textual's writes to a server path
+                yield command
+        where = "your file area" if self.file_area is not None else "Downloads (or here)"
+        yield SystemCommand(
+            "Screenshot",
+            f"Save an SVG screenshot of this screen to {where}",
+            lambda: self.set_timer(0.1, self.save_screenshot_for_user),
+        )
         yield SystemCommand(
             "Qualifying processes",
             "Define lead qualifying processes: levels and activities (F3)",
             self.open_processes,
         )
+
+    # Screenshots.
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Textual's screenshot action, routed through leadq's (no path is taken from
+        the action, so a served session cannot be made to write elsewhere)."""
+        self.save_screenshot_for_user()
+
+    def deliver_screenshot(self, *args: object, **kwargs: object) -> str | None:
+        self.save_screenshot_for_user()
+        return None
+
+    def save_screenshot_for_user(self) -> None:
+        """An SVG of the screen: into the file area when served, else into Downloads
+        (or the current folder, or leadq's data folder, whichever can be written)."""
+        from textual.content import Content
+
+        svg = self.export_screenshot().encode("utf-8")
+        stamp = dt.datetime.now().strftime("%Y-%m-%d %H.%M.%S")
+        name = f"leadq screenshot {stamp}.svg"
+        try:
+            if self.file_area is not None:
+                saved = _save_in_area(self.file_area, name, svg)
+                message = f"Saved {saved} to your file area."
+            else:
+                message = f"Saved the screenshot to {_save_locally(name, svg)}."
+        except (models.LeadqError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, models.LeadqError) else exc.strerror
+            self.notify(Content(f"The screenshot was not saved: {reason}"), severity="error")
+            return
+        self.notify(Content(message), title="Screenshot")
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -170,3 +222,41 @@ class LeadqApp(App[None]):
         from .flows.lead_actions import start_delete
 
         start_delete(self, lead_ids)
+
+
+def _save_in_area(area: models.FileArea, name: str, data: bytes) -> str:
+    stem = name.removesuffix(".svg")
+    for attempt in range(1, 100):
+        candidate = name if attempt == 1 else f"{stem} ({attempt}).svg"
+        try:
+            return area.write(candidate, data).name
+        except models.NameTaken:
+            continue
+    raise models.FileAreaError("There are too many screenshots of this second; try again.")
+
+
+def screenshot_folders() -> list[Path]:
+    """Where a local screenshot goes, in order: Downloads, the current folder, and
+    leadq's data folder (made if need be)."""
+    from platformdirs import user_data_dir, user_downloads_dir
+
+    data = os.environ.get("LEADQ_DATA_DIR") or user_data_dir("leadq", appauthor=False)
+    return [Path(user_downloads_dir()), Path.cwd(), Path(data) / "screenshots"]
+
+
+def _save_locally(name: str, data: bytes) -> Path:
+    last_error: OSError | None = None
+    for index, folder in enumerate(screenshot_folders()):
+        if index == 2:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            continue
+        target = folder / name
+        try:
+            with open(target, "xb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            last_error = exc
+            continue
+        return target
+    raise last_error or OSError(0, "no folder to write it to")

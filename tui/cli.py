@@ -194,11 +194,13 @@ def main(argv: list[str] | None = None) -> int:
             print("Empty database: adding demo data...", file=sys.stderr)
             seed.seed()
         user = resolve_user(args.user)
+        # Set by `leadq serve` for a served session; no flag turns it off.
+        file_area = models.FileArea.from_environment()
     except models.LeadqError as exc:
         print(f"leadq: {exc}", file=sys.stderr)
         return 2
     from .app import LeadqApp
 
-    app = LeadqApp(user_id=user.id, db_url=models.resolve_url(args.db))
+    app = LeadqApp(user_id=user.id, db_url=models.resolve_url(args.db), file_area=file_area)
     app.run()
     return app.return_code or 0

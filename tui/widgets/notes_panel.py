@@ -3,6 +3,11 @@
 On an opportunity the list also holds the notes carried over from the lead it
 came from, marked "from lead". Every error from the services is shown in the
 panel's own message line.
+
+Locally a file is attached from, and saved to, a path. In a served session
+(`app.file_area` is set) there are no paths: the file to attach is picked from
+a list of the files in the user's file area, and an attachment is saved into it
+under a name.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Input, OptionList, Static, TextArea
+from textual.widgets import Button, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 import models
@@ -39,7 +44,7 @@ def attachment_size(note: models.Note) -> int:
     return int(size) if size is not None else note.attachment_size
 
 
-def note_prompt(note: models.Note, target: NoteTarget) -> Content:
+def note_prompt(note: models.Note, target: NoteTarget, *, served: bool = False) -> Content:
     """One note as the list shows it: author, time, marker, text, attachment."""
     author = str(note.author) if note.author_id else "(deleted user)"
     head: list[Content | tuple[str, str]] = [
@@ -56,10 +61,17 @@ def note_prompt(note: models.Note, target: NoteTarget) -> Content:
             Content.assemble(
                 ("Attachment: ", "italic"),
                 literal(note.attachment_name, "underline"),
-                (f" ({size_label(attachment_size(note))})  s: save to a path", "dim"),
+                (f" ({size_label(attachment_size(note))})  {_save_hint(served)}", "dim"),
             )
         )
     return Content("\n").join(lines)
+
+
+def _save_hint(served: bool) -> str:
+    return "s: save to your file area" if served else "s: save to a path"
+
+
+NO_FILE = "No file (pick one from your file area)"
 
 
 class NotesPanel(Vertical):
@@ -78,7 +90,7 @@ class NotesPanel(Vertical):
     NotesPanel .note-row {
         height: auto;
     }
-    NotesPanel .note-row Input {
+    NotesPanel .note-row Input, NotesPanel .note-row Select {
         width: 1fr;
     }
     NotesPanel .note-row Button {
@@ -121,20 +133,69 @@ class NotesPanel(Vertical):
         self.notes: list[models.Note] = []
         self.read_only_reason = ""
 
+    @property
+    def file_area(self) -> models.FileArea | None:
+        """The served session's file area; None when leadq runs locally."""
+        return getattr(self.app, "file_area", None)
+
     def compose(self) -> ComposeResult:
+        served = self.file_area is not None
         with Vertical(id="composer"):
-            yield Static("New note (tab moves on; enter in the path field or Add note saves):")
+            if served:
+                yield Static("New note (tab moves on; Add note saves):")
+            else:
+                yield Static("New note (tab moves on; enter in the path field or Add note saves):")
             yield TextArea(id="note-text", compact=True, soft_wrap=True)
             with Horizontal(classes="note-row"):
-                yield Input(
-                    placeholder="File to attach (path, optional)", id="attach-path", compact=True
-                )
+                if served:
+                    yield Select[str]([], prompt=NO_FILE, id="attach-file", compact=True)
+                else:
+                    yield Input(
+                        placeholder="File to attach (path, optional)",
+                        id="attach-path",
+                        compact=True,
+                    )
                 yield Button("Add note", id="add-note", compact=True, variant="primary")
         yield Static("", id="note-message")
         yield OptionList(id="note-list")
         with Horizontal(id="save-row", classes="note-row"):
-            yield Input(placeholder="Save attachment to (path)", id="save-path", compact=True)
+            yield Input(
+                placeholder="Save as (a name in your file area)"
+                if served
+                else "Save attachment to (path)",
+                id="save-path",
+                compact=True,
+            )
             yield Button("Save", id="save-to-path", compact=True)
+
+    # The served session's file area.
+    def refresh_area_files(self) -> None:
+        """List the files now in the area (they come and go by SFTP)."""
+        area = self.file_area
+        if area is None:
+            return
+        select = self.query_one("#attach-file", Select)
+        try:
+            files = area.files()
+        except models.LeadqError as error:
+            self._say(str(error), error=True)
+            files = []
+        chosen = select.value
+        select.set_options(
+            (Content.assemble(literal(f.name), (f"  {size_label(f.size)}", "dim")), f.name)
+            for f in files
+        )
+        select.prompt = NO_FILE if files else "No files in your file area (upload with sftp)"
+        if chosen != Select.NULL and any(f.name == chosen for f in files):
+            select.value = chosen
+
+    @on(Select.Changed, "#attach-file")
+    def _file_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+
+    def on_descendant_focus(self, event: object) -> None:
+        if self.file_area is not None and self.screen.focused is self.query_one("#attach-file"):
+            self.refresh_area_files()
 
     # Loading.
     def show_notes(self, target: NoteTarget, *, read_only_reason: str = "") -> None:
@@ -150,16 +211,18 @@ class NotesPanel(Vertical):
             notes_list.add_option(Option(Content("No notes yet."), disabled=True))
         else:
             options: list[Option | None] = []
+            served = self.file_area is not None
             for note in self.notes:
                 if options:
                     options.append(None)
-                options.append(Option(note_prompt(note, target), id=str(note.id)))
+                options.append(Option(note_prompt(note, target, served=served), id=str(note.id)))
             notes_list.add_options(options)
             # Options are notes with separators between them: note i is option 2*i.
             index = highlighted if highlighted is not None else 0
             notes_list.highlighted = min(index, notes_list.option_count - 1)
         if read_only_reason and not self.query_one("#note-message", Static).has_class("error"):
             self._say(read_only_reason)
+        self.refresh_area_files()
 
     def focus_composer(self) -> None:
         if self.read_only_reason:
@@ -177,25 +240,37 @@ class NotesPanel(Vertical):
     @on(Input.Submitted, "#attach-path")
     @on(Button.Pressed, "#add-note")
     def add_note(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
-        """Add the composed note (and attached file, if a path is given)."""
+        """Add the composed note (and attached file, if one is given)."""
         if event is not None:
             event.stop()
         if self.target is None:
             return
         text_area = self.query_one("#note-text", TextArea)
-        path_input = self.query_one("#attach-path", Input)
-        path = path_input.value.strip()
         try:
-            attachment = models.read_attachment(path) if path else None
+            attachment = self._attachment()
             models.add_note(self.app.user, self.target, text_area.text, attachment)
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return
         text_area.clear()
-        path_input.value = ""
+        if self.file_area is not None:
+            self.query_one("#attach-file", Select).clear()
+        else:
+            self.query_one("#attach-path", Input).value = ""
         self._say(f"Note added with {attachment[0]}." if attachment else "Note added.")
         self.show_notes(self.target, read_only_reason=self.read_only_reason)
         self.app.data_changed()
+
+    def _attachment(self) -> tuple[str, bytes] | None:
+        """The file to attach: picked from the file area when served, else a path."""
+        area = self.file_area
+        if area is not None:
+            chosen = self.query_one("#attach-file", Select).value
+            if chosen == Select.NULL:
+                return None
+            return models.read_area_attachment(area, str(chosen))
+        path = self.query_one("#attach-path", Input).value.strip()
+        return models.read_attachment(path) if path else None
 
     # Saving an attachment back to a file.
     def selected_note(self) -> models.Note | None:
@@ -213,10 +288,16 @@ class NotesPanel(Vertical):
             return
         self.query_one("#save-row").add_class("visible")
         save_path = self.query_one("#save-path", Input)
-        save_path.value = printable(Path.cwd() / note.attachment_name)
         save_path.border_title = literal(note.attachment_name)
         save_path.focus()
-        self._say(f"Save {note.attachment_name} to: edit the path, then enter.")
+        if self.file_area is not None:
+            save_path.value = printable(note.attachment_name)
+            self._say(
+                f"Save {note.attachment_name} in your file area as: edit the name, then enter."
+            )
+        else:
+            save_path.value = printable(Path.cwd() / note.attachment_name)
+            self._say(f"Save {note.attachment_name} to: edit the path, then enter.")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save_attachment":
@@ -233,15 +314,23 @@ class NotesPanel(Vertical):
         if note is None:
             self._say("Highlight a note with an attachment to save it.", error=True)
             return
-        path = self.query_one("#save-path", Input).value.strip()
+        area = self.file_area
+        typed = self.query_one("#save-path", Input).value
+        path = typed.strip() if area is None else typed
         if not path:
-            self._say("Type the path to save the attachment to.", error=True)
+            what = "name to save the attachment as" if area else "path to save the attachment to"
+            self._say(f"Type the {what}.", error=True)
             return
         try:
-            written = models.save_attachment(note.id, path)
+            if area is not None:
+                saved = models.save_attachment_to_area(note.id, area, path).name
+                done = f"Saved {note.attachment_name} to your file area as {saved}."
+            else:
+                done = f"Saved {note.attachment_name} to {models.save_attachment(note.id, path)}."
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return
         self.query_one("#save-row").remove_class("visible")
         self.query_one("#note-list", OptionList).focus()
-        self._say(f"Saved {note.attachment_name} to {written}.")
+        self._say(done)
+        self.refresh_area_files()
