@@ -295,8 +295,11 @@ class FileArea:
                     f"Your file area holds {count} files, the most it may hold; "
                     "delete some to make room."
                 )
+        # O_TRUNC would act before the checks below (on a hard link to a file
+        # outside, say): truncate only once the file is known to be ours.
+        truncate = bool(flags & os.O_TRUNC)
         try:
-            file_fd = os.open(name, flags | _OPEN_FLAGS, mode, dir_fd=fd)
+            file_fd = os.open(name, (flags & ~os.O_TRUNC) | _OPEN_FLAGS, mode, dir_fd=fd)
         except OSError as exc:
             raise _open_error(name, exc) from None
         try:
@@ -306,6 +309,8 @@ class FileArea:
             if info.st_nlink != 1:
                 raise FileAreaError(f"{name} has other hard links, so it is not used.")
             os.set_blocking(file_fd, True)
+            if truncate:
+                os.ftruncate(file_fd, 0)
             if creating:
                 _give_to_area_owner(file_fd, fd)
         except BaseException:
@@ -472,6 +477,16 @@ class FileArea:
                 raise NameTaken(_taken(new)) from None
             except OSError as exc:
                 raise FileAreaError(f"Cannot rename {old}: {exc.strerror}.") from None
+
+    def discard(self, name: str, file_fd: int) -> bool:
+        """Remove `name` if it still is the file open as `file_fd` (an upload the
+        quota stopped halfway); True if it was removed."""
+        with self.locked() as fd:
+            info, mine = _lstat(fd, name), os.fstat(file_fd)
+            if info is None or (info.st_dev, info.st_ino) != (mine.st_dev, mine.st_ino):
+                return False
+            os.unlink(name, dir_fd=fd)
+            return True
 
     def stat(self, name: str) -> os.stat_result:
         """The entry `name` as it is (a link is not followed)."""

@@ -79,6 +79,22 @@ def _parser() -> argparse.ArgumentParser:
         help="colours for SSH sessions: truecolor, 256, standard or auto (default 256)",
     )
     serve.add_argument("--web", action="store_true", help="serve to a browser (textual-serve)")
+    files = serve.add_argument_group("file areas (attachments, screenshots, SFTP)")
+    files.add_argument(
+        "--files-dir", metavar="DIR", help="where the users' file areas are (<data dir>/files)"
+    )
+    files.add_argument(
+        "--file-limit", metavar="SIZE", default="25M", help="the largest file (default 25M)"
+    )
+    files.add_argument(
+        "--files-quota",
+        metavar="SIZE",
+        default="200M",
+        help="all of one user's files together (default 200M)",
+    )
+    files.add_argument(
+        "--max-files", metavar="N", type=int, default=1000, help="files per user (default 1000)"
+    )
 
     user = sub.add_parser("user", help="manage leadq users")
     user_sub = user.add_subparsers(dest="user_command", required=True)

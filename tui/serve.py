@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 
 import models
 
@@ -107,6 +108,17 @@ def _account_problem(run_as: RunAs | None, url: str) -> str | None:
     return f"sessions run as {run_as.name}, who {'; '.join(problems)}: {' and '.join(advice)}."
 
 
+def _file_limits(args: argparse.Namespace) -> models.FileLimits:
+    limits = models.FileLimits(
+        per_file=models.parse_size(args.file_limit),
+        per_user=models.parse_size(args.files_quota),
+        files=args.max_files,
+    )
+    if limits.per_file > limits.per_user:
+        raise models.FileAreaError("--file-limit cannot be larger than --files-quota.")
+    return limits
+
+
 def serve_main(args: argparse.Namespace) -> int:
     """Run `leadq serve` until Ctrl+C; the exit status."""
     host: str = args.host
@@ -128,6 +140,7 @@ def serve_main(args: argparse.Namespace) -> int:
         return _fail(f"--color-system is one of {', '.join(COLOR_SYSTEMS)}.")
     try:
         limits = _limits(args)
+        file_limits = _file_limits(args)
         run_as = resolve_run_as(args.run_as, args.allow_root_sessions)
         if run_as is None and os.geteuid() == 0:
             print(
@@ -135,14 +148,15 @@ def serve_main(args: argparse.Namespace) -> int:
                 "a signed-in user's app has root's privileges on this machine.",
                 file=sys.stderr,
             )
-    except (ValueError, ServeError) as exc:
+    except (ValueError, ServeError, models.LeadqError) as exc:
         return _fail(str(exc))
+    files_dir = Path(args.files_dir).expanduser().resolve() if args.files_dir else None
     url = absolute_url(models.resolve_url(args.db))
     problem = _check_database(url) or _account_problem(run_as, url)
     if problem:
         return _fail(problem)
     if web:
-        return _serve_web(args, url, host, port, run_as)
+        return _serve_web(args, url, host, port, run_as, files_dir, file_limits)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
@@ -157,6 +171,8 @@ def serve_main(args: argparse.Namespace) -> int:
         run_as=run_as.name if run_as else None,
         allow_root_sessions=args.allow_root_sessions,
         **limits,
+        files_dir=files_dir,
+        file_limits=file_limits,
     )
     # The database is reopened per check in the server's worker threads.
     models.open_database(url, run_migrations=False)
@@ -186,18 +202,32 @@ def serve_main(args: argparse.Namespace) -> int:
 
 
 def _serve_web(
-    args: argparse.Namespace, url: str, host: str, port: int, run_as: RunAs | None
+    args: argparse.Namespace,
+    url: str,
+    host: str,
+    port: int,
+    run_as: RunAs | None,
+    files_dir: Path | None,
+    limits: models.FileLimits,
 ) -> int:
     from .cli import resolve_user
+    from .ssh.hostkey import data_dir
     from .ssh.web import TokenServer, new_token
 
     try:
         models.open_database(url)
         user = resolve_user(getattr(args, "user", None))
+        owner = (run_as.uid, run_as.gid) if run_as is not None else None
+        base = files_dir or data_dir() / "files"
+        area = models.FileArea.for_user(base, user.username, limits, owner=owner)
     except models.LeadqError as exc:
         return _fail(str(exc))
     finally:
         models.close_database()
+    # textual-serve starts each tab's app with this process's environment: the app
+    # then has no server paths, only the user's file area.
+    os.environ[models.file_area.AREA_ENV] = str(area.root)
+    os.environ[models.file_area.LIMITS_ENV] = limits.encode()
     public_host = f"[{host}]" if ":" in host else host
     server = TokenServer(
         [sys.executable, "-m", "tui", "--user", user.username, "--no-seed"],

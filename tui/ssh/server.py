@@ -11,8 +11,9 @@ read with `ps`; a server started as root runs the children as `--run-as USER`
 Sign-in is by public key, checked against the keys stored for the leadq user of
 the same name (`leadq user add NAME --key FILE`); `--demo` also lets the seeded
 demo users in without a key. The authenticated name is the leadq user, so the
-app brings that user's role. There is no shell, no command execution, no
-subsystem (sftp/scp), no port, agent or X11 forwarding.
+app brings that user's role. The one subsystem is SFTP, confined to the user's
+file area (sftp.py); there is no shell, no command execution, no legacy scp, no
+port, agent or X11 forwarding.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from models.db import ENV_VAR as DB_ENV_VAR
 
 from .account import RunAs, absolute_url, resolve_run_as
 from .algorithms import algorithm_list, checked_signatures
-from .hostkey import load_or_create_host_key
+from .hostkey import data_dir, load_or_create_host_key
 from .pty_app import TERMINAL_RESET, PtyApp
+from .sftp import SessionOrSftp
 
 log = logging.getLogger("leadq.serve")
 
@@ -67,6 +69,8 @@ _CHILD_ENV_DROP = {
     "SSH_CONNECTION",
     "SSH_CLIENT",
     "SSH_TTY",
+    models.file_area.AREA_ENV,
+    models.file_area.LIMITS_ENV,
 }
 # With --run-as, the server account's own places are not the session's.
 _RUN_AS_ENV_DROP = {"HOME", "USER", "LOGNAME", "MAIL", "PWD", "OLDPWD"}
@@ -155,6 +159,10 @@ class ServeOptions:
     demo_users: frozenset[str] = field(default_factory=demo_usernames)
     random: Callable[[], float] = random.random
     """The random early drop's coin (tests make it certain)."""
+
+    files_dir: Path | None = None
+    """Where the users' file areas are (default `<data dir>/files`)."""
+    file_limits: models.FileLimits = field(default_factory=models.FileLimits)
 
 
 def should_drop(pending: int, start: int, rate: int, full: int, coin: float) -> bool:
@@ -250,6 +258,15 @@ class LeadqServer:
         """The child's command line: nothing secret (every local user can read it)."""
         return [*self.options.app_command, "--user", username, "--no-seed"]
 
+    def file_area(self, username: str) -> models.FileArea:
+        """The user's file area (made on first use): the only files a session reaches."""
+        opts = self.options
+        base = opts.files_dir or (opts.data_dir or data_dir()) / "files"
+        # With --run-as the sessions' account owns the areas; SFTP (the server, as
+        # root) hands the files it makes to that owner too.
+        owner = (self.run_as.uid, self.run_as.gid) if self.run_as is not None else None
+        return models.FileArea.for_user(base, username, opts.file_limits, owner=owner)
+
     def app_env(self, username: str, term: str | None, client_env: dict[str, str]) -> dict:
         """The child's environment: the server's, minus what the client or the server
         decide, plus the client's TERM, its allow-listed well-formed variables, the
@@ -291,6 +308,9 @@ class LeadqServer:
             base = user_config_dir("leadq", appauthor=False)
         env["LEADQ_CONFIG_DIR"] = str(Path(base) / "users" / username)
         env[DB_ENV_VAR] = self.db_url
+        # Served: no server paths, only the user's file area (models/file_area.py).
+        env[models.file_area.AREA_ENV] = str(self.file_area(username).root)
+        env[models.file_area.LIMITS_ENV] = self.options.file_limits.encode()
         return env
 
 
@@ -392,7 +412,8 @@ class _Connection(asyncssh.SSHServer):
         self.open_sessions += 1
         self._cancel_unused()
         chan = self.conn.create_server_channel(encoding=None)
-        return chan, AppSession(self.server, username, self.peer, self)
+        session = AppSession(self.server, username, self.peer, self)
+        return chan, SessionOrSftp(session, username, lambda: self.server.file_area(username))
 
     def session_closed(self) -> None:
         """A session channel of this connection closed."""
