@@ -21,6 +21,8 @@ import models
 from models.file_area import AREA_ENV, LIMITS_ENV
 from tui.ssh.server import LeadqServer, ServeOptions
 
+from .serve_support import RUN_AS, session_ids
+
 SECRET = b"-----BEGIN OPENSSH PRIVATE KEY-----\nnot for you\n"
 
 
@@ -37,6 +39,7 @@ def options(sqlite_db: object, tmp_path: Path) -> ServeOptions:
         app_command=(sys.executable, "-c", "pass"),
         demo_users=frozenset({"riley", "sam"}),
         file_limits=models.FileLimits(per_file=1000, per_user=1500, files=5),
+        run_as=RUN_AS,
     )
 
 
@@ -92,6 +95,11 @@ def test_each_user_has_their_own_private_area(options: ServeOptions) -> None:
     assert (area_of(options) / "mine.txt").read_bytes() == b"riley's"
     assert (area_of(options) / "mine.txt").stat().st_mode & 0o777 == 0o600
     assert area_of(options).stat().st_mode & 0o777 == 0o700
+    # The sessions' account (--run-as, when the server is root) owns the area and
+    # the files SFTP makes in it, so the app can read and replace them.
+    uid, gid = session_ids()
+    for path in (area_of(options), area_of(options) / "mine.txt", area_of(options).parent):
+        assert (path.stat().st_uid, path.stat().st_gid) == (uid, gid)
 
 
 @pytest.mark.parametrize(
@@ -322,7 +330,10 @@ def test_web_sessions_get_the_users_area_too(
     monkeypatch.setenv(AREA_ENV, "/")  # (restored after the test, like the next one)
     monkeypatch.setenv(LIMITS_ENV, "1:1:1")
     models.close_database()
-    args = _serve_args("--web", "--db", options.db_url, "--user", "riley", "--files-quota", "300M")
+    root = ["--allow-root-sessions"] if RUN_AS else []
+    args = _serve_args(
+        "--web", "--db", options.db_url, "--user", "riley", "--files-quota", "300M", *root
+    )
     assert serve_main(args) == 0
     assert seen[AREA_ENV] == str(tmp_path / "web-data" / "files" / "riley")
     assert seen[LIMITS_ENV] == f"{25 * 1024 * 1024}:{300 * 1024 * 1024}:1000"
