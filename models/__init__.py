@@ -82,6 +82,14 @@ from .leads import (
 )
 from .listing import SORTS, VIEWS, QueryStopped, QueryStopper, count_leads, lead_query
 from .lookup import search_accounts, search_contacts
+from .merge import (
+    MergeField,
+    MergeRefused,
+    merge_accounts,
+    merge_contacts,
+    merge_fields,
+    merge_leads,
+)
 from .notes import (
     add_note,
     attachment_bytes,
@@ -207,6 +215,8 @@ __all__ = [
     "LeadState",
     "LeadqError",
     "MatchedRecord",
+    "MergeField",
+    "MergeRefused",
     "NameTaken",
     "NotFound",
     "Note",
@@ -294,6 +304,10 @@ __all__ = [
     "list_batches",
     "list_processes",
     "load_settings",
+    "merge_accounts",
+    "merge_contacts",
+    "merge_fields",
+    "merge_leads",
     "money",
     "move_item",
     "move_opportunity_stage",

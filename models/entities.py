@@ -89,7 +89,8 @@ class RecordWithKeys(Model):
         has just read the settings; else it is read here)."""
         from .settings import phone_region
 
-        self.refresh_keys(region or phone_region())
+        if getattr(self, "merged_into_id", None) is None:  # a merged record matches nothing
+            self.refresh_keys(region or phone_region())
         self.modified_at = utcnow()
         return super().save(*args, **kwargs)
 
@@ -114,6 +115,7 @@ class Account(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     name_key = CharField(max_length=160, null=True, index=True)
     domain_key = CharField(max_length=200, null=True, index=True)
     phone_key = CharField(max_length=32, null=True, index=True)
+    merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
 
     def __str__(self) -> str:
         return self.name
@@ -138,6 +140,7 @@ class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     email_key = CharField(max_length=254, null=True, index=True)
     phone_key = CharField(max_length=32, null=True, index=True)
     person_key = CharField(max_length=101, null=True, index=True)
+    merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
 
     @property
     def full_name(self) -> str:
@@ -229,6 +232,9 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
 
     # The import that created the lead (undo removes it).
     import_batch = ForeignKeyField(ImportBatch, null=True, backref="leads", on_delete="SET NULL")
+
+    # Closed by a merge into this lead (status reason `merged`).
+    merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
 
     # Duplicate-detection keys.
     email_key = CharField(max_length=254, null=True, index=True)

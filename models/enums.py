@@ -37,6 +37,7 @@ class StatusReason(LabelledEnum):
     CANNOT_CONTACT = "cannot_contact"
     NO_LONGER_INTERESTED = "no_longer_interested"
     CANCELED = "canceled"
+    MERGED = "merged"  # closed by a merge into another lead (`Lead.merged_into`)
 
 
 STATUS_REASONS: dict[LeadState, tuple[StatusReason, ...]] = {
@@ -47,9 +48,11 @@ STATUS_REASONS: dict[LeadState, tuple[StatusReason, ...]] = {
         StatusReason.CANNOT_CONTACT,
         StatusReason.NO_LONGER_INTERESTED,
         StatusReason.CANCELED,
+        StatusReason.MERGED,
     ),
 }
-DISQUALIFY_REASONS = STATUS_REASONS[LeadState.DISQUALIFIED]
+DISQUALIFY_REASONS = STATUS_REASONS[LeadState.DISQUALIFIED][:4]
+"""What a user may disqualify with: `merged` is set by merging only."""
 
 
 class Rating(LabelledEnum):

@@ -877,14 +877,17 @@ def undo_import(actor: User, batch_id: int) -> UndoResult:
         originated = Opportunity.select(Opportunity.originating_lead).where(
             Opportunity.originating_lead.is_null(False)
         )
+        merged_into = Lead.alias("merged_lead")
+        masters = merged_into.select(merged_into.merged_into).where(
+            merged_into.merged_into.is_null(False)
+        )
         kept: list[KeptLead] = []
+        changed = (Lead.state != LeadState.OPEN) | Lead.id.in_(originated) | Lead.id.in_(masters)
         closed = Lead.select(Lead.id, Lead.first_name, Lead.last_name, Lead.state).where(
-            ours & ((Lead.state != LeadState.OPEN) | Lead.id.in_(originated))
+            ours & changed
         )
         kept += [KeptLead(lead.id, lead.full_name, _why_kept(lead)) for lead in closed]
-        removable = Lead.select(Lead.id).where(
-            ours & (Lead.state == LeadState.OPEN) & Lead.id.not_in(originated)
-        )
+        removable = Lead.select(Lead.id).where(ours & ~changed)
         if is_postgres():
             removable = removable.for_update()
         Note.delete().where(Note.lead.in_(removable)).execute()
@@ -906,9 +909,11 @@ def undo_import(actor: User, batch_id: int) -> UndoResult:
 
 
 def _why_kept(lead: Lead) -> str:
-    if lead.state == LeadState.OPEN:
+    if lead.state != LeadState.OPEN:
+        return f"since {lead.state}"
+    if Opportunity.select().where(Opportunity.originating_lead == lead.id).exists():
         return "an opportunity came from it"
-    return f"since {lead.state}"
+    return "other leads were merged into it"
 
 
 def _restore(batch_id: int) -> tuple[int, list[KeptLead]]:

@@ -29,7 +29,8 @@ def search_accounts(text: str, limit: int = LOOKUP_LIMIT) -> list[Account]:
     """
     key = _fold(text)
     if not key:
-        return list(Account.select().order_by(Account.name_key, Account.id).limit(limit))
+        active = Account.select().where(Account.merged_into.is_null())  # merged: keys cleared
+        return list(active.order_by(Account.name_key, Account.id).limit(limit))
     by_id: dict[int, Account] = {}
     exact = company_key(text)
     if exact and exact != key:
@@ -61,7 +62,8 @@ def search_contacts(text: str, limit: int = LOOKUP_LIMIT) -> list[Contact]:
     key = _fold(text)
     mail = email_key(text)
     if not key and not mail:
-        return list(_contacts().order_by(Contact.person_key, Contact.id).limit(limit))
+        active = _contacts().where(Contact.merged_into.is_null())  # merged: keys cleared
+        return list(active.order_by(Contact.person_key, Contact.id).limit(limit))
     by_id: dict[int, Contact] = {}
     if key:
         for contact in (

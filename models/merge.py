@@ -1,0 +1,327 @@
+"""Merging duplicate leads, accounts and contacts, as Dynamics 365 does.
+
+One record is the master: it keeps its id and takes, field by field, the value the
+user picked (by default its own, or, where it is blank, the first other record's
+value: Dynamics' merge never overwrites the master's data unasked). Everything
+attached to the others moves to the master: notes and their attachments, the
+history, and for accounts and contacts the contacts, opportunities and leads that
+point at them. The others stay, closed and pointing at the master
+(`merged_into`): a merged lead is disqualified with the status reason `merged`.
+Their duplicate keys are cleared, so a merged record never matches again. All of
+it is one transaction, audited on every record.
+
+Refused with a sentence, before anything changes, where Dynamics refuses:
+a record merged with itself; a record that is not active (a qualified or
+disqualified lead: reactivate it first; an account or contact already merged);
+besides, in leadq, a lead an opportunity came from (disqualifying it is refused
+too), two to five leads and exactly two accounts or contacts, and a salesperson
+merging records someone else owns (merging closes them, like deleting does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from .audit import record
+from .db import database_proxy
+from .entities import (
+    LEAD_FORM_FIELDS,
+    LEAD_KEY_FIELDS,
+    Account,
+    AuditEvent,
+    Contact,
+    Lead,
+    Note,
+    Opportunity,
+    User,
+    utcnow,
+)
+from .enums import LeadState, Role, StatusReason
+from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
+from .locks import for_update
+from .settings import phone_region
+from .validation import FIELD_LABELS
+
+ADDRESS = ("street1", "street2", "street3", "city", "state_province", "postal_code", "country")
+ACCOUNT_FIELDS = ("name", "website", "phone", *ADDRESS, "owner")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "job_title",
+    "phone",
+    "mobile_phone",
+    "email",
+    "account",
+    *ADDRESS,
+    "owner",
+)
+LEAD_FIELDS = (*LEAD_FORM_FIELDS, "owner", "existing_account", "existing_contact")
+MAX_LEADS = 5
+
+
+class MergeRefused(LeadqError):
+    """The records cannot be merged (a rule forbids it); nothing changed."""
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """One field of the records side by side (for the merge screen)."""
+
+    name: str
+    label: str
+    values: tuple[tuple[int, Any], ...]  # (record id, value), master first
+    differs: bool
+    default: int  # the record whose value a merge keeps unless told otherwise
+
+
+_SPEC: dict[str, tuple[type[peewee.Model], tuple[str, ...], str]] = {
+    "lead": (Lead, LEAD_FIELDS, "lead"),
+    "account": (Account, ACCOUNT_FIELDS, "account"),
+    "contact": (Contact, CONTACT_FIELDS, "contact"),
+}
+
+
+def _label(name: str) -> str:
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    return {"name": "Account name", "phone": "Phone", "owner": "Owner", "account": "Account"}.get(
+        name, name.replace("_", " ").capitalize()
+    )
+
+
+def _value(record: peewee.Model, name: str) -> Any:
+    field = record._meta.fields[name]
+    if isinstance(field, peewee.ForeignKeyField):
+        return getattr(record, field.name + "_id")
+    return getattr(record, name)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value is False
+
+
+def _default_source(records: list[peewee.Model], name: str) -> int:
+    """The master's value, unless blank: then the first other record's that is not."""
+    for item in records:
+        if not _blank(_value(item, name)):
+            return item.id
+    return records[0].id
+
+
+def merge_fields(kind: str, ids: list[int]) -> list[MergeField]:
+    """The records' fields side by side, `ids[0]` the master."""
+    model, fields, _ = _SPEC[kind]
+    records = _load(model, ids, lock=False)
+    out = []
+    for name in fields:
+        values = tuple((r.id, _value(r, name)) for r in records)
+        differs = len({repr(v) for _, v in values}) > 1
+        out.append(MergeField(name, _label(name), values, differs, _default_source(records, name)))
+    return out
+
+
+def _load(model: type[peewee.Model], ids: list[int], lock: bool) -> list[peewee.Model]:
+    """The records in the order of `ids`, each row locked on PostgreSQL (in id order,
+    so two merges of the same records never deadlock)."""
+    if len(set(ids)) != len(ids):
+        raise MergeRefused("A record cannot be merged with itself: pick different records.")
+    query = model.select().where(model.id.in_(ids)).order_by(model.id)
+    found = {r.id: r for r in (for_update(query) if lock else query)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        what = model.__name__.lower()
+        raise NotFound(f"The {what} #{missing[0]} no longer exists; someone may have deleted it.")
+    return [found[i] for i in ids]
+
+
+def _check_owner(actor: User, records: list[peewee.Model], what: str) -> None:
+    if actor.role != Role.SALESPERSON:
+        return
+    for item in records[1:]:
+        if item.owner_id not in (None, actor.id):
+            raise PermissionDenied(
+                f"Only its owner, a sales manager or an administrator can merge the {what} "
+                f"#{item.id} into another: it belongs to someone else."
+            )
+
+
+def _picked(
+    records: list[peewee.Model], fields: tuple[str, ...], choices: dict[str, int] | None
+) -> dict[str, Any]:
+    """The master's new values: each field from the record chosen for it."""
+    by_id = {r.id: r for r in records}
+    choices = dict(choices or {})
+    unknown = [name for name in choices if name not in fields]
+    if unknown:
+        raise ValidationError({unknown[0]: f"{unknown[0]!r} is not a field that merging sets."})
+    values = {}
+    for name in fields:
+        source = choices.get(name, _default_source(records, name))
+        if source not in by_id:
+            raise ValidationError(
+                {name: f"{_label(name)}: record #{source} is not one of those being merged."}
+            )
+        values[name] = _value(by_id[source], name)
+    return values
+
+
+def _changes(master: peewee.Model, values: dict[str, Any]) -> dict[str, Any]:
+    return {n: v for n, v in values.items() if _value(master, n) != v}
+
+
+def _apply(master: peewee.Model, changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        field = master._meta.fields[name]
+        if isinstance(field, peewee.ForeignKeyField):
+            setattr(master, field.name + "_id", value)
+        else:
+            setattr(master, name, value)
+    master.save(region=phone_region())
+
+
+def _move_history(entity_type: str, master_id: int, other_ids: list[int]) -> None:
+    AuditEvent.update(entity_id=master_id).where(
+        (AuditEvent.entity_type == entity_type) & AuditEvent.entity_id.in_(other_ids)
+    ).execute()
+
+
+def _summary(kind: str, others: list[peewee.Model], changes: dict[str, Any], notes: int) -> str:
+    names = ", ".join(f"#{o.id} {o}" for o in others)
+    fields = ", ".join(_label(n) for n in changes) or "none"
+    return (
+        f"Merged {kind} {names} into this one; fields taken from them: {fields}; "
+        f"{notes} note(s) moved"
+    )
+
+
+def merge_leads(
+    actor: User, master_id: int, other_ids: list[int], choices: dict[str, int] | None = None
+) -> Lead:
+    """Merge 1-4 other open leads into the master (see the module docstring).
+
+    `choices` maps a field (`LEAD_FIELDS`) to the lead whose value the master takes.
+    """
+    ids = [master_id, *other_ids]
+    if not 2 <= len(ids) <= MAX_LEADS:
+        raise MergeRefused(f"Merge two to {MAX_LEADS} leads at a time; {len(ids)} were chosen.")
+    with database_proxy.obj.atomic():
+        leads = _load(Lead, ids, lock=True)
+        for lead in leads:
+            if not lead.is_open:
+                from .qualify import closed_message
+
+                raise MergeRefused(
+                    f"Lead #{lead.id} {lead.full_name} cannot be merged: only open leads can "
+                    f"be, as in Dynamics 365. {closed_message(lead, 'merge')}"
+                )
+        originated = (
+            Opportunity.select(Opportunity.originating_lead)
+            .where(Opportunity.originating_lead.in_(other_ids))
+            .first()
+        )
+        if originated is not None:
+            raise MergeRefused(
+                f"Lead #{originated.originating_lead_id} cannot be merged into another: an "
+                "opportunity came from it. Make it the master instead."
+            )
+        _check_owner(actor, leads, "lead")
+        master, others = leads[0], leads[1:]
+        changes = _changes(master, _picked(leads, LEAD_FIELDS, choices))
+        if changes:
+            from .validation import clean_lead_fields
+
+            form = {n: v for n, v in changes.items() if n in LEAD_FORM_FIELDS}
+            clean_lead_fields(form, phone_region())
+            _apply(master, changes)
+        notes = Note.update(lead=master.id).where(Note.lead.in_(other_ids)).execute()
+        _move_history("lead", master.id, other_ids)
+        now = utcnow()
+        Lead.update(
+            {
+                Lead.state: LeadState.DISQUALIFIED,
+                Lead.status_reason: StatusReason.MERGED,
+                Lead.merged_into: master.id,
+                Lead.closed_by: actor.id,
+                Lead.closed_at: now,
+                Lead.modified_at: now,
+                **{getattr(Lead, key): None for key in LEAD_KEY_FIELDS},
+            }
+        ).where(Lead.id.in_(other_ids) & (Lead.state == LeadState.OPEN)).execute()
+        for other in others:
+            record(actor, "merged", other, f"Merged into lead #{master.id} {master.full_name}")
+        record(actor, "merged", master, _summary("lead", others, changes, notes))
+    return Lead.get_by_id(master.id)
+
+
+def _merge_pair(
+    actor: User, kind: str, master_id: int, other_id: int, choices: dict[str, int] | None
+) -> peewee.Model:
+    model, fields, entity_type = _SPEC[kind]
+    with database_proxy.obj.atomic():
+        master, other = _load(model, [master_id, other_id], lock=True)
+        for item in (master, other):
+            if item.merged_into_id is not None:
+                raise MergeRefused(
+                    f"The {kind} #{item.id} {item} was already merged into #{item.merged_into_id}; "
+                    "only active records can be merged, as in Dynamics 365."
+                )
+        _check_owner(actor, [master, other], kind)
+        values = _picked([master, other], fields, choices)
+        if kind == "contact" and values.get("account") is not None:
+            _check_account(values["account"])
+        changes = _changes(master, values)
+        if changes:
+            _apply(master, changes)
+        notes = _repoint(kind, master.id, other.id)
+        _move_history(entity_type, master.id, [other.id])
+        keys = [n for n in ("name_key", "domain_key", "phone_key", "email_key", "person_key")
+                if n in model._meta.fields]  # fmt: skip
+        model.update(
+            {
+                model.merged_into: master.id,
+                model.modified_at: utcnow(),
+                **{getattr(model, key): None for key in keys},
+            }
+        ).where(model.id == other.id).execute()
+        record(actor, "merged", other, f"Merged into {kind} #{master.id} {master}")
+        record(actor, "merged", master, _summary(kind, [other], changes, notes))
+    return model.get_by_id(master.id)
+
+
+def _check_account(account_id: int) -> None:
+    account = Account.get_or_none(Account.id == account_id)
+    if account is None or account.merged_into_id is not None:
+        raise ValidationError({"account": "The contact's account no longer exists or was merged."})
+
+
+def _repoint(kind: str, master_id: int, other_id: int) -> int:
+    """Point what refers to the other record at the master; returns the notes moved."""
+    if kind == "account":
+        Contact.update(account=master_id).where(Contact.account == other_id).execute()
+        Opportunity.update(account=master_id).where(Opportunity.account == other_id).execute()
+        Lead.update(account=master_id).where(Lead.account == other_id).execute()
+        Lead.update(existing_account=master_id).where(Lead.existing_account == other_id).execute()
+        return Note.update(account=master_id).where(Note.account == other_id).execute()
+    Opportunity.update(contact=master_id).where(Opportunity.contact == other_id).execute()
+    Lead.update(contact=master_id).where(Lead.contact == other_id).execute()
+    Lead.update(existing_contact=master_id).where(Lead.existing_contact == other_id).execute()
+    return Note.update(contact=master_id).where(Note.contact == other_id).execute()
+
+
+def merge_accounts(
+    actor: User, master_id: int, other_id: int, choices: dict[str, int] | None = None
+) -> Account:
+    """Merge one account into another: its contacts, opportunities, leads and notes
+    move to the master (see the module docstring)."""
+    return _merge_pair(actor, "account", master_id, other_id, choices)
+
+
+def merge_contacts(
+    actor: User, master_id: int, other_id: int, choices: dict[str, int] | None = None
+) -> Contact:
+    """Merge one contact into another: its opportunities, leads and notes move to
+    the master (see the module docstring)."""
+    return _merge_pair(actor, "contact", master_id, other_id, choices)
