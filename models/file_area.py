@@ -41,6 +41,10 @@ AREA_ENV = "LEADQ_FILE_AREA"
 """Set by `leadq serve` (SSH and web) for each session: the session's own area.
 The SSH client cannot set it (the server takes only TERM, LANG, LC_*, NO_COLOR
 and COLORTERM from the client), and no command-line flag turns it off."""
+AREA_FD_ENV = "LEADQ_FILE_AREA_FD"
+"""What `leadq serve` actually hands a session: an inherited descriptor of the
+area directory, so the session (perhaps as the --run-as account) needs no way
+through the server's directories, and cannot be pointed elsewhere by a path."""
 LIMITS_ENV = "LEADQ_FILE_LIMITS"
 _PARTIAL_PREFIX = ".leadq-partial-"
 _PARTIAL_STALE_SECONDS = 3600
@@ -164,9 +168,13 @@ class FileArea:
     given by a user.
     """
 
-    def __init__(self, root: Path, limits: FileLimits | None = None) -> None:
+    def __init__(
+        self, root: Path, limits: FileLimits | None = None, *, descriptor: int | None = None
+    ) -> None:
         self.root = Path(root)
         self.limits = limits or FileLimits()
+        self._descriptor = descriptor
+        """An open descriptor of the area directory, used instead of `root` when set."""
 
     @classmethod
     def for_user(
@@ -207,21 +215,39 @@ class FileArea:
     def from_environment(cls, env: Mapping[str, str] | None = None) -> FileArea | None:
         """The session's area when `leadq serve` started it, else None (a local run)."""
         env = os.environ if env is None else env
-        root = env.get(AREA_ENV)
-        if not root:
+        root, descriptor = env.get(AREA_ENV), env.get(AREA_FD_ENV)
+        if not root and not descriptor:
             return None
         limits_text = env.get(LIMITS_ENV)
         limits = FileLimits.decode(limits_text) if limits_text else FileLimits()
-        area = cls(Path(root), limits)
+        if descriptor:
+            try:
+                number = int(descriptor)
+            except ValueError:
+                raise FileAreaError(f"{AREA_FD_ENV} is not a descriptor number.") from None
+            area = cls(Path(f"/proc/self/fd/{number}"), limits, descriptor=number)
+        else:
+            area = cls(Path(root or ""), limits)
         with area._directory():
             pass  # fail now, with a sentence, rather than at the first attach
         return area
 
+    def open_descriptor(self) -> int:
+        """A new descriptor of the area directory (close-on-exec; hand it to a session
+        with `pass_fds`, and close it once the session has started)."""
+        with self._directory() as fd:
+            return os.dup(fd)
+
     # The directory and its lock.
     @contextlib.contextmanager
     def _directory(self) -> Iterator[int]:
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            if self._descriptor is not None:
+                # A description of its own (for flock), without any path lookup.
+                fd = os.open(".", flags, dir_fd=self._descriptor)
+            else:
+                fd = os.open(self.root, flags)
         except OSError as exc:
             raise FileAreaError(
                 f"Your file area cannot be opened ({exc.strerror}); ask the administrator."

@@ -8,6 +8,7 @@ real `sftp`, `scp` and `ssh`.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -18,7 +19,7 @@ import asyncssh
 import pytest
 
 import models
-from models.file_area import AREA_ENV, LIMITS_ENV
+from models.file_area import AREA_ENV, AREA_FD_ENV, LIMITS_ENV
 from tui.ssh.server import LeadqServer, ServeOptions
 
 from .serve_support import RUN_AS, session_ids
@@ -275,16 +276,52 @@ def test_reads_are_bounded_and_open_files_are_capped(options: ServeOptions) -> N
     run(options, body)
 
 
-def test_the_app_gets_the_area_from_the_server_never_from_the_client(
-    options: ServeOptions, monkeypatch: pytest.MonkeyPatch
+AREA_PROBE = r"""
+import json, os, sys
+fd = int(os.environ["LEADQ_FILE_AREA_FD"])
+made = os.open("from-the-app.txt", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd)
+os.write(made, b"hello")
+os.close(made)
+print("AREA " + json.dumps({
+    "env": {k: os.environ.get(k) for k in ("LEADQ_FILE_AREA", "LEADQ_FILE_LIMITS")},
+    "listed": sorted(os.listdir(fd)),
+}), flush=True)
+sys.stdin.read(1)
+"""
+
+
+def test_the_app_gets_its_area_from_the_server_never_from_the_client(
+    options: ServeOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The app inherits a descriptor of the area (so it needs no way through the
+    server's directories, even as the --run-as account), set by the server alone."""
+    from .serve_support import account_dir, fake_app_python
+
     monkeypatch.setenv(AREA_ENV, "/")  # the server's own environment does not leak through
-    server = LeadqServer(options)
-    env = server.app_env("riley", "xterm", {AREA_ENV: "/", LIMITS_ENV: "9:9:9", "LC_ALL": "C"})
-    assert env[AREA_ENV] == str(area_of(options))
-    assert env[LIMITS_ENV] == "1000:1500:5"
-    assert env["LC_ALL"] == "C"
-    assert area_of(options).is_dir()
+    with account_dir() as shared:
+        probe = shared / "probe.py"
+        probe.write_text(AREA_PROBE)
+        options.app_command = (fake_app_python(), str(probe))
+
+        async def body(server: LeadqServer) -> dict:
+            server.file_area("riley").write("already.txt", b"x")
+            async with asyncssh.connect(
+                "127.0.0.1", server.port, username="riley", client_keys=[], known_hosts=None,
+                agent_path=None, config=[],
+            ) as conn:  # fmt: skip
+                env = {AREA_ENV: "/", AREA_FD_ENV: "0", LIMITS_ENV: "9:9:9", "LC_ALL": "C"}
+                process = await conn.create_process(term_type="xterm", env=env, encoding=None)
+                await process.stdout.readuntil(b"AREA ")
+                line = await process.stdout.readuntil(b"\n")
+                process.close()
+                return json.loads(line)
+
+        info = run(options, body)
+    assert info["listed"] == ["already.txt", "from-the-app.txt"]
+    assert info["env"] == {AREA_ENV: None, LIMITS_ENV: "1000:1500:5"}
+    made = area_of(options) / "from-the-app.txt"
+    assert made.read_bytes() == b"hello"
+    assert made.stat().st_uid == session_ids()[0]
 
 
 def test_a_user_name_that_cannot_name_an_area_gets_none(options: ServeOptions) -> None:
@@ -316,18 +353,23 @@ def test_web_sessions_get_the_users_area_too(
     options: ServeOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tui.serve import serve_main
-    from tui.ssh.web import TokenServer
+    from tui.ssh.web import LeadqAppService, TokenServer
 
     from .test_serve import _serve_args
 
-    seen: dict[str, str | None] = {}
+    seen: dict[str, object] = {}
 
     def serve(self: TokenServer) -> None:  # instead of listening: what would the app get?
-        seen.update({name: os.environ.get(name) for name in (AREA_ENV, LIMITS_ENV)})
+        seen["area"] = os.fstat(self.area_fd)
+        service = LeadqAppService(
+            self.argv, db_url=self.db_url, run_as=None, area_fd=self.area_fd,
+            write_bytes=None, write_str=None, close=None, download_manager=None,
+        )  # fmt: skip
+        seen["env"] = service._build_environment()
 
     monkeypatch.setattr(TokenServer, "serve", serve)
     monkeypatch.setenv("LEADQ_DATA_DIR", str(tmp_path / "web-data"))
-    monkeypatch.setenv(AREA_ENV, "/")  # (restored after the test, like the next one)
+    monkeypatch.setenv(AREA_ENV, "/")  # not passed on (restored after the test, like the next)
     monkeypatch.setenv(LIMITS_ENV, "1:1:1")
     models.close_database()
     root = ["--allow-root-sessions"] if RUN_AS else []
@@ -335,6 +377,9 @@ def test_web_sessions_get_the_users_area_too(
         "--web", "--db", options.db_url, "--user", "riley", "--files-quota", "300M", *root
     )
     assert serve_main(args) == 0
-    assert seen[AREA_ENV] == str(tmp_path / "web-data" / "files" / "riley")
-    assert seen[LIMITS_ENV] == f"{25 * 1024 * 1024}:{300 * 1024 * 1024}:1000"
-    assert Path(seen[AREA_ENV]).is_dir()
+    area = tmp_path / "web-data" / "files" / "riley"
+    assert os.path.samestat(seen["area"], area.stat())  # type: ignore[arg-type]
+    env = seen["env"]
+    assert isinstance(env, dict)
+    assert env[AREA_FD_ENV].isdigit() and AREA_ENV not in env
+    assert env[LIMITS_ENV] == f"{25 * 1024 * 1024}:{300 * 1024 * 1024}:1000"

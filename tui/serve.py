@@ -219,14 +219,15 @@ def _serve_web(
         user = resolve_user(getattr(args, "user", None))
         owner = (run_as.uid, run_as.gid) if run_as is not None else None
         base = files_dir or data_dir() / "files"
-        area = models.FileArea.for_user(base, user.username, limits, owner=owner)
+        area_fd = models.FileArea.for_user(
+            base, user.username, limits, owner=owner
+        ).open_descriptor()
     except models.LeadqError as exc:
         return _fail(str(exc))
     finally:
         models.close_database()
-    # textual-serve starts each tab's app with this process's environment: the app
-    # then has no server paths, only the user's file area.
-    os.environ[models.file_area.AREA_ENV] = str(area.root)
+    # Each tab's app inherits a descriptor of the user's file area (and the limits
+    # through the environment textual-serve passes on): it has no server paths.
     os.environ[models.file_area.LIMITS_ENV] = limits.encode()
     public_host = f"[{host}]" if ":" in host else host
     server = TokenServer(
@@ -237,6 +238,7 @@ def _serve_web(
         db_url=url,
         run_as=run_as,
         max_sessions=args.max_sessions,
+        area_fd=area_fd,
         title="leadq",
         public_url=f"http://{public_host}:{port}",
     )

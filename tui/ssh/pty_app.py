@@ -112,9 +112,11 @@ class PtyApp:
         columns: int,
         rows: int,
         run_as: RunAs | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> PtyApp:
         """Start `argv` on a new pty; with `run_as`, as that account (groups, gid, uid
-        set before exec; the pty handed to it as sshd does)."""
+        set before exec; the pty handed to it as sshd does). `pass_fds` are inherited
+        (the user's file area)."""
         master, slave = pty.openpty()
         try:
             set_window_size(slave, *clamp_window(columns, rows))
@@ -132,6 +134,7 @@ class PtyApp:
                 start_new_session=True,
                 preexec_fn=_take_controlling_tty,
                 close_fds=True,
+                pass_fds=tuple(pass_fds),
                 **account,  # type: ignore[arg-type]
             )
         except BaseException:

@@ -70,6 +70,7 @@ _CHILD_ENV_DROP = {
     "SSH_CLIENT",
     "SSH_TTY",
     models.file_area.AREA_ENV,
+    models.file_area.AREA_FD_ENV,
     models.file_area.LIMITS_ENV,
 }
 # With --run-as, the server account's own places are not the session's.
@@ -308,8 +309,8 @@ class LeadqServer:
             base = user_config_dir("leadq", appauthor=False)
         env["LEADQ_CONFIG_DIR"] = str(Path(base) / "users" / username)
         env[DB_ENV_VAR] = self.db_url
-        # Served: no server paths, only the user's file area (models/file_area.py).
-        env[models.file_area.AREA_ENV] = str(self.file_area(username).root)
+        # Served: no server paths, only the user's file area (models/file_area.py),
+        # whose descriptor _run_app hands over (LEADQ_FILE_AREA_FD).
         env[models.file_area.LIMITS_ENV] = self.options.file_limits.encode()
         return env
 
@@ -607,13 +608,19 @@ class AppSession(asyncssh.SSHServerSession):
         env = self.server.app_env(
             self.username, chan.get_terminal_type(), dict(chan.get_environment())
         )
-        self.app = await PtyApp.start(
-            self.server.app_argv(self.username),
-            env,
-            columns or 80,
-            rows or 24,
-            run_as=self.server.run_as,
-        )
+        area = self.server.file_area(self.username).open_descriptor()
+        env[models.file_area.AREA_FD_ENV] = str(area)
+        try:
+            self.app = await PtyApp.start(
+                self.server.app_argv(self.username),
+                env,
+                columns or 80,
+                rows or 24,
+                run_as=self.server.run_as,
+                pass_fds=(area,),
+            )
+        finally:
+            os.close(area)
         log.info(
             "%s (%s): session started, pid %d, %dx%d (%d running)",
             self.peer, self.username, self.app.pid, columns, rows, len(self.server.sessions),

@@ -29,6 +29,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from models.db import ENV_VAR as DB_ENV_VAR
+from models.file_area import AREA_ENV, AREA_FD_ENV
 
 from .account import RunAs
 from .pty_app import clamp_window
@@ -66,12 +67,20 @@ class LeadqAppService(AppService):
     URL in its environment and, from a root server, as the run-as account."""
 
     def __init__(
-        self, argv: Sequence[str], *, db_url: str, run_as: RunAs | None, **kwargs: Any
+        self,
+        argv: Sequence[str],
+        *,
+        db_url: str,
+        run_as: RunAs | None,
+        area_fd: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(shlex.join(argv), **kwargs)
         self.argv = list(argv)
         self.db_url = db_url
         self.run_as = run_as
+        self.area_fd = area_fd
+        """A descriptor of the user's file area, inherited by the app (no server paths)."""
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         width, height = clamp_window(width, height)
@@ -85,6 +94,9 @@ class LeadqAppService(AppService):
             env.update(self.run_as.env())
         env.pop("LEADQ_USER", None)
         env[DB_ENV_VAR] = self.db_url
+        env.pop(AREA_ENV, None)
+        if self.area_fd is not None:
+            env[AREA_FD_ENV] = str(self.area_fd)
         return env
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
@@ -95,6 +107,7 @@ class LeadqAppService(AppService):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=self._build_environment(width=width, height=height),
+            pass_fds=() if self.area_fd is None else (self.area_fd,),
             **account,  # type: ignore[arg-type]
         )
         assert process.stdin is not None
@@ -119,6 +132,7 @@ class TokenServer(Server):
         db_url: str,
         run_as: RunAs | None = None,
         max_sessions: int = 32,
+        area_fd: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(shlex.join(argv), host=host, port=port, **kwargs)
@@ -127,6 +141,7 @@ class TokenServer(Server):
         self.db_url = db_url
         self.run_as = run_as
         self.max_sessions = max_sessions
+        self.area_fd = area_fd
         self.sessions = 0
         parts = urlsplit(self.public_url)
         self.origin = f"{parts.scheme}://{parts.netloc}".lower()
@@ -177,6 +192,7 @@ class TokenServer(Server):
                 self.argv,
                 db_url=self.db_url,
                 run_as=self.run_as,
+                area_fd=self.area_fd,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=websocket.close,
