@@ -1112,23 +1112,30 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
             async def watch() -> list[bytes]:
                 import aiohttp
 
+                ws_url = base.replace("http", "ws") + "/ws?width=20000&height=10000"
                 async with (
                     aiohttp.ClientSession(cookies={"leadq_token": token}) as http,
-                    http.ws_connect(base.replace("http", "ws") + "/ws", headers={"Origin": base}),
+                    http.ws_connect(ws_url, headers={"Origin": base}),
                 ):
                     deadline = time.monotonic() + 40
                     while not _children_of(server.pid):
                         assert time.monotonic() < deadline
                         await asyncio.sleep(0.05)
-                    return [Path(f"/proc/{pid}/cmdline").read_bytes()
-                            for pid in _children_of(server.pid)]  # fmt: skip
+                    pids = _children_of(server.pid)
+                    environs.extend(Path(f"/proc/{pid}/environ").read_bytes() for pid in pids)
+                    return [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids]
 
             for _ in range(50):
                 with contextlib.suppress(OSError):
                     _get(base + "/")
                     break
                 time.sleep(0.1)
+            environs: list[bytes] = []
             cmdlines = asyncio.run(watch())
+            for environ in environs:  # the URL is here instead, and the window is clamped
+                variables = environ.split(b"\0")
+                assert f"LEADQ_DB={db_url}".encode() in variables
+                assert b"COLUMNS=500" in variables and b"ROWS=200" in variables
             assert cmdlines and all(b"leadq.db" not in c and b"sqlite" not in c for c in cmdlines)
             assert all(c.split(b"\0")[-4:-1] == [b"--user", b"ada", b"--no-seed"] for c in cmdlines)
         finally:

@@ -289,7 +289,7 @@ class LeadqServer:
             if checked is not None:
                 env[name] = checked
             elif name != "TERM":
-                log.info("dropped the client's %s (not allowed or not well-formed)", name[:40])
+                log.info("dropped the client's %r (not allowed or not well-formed)", name[:40])
         if term and _SAFE_TERM.fullmatch(term):
             env["TERM"] = term
         elif not _SAFE_TERM.fullmatch(env.get("TERM", "")):
