@@ -68,6 +68,7 @@ from models.enums import (
     StatusReason,
 )
 from models.mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
+from models.normalize import sort_key
 
 RANDOM_SEED = 20261102
 # Generated rows are stamped relative to this fixed moment, so two seeds match.
@@ -377,6 +378,7 @@ class KeyCache:
         row["company_key"], row["domain_key"] = self.company(row["company"], row["website"])
         row["phone_key"] = self.phone(row["business_phone"])
         row["person_key"] = self.person(row["first_name"], row["last_name"])
+        row["name_sort"] = sort_key(row["last_name"], row["first_name"])
 
 
 def _phone(areas: Sequence[str], index: int) -> str:
@@ -452,7 +454,7 @@ def reset_database() -> None:
         row[0]
         for row in db.execute_sql(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migration' "
-            "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'lead_fts%'"
+            "AND name NOT LIKE 'sqlite_%' AND name NOT GLOB '*_fts*'"
         ).fetchall()
     ]
     db.execute_sql("PRAGMA foreign_keys = OFF")
@@ -460,7 +462,8 @@ def reset_database() -> None:
         with db.atomic():
             for name in tables:
                 db.execute_sql(f'DELETE FROM "{name}"')
-            db.execute_sql("INSERT INTO lead_fts(lead_fts) VALUES ('delete-all')")
+            for fts in ("lead_fts", "account_fts", "contact_fts", "opportunity_fts"):
+                db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')")
     finally:
         db.execute_sql("PRAGMA foreign_keys = ON")
 
@@ -474,21 +477,21 @@ LEAD_COLUMNS = (
     "existing_account", "existing_contact", "purchase_timeframe", "estimated_budget",
     "purchase_process", "decision_maker_identified", "summary", "state", "status_reason",
     "stage", "closed_by", "closed_at", "account", "contact", "email_key", "company_key",
-    "domain_key", "phone_key", "person_key",
+    "domain_key", "phone_key", "person_key", "name_sort",
 )  # fmt: skip
 ACCOUNT_COLUMNS = (
     "id", "name", "website", "phone", "street1", "street2", "street3", "city",
     "state_province", "postal_code", "country", "owner", "created_at", "modified_at",
-    "name_key", "domain_key", "phone_key",
+    "name_key", "domain_key", "phone_key", "name_sort",
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "id", "first_name", "last_name", "job_title", "phone", "mobile_phone", "email", "account",
     "street1", "street2", "street3", "city", "state_province", "postal_code", "country",
-    "owner", "created_at", "modified_at", "email_key", "phone_key", "person_key",
+    "owner", "created_at", "modified_at", "email_key", "phone_key", "person_key", "name_sort",
 )  # fmt: skip
 OPPORTUNITY_COLUMNS = (
     "id", "topic", "account", "contact", "estimated_value", "stage", "originating_lead",
-    "owner", "created_at", "modified_at",
+    "owner", "created_at", "modified_at", "name_sort",
 )  # fmt: skip
 NOTE_COLUMNS = (
     "text", "attachment_name", "attachment_data", "author", "created_at", "lead",
@@ -534,6 +537,7 @@ class Generator:
         name_key, domain_key = self.keys.company(values["name"], values["website"])
         values["name_key"], values["domain_key"] = name_key, domain_key
         values["phone_key"] = self.keys.phone(values["phone"])
+        values["name_sort"] = sort_key(values["name"])
         values.setdefault("modified_at", values["created_at"])
         self.add(Account, tuple(values.get(c, "") for c in ACCOUNT_COLUMNS))
         return account_id
@@ -544,6 +548,7 @@ class Generator:
         values["email_key"] = values["email"].strip().lower() or None
         values["phone_key"] = self.keys.phone(values["phone"])
         values["person_key"] = self.keys.person(values["first_name"], values["last_name"])
+        values["name_sort"] = sort_key(values["last_name"], values["first_name"])
         values.setdefault("modified_at", values["created_at"])
         self.add(Contact, tuple(values.get(c, "") for c in CONTACT_COLUMNS))
         return contact_id
@@ -779,7 +784,7 @@ class Generator:
             "estimated_value": row["estimated_budget"],
             "stage": self.rng.choice(OPPORTUNITY_STAGE_MIX).value,
             "originating_lead": lead_id, "owner": owner, "created_at": closed,
-            "modified_at": closed,
+            "modified_at": closed, "name_sort": sort_key(row["topic"]),
         }  # fmt: skip
         self.add(Opportunity, tuple(values[c] for c in OPPORTUNITY_COLUMNS))
         self.audit_row(

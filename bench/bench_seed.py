@@ -40,7 +40,7 @@ def tables_in_order(conn: sqlite3.Connection) -> list[str]:
         row[0]
         for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'lead_fts%' AND name <> 'schema_migration'"
+            "AND name NOT GLOB '*_fts*' AND name <> 'schema_migration'"
         )
     }
     return [t for t in order if t in present] + sorted(present - set(order))

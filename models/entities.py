@@ -11,6 +11,7 @@ from peewee import (
     BlobField,
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     DecimalField,
     ForeignKeyField,
@@ -21,7 +22,19 @@ from peewee import (
 
 from . import normalize
 from .db import database_proxy
-from .enums import LeadState, Role, Stage, StatusReason
+from .enums import (
+    STAGE_STEPS,
+    LeadState,
+    OpportunityState,
+    OpportunityStatus,
+    Role,
+    Stage,
+    StatusReason,
+)
+
+OPPORTUNITY_STEP_KEYS: tuple[str, ...] = tuple(
+    key for steps in STAGE_STEPS.values() for key, _ in steps
+)
 
 
 def utcnow() -> dt.datetime:
@@ -116,6 +129,10 @@ class Account(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     domain_key = CharField(max_length=200, null=True, index=True)
     phone_key = CharField(max_length=32, null=True, index=True)
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
+    name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
+
+    class Meta:
+        indexes = ((("name_sort", "id"), False),)
 
     def __str__(self) -> str:
         return self.name
@@ -124,6 +141,7 @@ class Account(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
         self.name_key = normalize.company_key(self.name)
         self.domain_key = normalize.website_domain(self.website)
         self.phone_key = normalize.phone_key(self.phone, region)
+        self.name_sort = normalize.sort_key(self.name)
 
 
 class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
@@ -141,6 +159,10 @@ class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     phone_key = CharField(max_length=32, null=True, index=True)
     person_key = CharField(max_length=101, null=True, index=True)
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
+    name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
+
+    class Meta:
+        indexes = ((("name_sort", "id"), False),)
 
     @property
     def full_name(self) -> str:
@@ -153,6 +175,7 @@ class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
         self.email_key = normalize.email_key(self.email)
         self.phone_key = normalize.phone_key(self.phone, region)
         self.person_key = normalize.person_key(self.first_name, self.last_name)
+        self.name_sort = normalize.sort_key(self.last_name, self.first_name)
 
 
 class ImportBatch(BaseModel):
@@ -176,17 +199,26 @@ class ImportBatch(BaseModel):
     undone_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
 
-LEAD_KEY_FIELDS = ("email_key", "company_key", "domain_key", "phone_key", "person_key")
+LEAD_KEY_FIELDS = (
+    "email_key",
+    "company_key",
+    "domain_key",
+    "phone_key",
+    "person_key",
+    "name_sort",
+)
 
 
 def lead_keys(values: dict[str, Any], region: str) -> dict[str, str | None]:
-    """The normalised keys of a lead given its field values (used by bulk inserts too)."""
+    """The normalised keys of a lead given its field values (used by bulk inserts too):
+    the duplicate-detection keys and `name_sort`, what the name sort orders by."""
     return {
         "email_key": normalize.email_key(values.get("email")),
         "company_key": normalize.company_key(values.get("company")),
         "domain_key": normalize.website_domain(values.get("website")),
         "phone_key": normalize.phone_key(values.get("business_phone"), region),
         "person_key": normalize.person_key(values.get("first_name"), values.get("last_name")),
+        "name_sort": normalize.sort_key(values.get("last_name"), values.get("first_name")),
     }
 
 
@@ -242,11 +274,13 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     domain_key = CharField(max_length=200, null=True, index=True)
     phone_key = CharField(max_length=32, null=True, index=True)
     person_key = CharField(max_length=101, null=True, index=True)
+    name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
 
     class Meta:
         indexes = (
             (("owner", "state"), False),
             (("last_name", "first_name"), False),
+            (("name_sort", "id"), False),
             (("company",), False),
             (("topic",), False),
         )
@@ -289,9 +323,10 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
 
     def qualify_stage_filled(self) -> dict[str, bool]:
         """Which Qualify-stage steps have a value (for the stage bar)."""
+        # After qualifying, the contact and account it made or linked fill the steps.
         return {
-            "existing_contact": self.existing_contact_id is not None,
-            "existing_account": self.existing_account_id is not None,
+            "existing_contact": self.existing_contact_id is not None or self.contact_id is not None,
+            "existing_account": self.existing_account_id is not None or self.account_id is not None,
             "purchase_timeframe": bool(self.purchase_timeframe),
             "estimated_budget": self.estimated_budget is not None,
             "purchase_process": bool(self.purchase_process),
@@ -342,6 +377,7 @@ class Opportunity(BaseModel, HasNotes):
     account = ForeignKeyField(Account, null=True, backref="opportunities", on_delete="SET NULL")
     contact = ForeignKeyField(Contact, null=True, backref="opportunities", on_delete="SET NULL")
     estimated_value = DecimalField(max_digits=15, decimal_places=2, null=True)
+    estimated_close_date = DateField(null=True)
     stage = CharField(max_length=16, default=Stage.DEVELOP)
     originating_lead = ForeignKeyField(
         Lead, null=True, backref="originated_opportunities", on_delete="SET NULL"
@@ -350,8 +386,49 @@ class Opportunity(BaseModel, HasNotes):
     created_at = DateTimeField(default=utcnow)
     modified_at = DateTimeField(default=utcnow)
 
+    # The steps of the Develop, Propose and Close stages (see `enums.STAGE_STEPS`).
+    customer_need = TextField(default="")
+    proposed_solution = TextField(default="")
+    final_decision_date = DateField(null=True)
+    steps_done = TextField(default="")
+    """The keys of the yes/no steps that are done, comma-separated."""
+
+    # Closing: won (actual revenue, close date) or lost (reason, competitor).
+    state = CharField(max_length=16, default=OpportunityState.OPEN)
+    status_reason = CharField(max_length=32, default=OpportunityStatus.IN_PROGRESS)
+    actual_revenue = DecimalField(max_digits=15, decimal_places=2, null=True)
+    actual_close_date = DateField(null=True)
+    competitor = CharField(max_length=100, default="")
+    close_description = TextField(default="")
+    closed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    closed_at = DateTimeField(null=True)
+    name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
+
+    class Meta:
+        indexes = ((("state", "stage"), False), (("name_sort", "id"), False))
+
     def __str__(self) -> str:
         return self.topic
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == OpportunityState.OPEN
+
+    def done_steps(self) -> set[str]:
+        return {key for key in (self.steps_done or "").split(",") if key}
+
+    def stage_filled(self) -> dict[str, bool]:
+        """Which steps of the opportunity's stages have a value (for the stage bar)."""
+        done = self.done_steps()
+        return {
+            **{key: key in done for key in OPPORTUNITY_STEP_KEYS},
+            "customer_need": bool((self.customer_need or "").strip()),
+            "proposed_solution": bool((self.proposed_solution or "").strip()),
+            "final_decision_date": self.final_decision_date is not None,
+        }
+
+    def history(self) -> list[AuditEvent]:
+        return AuditEvent.for_record("opportunity", self.id)
 
 
 class Note(BaseModel):

@@ -98,5 +98,56 @@ class Stage(LabelledEnum):
     CLOSE = "close"
 
 
+class OpportunityState(LabelledEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class OpportunityStatus(LabelledEnum):
+    """Status reasons of an opportunity, as Dynamics names them."""
+
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    WON = "won"
+    CANCELED = "canceled"
+    OUT_SOLD = "out_sold"
+
+    @property
+    def label(self) -> str:
+        return "Out-sold" if self is OpportunityStatus.OUT_SOLD else super().label
+
+
+OPPORTUNITY_STATUSES: dict[OpportunityState, tuple[OpportunityStatus, ...]] = {
+    OpportunityState.OPEN: (OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD),
+    OpportunityState.WON: (OpportunityStatus.WON,),
+    OpportunityState.LOST: (OpportunityStatus.CANCELED, OpportunityStatus.OUT_SOLD),
+}
+LOST_REASONS = OPPORTUNITY_STATUSES[OpportunityState.LOST]
+
+
 STAGES: tuple[Stage, ...] = tuple(Stage)
 OPPORTUNITY_STAGES: tuple[Stage, ...] = (Stage.DEVELOP, Stage.PROPOSE, Stage.CLOSE)
+
+STAGE_STEPS: dict[Stage, tuple[tuple[str, str], ...]] = {
+    Stage.DEVELOP: (
+        ("customer_need", "Customer need"),
+        ("proposed_solution", "Proposed solution"),
+        ("identify_stakeholders", "Identify stakeholders"),
+        ("identify_competitors", "Identify competitors"),
+    ),
+    Stage.PROPOSE: (
+        ("identify_sales_team", "Identify sales team"),
+        ("develop_proposal", "Develop proposal"),
+        ("complete_internal_review", "Complete internal review"),
+        ("present_proposal", "Present proposal"),
+    ),
+    Stage.CLOSE: (
+        ("complete_final_proposal", "Complete final proposal"),
+        ("present_final_proposal", "Present final proposal"),
+        ("final_decision_date", "Confirm decision date"),
+        ("send_thank_you", "Send thank you"),
+        ("file_debrief", "File debrief"),
+    ),
+}
+"""The steps of each opportunity stage in Dynamics' Lead to Opportunity Sales Process."""

@@ -48,6 +48,14 @@ class DisqualifyRefused(LeadqError):
     """Disqualifying is not allowed (an opportunity came from the lead)."""
 
 
+class DeleteRefused(LeadqError):
+    """The record cannot be deleted while others depend on it (not a matter of role)."""
+
+
+class OpportunityClosed(LeadqError):
+    """The opportunity is won or lost, so it is read-only until reopened."""
+
+
 class ExitCriteriaNotMet(QualifyRefused):
     """Required activities of the lead's qualifying process are still open."""
 

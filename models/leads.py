@@ -6,9 +6,10 @@ from typing import Any
 
 from .audit import record
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
-from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Role, Stage, StatusReason
-from .errors import DisqualifyRefused, NotFound, PermissionDenied, ValidationError
-from .locks import locked_lead, locked_open_lead
+from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
+from .errors import NotFound, ValidationError
+from .locks import locked_lead
+from .permissions import can, owns
 from .settings import phone_region
 from .validation import FIELD_LABELS, clean_lead_fields
 
@@ -67,7 +68,8 @@ def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
         raise ValidationError({"status_reason": "An open lead's status is New or Contacted."})
     db = Lead._meta.database
     with db.atomic():
-        lead = locked_open_lead(lead_id)
+        lead = locked_lead(lead_id)
+        can(actor, "edit", lead).enforce()
         changed = []
         columns = []
         for name, value in {**clean, **links}.items():
@@ -100,13 +102,8 @@ def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
         raise ValidationError({"reason": f"Choose a reason: {labels}."})
     db = Lead._meta.database
     with db.atomic():
-        lead = locked_open_lead(lead_id, "disqualify")
-        opportunity = lead.opportunity()
-        if opportunity is not None:
-            raise DisqualifyRefused(
-                f"This lead cannot be disqualified: the opportunity "
-                f"'{opportunity.topic}' is associated with it."
-            )
+        lead = locked_lead(lead_id)
+        can(actor, "disqualify", lead).enforce()
         now = utcnow()
         Lead.update(
             state=LeadState.DISQUALIFIED,
@@ -124,8 +121,7 @@ def reactivate_lead(lead_id: int, actor: User) -> Lead:
     db = Lead._meta.database
     with db.atomic():
         lead = locked_lead(lead_id)
-        if lead.is_open:
-            raise ValidationError({"state": "This lead is already open."})
+        can(actor, "reactivate", lead).enforce()
         was = lead.state
         Lead.update(
             state=LeadState.OPEN,
@@ -140,31 +136,23 @@ def reactivate_lead(lead_id: int, actor: User) -> Lead:
 
 
 def can_delete(actor: User, lead: Lead) -> bool:
-    return actor.role != Role.SALESPERSON or lead.owner_id in (None, actor.id)
+    """Whether `actor`'s role lets them delete `lead` (see `permissions.owns`)."""
+    return bool(owns(actor, lead))
 
 
 def delete_lead(lead_id: int, actor: User) -> None:
     """Delete a lead with its notes and attachments.
 
     A salesperson may delete only leads they own; managers and administrators any.
-    A lead an opportunity came from is kept, since the opportunity shows its notes.
+    A lead an opportunity came from is kept, since the opportunity shows its notes
+    (`DeleteRefused`, whatever the role).
     """
     db = Lead._meta.database
     with db.atomic():
         # Locked first: otherwise a qualification committed between the opportunity
         # check below and the DELETE would lose its lead and notes.
         lead = locked_lead(lead_id)
-        if not can_delete(actor, lead):
-            raise PermissionDenied(
-                f"Only the owner, a sales manager or an administrator can delete this lead; "
-                f"it belongs to {lead.owner}."
-            )
-        opportunity = lead.opportunity()
-        if opportunity is not None:
-            raise PermissionDenied(
-                f"This lead cannot be deleted: the opportunity '{opportunity.topic}' came "
-                "from it and shows its notes."
-            )
+        can(actor, "delete", lead).enforce()
         from .entities import Note
 
         notes = Note.delete().where(Note.lead == lead_id).execute()

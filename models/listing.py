@@ -36,7 +36,9 @@ VIEWS: dict[str, str] = {
 }
 SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "created": ("Created", (Lead.created_at, Lead.id)),
-    "name": ("Name", (Lead.last_name, Lead.first_name, Lead.id)),
+    # The folded name (`name_sort`): case and accents ignored on both backends, with
+    # an index on (name_sort, id) that serves the order and its keyset pages.
+    "name": ("Name", (Lead.name_sort, Lead.id)),
     "company": ("Company", (Lead.company, Lead.id)),
     "topic": ("Topic", (Lead.topic, Lead.id)),
 }
@@ -289,6 +291,7 @@ LIST_FIELDS = (
     Lead.rating,
     Lead.owner,
     Lead.created_at,
+    Lead.name_sort,
 )
 
 

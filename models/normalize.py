@@ -51,17 +51,28 @@ LEGAL_SUFFIXES = frozenset(
     ]
 )
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_PUNCTUATION = re.compile(r"[^\w\s]+", re.UNICODE)
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
+SORT_KEY_MAX = 255
+
+
 def _fold(text: str | None) -> str:
-    """Casefold, drop accents and punctuation, collapse spaces."""
+    """Casefold, drop accents, remove punctuation (`Margie's` -> `margies`: removed,
+    not turned into a space), collapse spaces."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+    return " ".join(_PUNCTUATION.sub("", text).replace("_", " ").split())
+
+
+def sort_key(*parts: str | None) -> str:
+    """What a name sorts by: each part folded (case, accents and punctuation ignored),
+    joined by a space, so `JANET leverling` sorts among the l's. Never None (a
+    blank sorts first on both backends) and at most SORT_KEY_MAX characters."""
+    return " ".join(_fold(part) for part in parts).rstrip()[:SORT_KEY_MAX]
 
 
 def company_key(name: str | None) -> str | None:

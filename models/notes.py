@@ -6,10 +6,10 @@ from pathlib import Path
 
 from .audit import record
 from .entities import Account, Contact, Lead, Note, Opportunity, User
-from .errors import LeadClosed, NotFound, ValidationError
+from .errors import NotFound, ValidationError
 from .file_area import AreaFile, FileArea, check_name
 from .locks import locked
-from .qualify import closed_message
+from .permissions import can
 
 NOTE_MAX = 100_000
 ATTACHMENT_MAX = 25 * 1024 * 1024
@@ -74,8 +74,7 @@ def add_note(
         fresh = locked(type(target), target.id)  # a lead qualified meanwhile takes no note
         if fresh is None:
             raise NotFound(f"This {column} no longer exists.")
-        if isinstance(fresh, Lead) and not fresh.is_open:
-            raise LeadClosed(closed_message(fresh, "add notes to"))
+        can(actor, "add_note", fresh).enforce()
         note = Note.create(
             text=text,
             attachment_name=name,

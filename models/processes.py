@@ -879,6 +879,33 @@ def assign_process(
         ) from None
 
 
+def remove_process(lead_id: int, actor: User) -> None:
+    """Take the qualifying process off an open lead, with its activities. Refused,
+    as changing the process is, while some of its activities are done."""
+    from .permissions import can
+    from .records import locked
+
+    db = Lead._meta.database
+    with db.atomic():
+        lead = locked(Lead, lead_id)
+        can(actor, "remove_process", lead).enforce()
+        current = lead_process(lead)
+        assert current is not None  # the rule above says so
+        done = (
+            LeadActivity.select()
+            .where((LeadActivity.lead == lead.id) & (LeadActivity.done == True))  # noqa: E712
+            .count()
+        )
+        if done:
+            raise ProcessRefused(
+                f"{_activities(done)} of {current.process_name} already done on this lead; "
+                "reopen them before removing the process."
+            )
+        LeadActivity.delete().where(LeadActivity.lead == lead.id).execute()
+        LeadProcess.delete().where(LeadProcess.id == current.id).execute()
+        record(actor, "process_removed", lead, f"Removed qualifying process {current.process_name}")
+
+
 def apply_default_process(lead: Lead, actor: User | None) -> LeadProcess | None:
     """Assign the default process (setting `default_qualifying_process`) to a new
     lead, when the feature is on and that process exists and is active."""

@@ -56,6 +56,10 @@ class QualifyChoice:
     link_account_id: int | None = None
     link_contact_id: int | None = None
     ignore_duplicates: bool = False
+    reuse_opportunity_id: int | None = None
+    """Re-qualifying a reactivated lead: the opportunity it produced before, linked
+    again (reopened if it was closed) instead of a new one (see
+    `models.records.previous_records`)."""
 
 
 _CREATE_ALL = QualifyChoice()
@@ -70,6 +74,7 @@ class QualifyResult:
     contact_created: bool = False
     opportunity: Opportunity | None = None
     lead_name: str = ""  # the lead's full name as qualifying read it
+    opportunity_reused: bool = False
 
     def lines(self) -> list[str]:
         """What happened, one line per record, for the user to read."""
@@ -81,7 +86,8 @@ class QualifyResult:
             verb = "Created" if self.contact_created else "Linked"
             out.append(f"{verb} contact {self.contact.full_name}")
         if self.opportunity is not None:
-            out.append(f"Created opportunity {self.opportunity.topic}")
+            verb = "Linked" if self.opportunity_reused else "Created"
+            out.append(f"{verb} opportunity {self.opportunity.topic}")
         return out or ["Qualified without creating or linking any record"]
 
 
@@ -144,8 +150,18 @@ def _new_record_keys(
         phone_key = lead.phone_key
     else:
         phone_key = normalize.phone_key(phone, region)
-    account = {"name_key": lead.company_key, "domain_key": lead.domain_key, "phone_key": phone_key}
-    contact = {"email_key": lead.email_key, "phone_key": phone_key, "person_key": lead.person_key}
+    account = {
+        "name_key": lead.company_key,
+        "domain_key": lead.domain_key,
+        "phone_key": phone_key,
+        "name_sort": normalize.sort_key(lead.company),
+    }
+    contact = {
+        "email_key": lead.email_key,
+        "phone_key": phone_key,
+        "person_key": lead.person_key,
+        "name_sort": lead.name_sort,
+    }
     return account, contact
 
 
@@ -219,8 +235,47 @@ def _create_opportunity(
         owner=lead.owner_id or actor.id,
         created_at=now,
         modified_at=now,
+        name_sort=normalize.sort_key(lead.topic),
         **_copied(lead, OPPORTUNITY_MAPPING),
     )
+
+
+def _reuse_opportunity(
+    lead: Lead,
+    opportunity_id: int,
+    account: Account | None,
+    contact: Contact | None,
+    actor: User,
+    now: dt.datetime,
+) -> Opportunity:
+    """The opportunity an earlier qualification of `lead` created, linked to the
+    account and contact of this one, and reopened if it was won or lost."""
+    from .enums import OpportunityState, OpportunityStatus
+
+    opportunity = Opportunity.get_or_none(
+        (Opportunity.id == opportunity_id) & (Opportunity.originating_lead == lead.id)
+    )
+    if opportunity is None:
+        raise QualifyRefused(
+            "The opportunity of the earlier qualification no longer exists; create a new one."
+        )
+    was_open = opportunity.state == OpportunityState.OPEN
+    Opportunity.update(
+        account=_id(account),
+        contact=_id(contact),
+        state=OpportunityState.OPEN.value,
+        status_reason=(
+            opportunity.status_reason if was_open else OpportunityStatus.IN_PROGRESS.value
+        ),
+        actual_revenue=opportunity.actual_revenue if was_open else None,
+        actual_close_date=opportunity.actual_close_date if was_open else None,
+        closed_by=opportunity.closed_by_id if was_open else None,
+        closed_at=opportunity.closed_at if was_open else None,
+        modified_at=now,
+    ).where(Opportunity.id == opportunity_id).execute()
+    verb = "Linked again" if was_open else "Reopened"
+    record(actor, "requalified", opportunity, f"{verb} on re-qualifying lead {lead.full_name}")
+    return Opportunity.get_by_id(opportunity_id)
 
 
 def _id(record: peewee.Model | None) -> int | None:
@@ -246,15 +301,9 @@ _LINK_UPDATE = prepared.Prepared(
 
 def _check_exit_criteria(lead: Lead, settings: OrgSettings) -> None:
     """Refuse while the lead's qualifying process has open required activities."""
-    if not settings.lead_qualifying_process:
-        return
-    from .processes import open_required_activities
+    from .permissions import exit_criteria
 
-    names = open_required_activities(lead)
-    if names:
-        raise ExitCriteriaNotMet(
-            "Required activities are still open: " + ", ".join(names) + ".", names
-        )
+    exit_criteria(lead, settings.lead_qualifying_process).enforce()
 
 
 def _pick(model: type, record_id: int, what: str) -> object:
@@ -274,6 +323,11 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
         # Read inside the transaction, which holds the write lock on SQLite from its
         # BEGIN: the settings used are the ones in force when the records are written.
         settings = load_settings()
+        lead = _LEAD_READER.get(lead_id)
+        if lead is None:
+            raise NotFound("This lead no longer exists; someone may have deleted it.")
+        if not lead.is_open:  # before the choice: a closed lead is refused whatever it is
+            raise LeadClosed(closed_message(Lead.get_by_id(lead_id), "qualify"))
         if settings.auto_create_on_qualify:
             choice = choice or _CREATE_ALL
             if not (choice.create_account and choice.create_contact and choice.create_opportunity):
@@ -283,11 +337,6 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
             raise QualifyRefused(
                 "Auto-create is off: choose which of account, contact and opportunity to create."
             )
-        lead = _LEAD_READER.get(lead_id)
-        if lead is None:
-            raise NotFound("This lead no longer exists; someone may have deleted it.")
-        if not lead.is_open:
-            raise LeadClosed(closed_message(Lead.get_by_id(lead_id), "qualify"))
         now = utcnow()
         won = _GUARD_UPDATE.run(
             {
@@ -352,8 +401,12 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
         if new_contact:
             contact = _create_contact(lead, account, actor, contact_keys, now)
         opportunity = None
-        if choice.create_opportunity:
+        if choice.reuse_opportunity_id is not None:
+            opportunity = _reuse_opportunity(lead, choice.reuse_opportunity_id, account, contact,
+                                             actor, now)  # fmt: skip
+        elif choice.create_opportunity:
             opportunity = _create_opportunity(lead, account, contact, actor, now)
+            record(actor, "created", opportunity, f"Created from lead {lead.full_name}")
 
         _LINK_UPDATE.run(
             {
@@ -371,6 +424,7 @@ def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None)
             contact_created=new_contact,
             opportunity=opportunity,
             lead_name=lead.full_name,
+            opportunity_reused=choice.reuse_opportunity_id is not None,
         )
         record(actor, "qualified", lead, "Qualified. " + "; ".join(result.lines()) + ".")
     return result

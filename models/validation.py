@@ -6,6 +6,7 @@ readable message per bad field; callers save only after it returns.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -103,18 +104,22 @@ def _clean_one(field: str, label: str, value: Any, region: str) -> Any:
     if not text:
         return text
     if field == "email":
-        # Imported here, with phonenumbers below: ~180 ms of start-up the list does not need.
-        from email_validator import EmailNotValidError, validate_email
-
-        try:
-            validate_email(text, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValueError(f"{label} {text!r} is not a valid address: {exc}") from None
+        _check_email(label, text)
     elif field in ("business_phone", "mobile_phone"):
         _check_phone(label, text, region)
     elif field == "website" and normalize.website_domain(text) is None:
         raise ValueError(f"{label} {text!r} is not a web address (for example acme.com).")
     return text
+
+
+def _check_email(label: str, text: str) -> None:
+    # Imported here, with phonenumbers below: ~180 ms of start-up the list does not need.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{label} {text!r} is not a valid address: {exc}") from None
 
 
 def _check_phone(label: str, text: str, region: str) -> None:
@@ -156,3 +161,136 @@ def _clean_budget(label: str, value: Any) -> Decimal | None:
     if amount > BUDGET_MAX:
         raise ValueError(f"{label} is too large.")
     return amount.quantize(Decimal("0.01"))
+
+
+# --- accounts, contacts, opportunities ----------------------------------------------
+
+# Each field: (label, kind). Kinds: text, required, email, phone, website, money, date,
+# longtext (no length limit below TEXT_MAX, kept as typed), link (a record id).
+_ADDRESS = {
+    "street1": ("Street 1", "text"),
+    "street2": ("Street 2", "text"),
+    "street3": ("Street 3", "text"),
+    "city": ("City", "text"),
+    "state_province": ("State/Province", "text"),
+    "postal_code": ("ZIP/Postal code", "text"),
+    "country": ("Country/Region", "text"),
+}
+RECORD_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "account": {
+        "name": ("Account name", "required"),
+        "website": ("Website", "website"),
+        "phone": ("Phone", "phone"),
+        **_ADDRESS,
+    },
+    "contact": {
+        "first_name": ("First name", "text"),
+        "last_name": ("Last name", "required"),
+        "job_title": ("Job title", "text"),
+        "account": ("Account", "link"),
+        "phone": ("Business phone", "phone"),
+        "mobile_phone": ("Mobile phone", "phone"),
+        "email": ("Email", "email"),
+        **_ADDRESS,
+    },
+    "opportunity": {
+        "topic": ("Topic", "required"),
+        "account": ("Account", "link"),
+        "contact": ("Contact", "link"),
+        "estimated_value": ("Estimated value", "money"),
+        "estimated_close_date": ("Estimated close date", "date"),
+        "customer_need": ("Customer need", "longtext"),
+        "proposed_solution": ("Proposed solution", "longtext"),
+        "final_decision_date": ("Decision date", "date"),
+    },
+}
+TEXT_MAX = 20_000
+
+
+def record_model(kind: str) -> type:
+    from .entities import Account, Contact, Opportunity
+
+    return {"account": Account, "contact": Contact, "opportunity": Opportunity}[kind]
+
+
+def clean_record_fields(kind: str, values: dict[str, Any], region: str = "US") -> dict[str, Any]:
+    """Validate and tidy fields of an account, contact or opportunity (a partial
+    update is fine). Links come back as ids; whether they exist is the service's
+    to check, in its transaction."""
+    spec = RECORD_FIELDS[kind]
+    model = record_model(kind)
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        if field not in spec:
+            errors[field] = f"{field!r} is not a field of an {kind}."
+            continue
+        label, sort = spec[field]
+        try:
+            clean[field] = _clean_record_value(model, field, label, sort, value, region)
+        except ValueError as exc:
+            errors[field] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _clean_record_value(
+    model: type, field: str, label: str, sort: str, value: Any, region: str
+) -> Any:
+    if sort == "money":
+        return _clean_budget(label, value)
+    if sort == "date":
+        return clean_date(label, value)
+    if sort == "link":
+        if value is None or value == "":
+            return None
+        record_id = getattr(value, "id", value)
+        if isinstance(record_id, bool) or not isinstance(record_id, int):
+            raise ValueError(f"{label} must be a record picked from the lookup.")
+        return record_id
+    text = "" if value is None else str(value)
+    if "\x00" in text:
+        raise ValueError(f"{label} contains a NUL character (\\0), which cannot be stored.")
+    if sort == "longtext":
+        if len(text) > TEXT_MAX:
+            raise ValueError(
+                f"{label} is too long: {len(text):,} characters, at most {TEXT_MAX:,}."
+            )
+        return text
+    text = text.strip()
+    if sort == "required" and not text:
+        raise ValueError(f"{label} is required.")
+    limit = getattr(model._meta.fields[field], "max_length", None)
+    if limit is not None and len(text) > limit:
+        raise ValueError(f"{label} is too long: {len(text):,} characters, at most {limit:,}.")
+    if not text:
+        return text
+    if sort == "email":
+        _check_email(label, text)
+    elif sort == "phone":
+        _check_phone(label, text, region)
+    elif sort == "website" and normalize.website_domain(text) is None:
+        raise ValueError(f"{label} {text!r} is not a web address (for example acme.com).")
+    return text
+
+
+def clean_date(label: str, value: Any) -> dt.date | None:
+    """A date from a `date` or `YYYY-MM-DD` text; blank is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{label} {value!r} is not a date (YYYY-MM-DD).") from None
+    raise ValueError(f"{label} must be a date (YYYY-MM-DD).")
+
+
+def clean_amount(label: str, value: Any) -> Decimal | None:
+    """Money: >= 0, two decimals; `$1,200.50` reads as 1200.50."""
+    return _clean_budget(label, value)

@@ -182,11 +182,15 @@ def test_salesperson_deletes_only_own_leads(db, admin, rep) -> None:
     assert Lead.select().count() == 0
 
 
-def test_lead_with_an_opportunity_is_kept(db, rep) -> None:
+def test_lead_with_an_opportunity_is_kept(db, rep, admin) -> None:
+    """Not a matter of role: an administrator is refused too, with its own error."""
     lead, note_ids = with_notes(rep)
     models.qualify_lead(lead.id, rep)
-    with pytest.raises(PermissionDenied, match="opportunity"):
-        models.delete_lead(lead.id, rep)
+    for actor in (rep, admin):
+        with pytest.raises(models.DeleteRefused, match="opportunity") as caught:
+            models.delete_lead(lead.id, actor)
+        assert not isinstance(caught.value, PermissionDenied)
+        assert "Delete the opportunity first" in str(caught.value)
     assert Note.select().where(Note.id.in_(note_ids)).count() == 2
 
 

@@ -33,7 +33,7 @@ def _dump() -> dict[str, list[tuple]]:
         row[0]
         for row in db.execute_sql(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'lead_fts%' AND name <> 'schema_migration'"
+            "AND name NOT GLOB '*_fts*' AND name <> 'schema_migration'"
         ).fetchall()
     ]
     dump = {}
