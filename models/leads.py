@@ -8,7 +8,7 @@ from .audit import record
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
 from .errors import NotFound, ValidationError
-from .locks import locked_lead
+from .locks import locked_lead, locked_open_lead
 from .permissions import can, owns
 from .settings import phone_region
 from .validation import FIELD_LABELS, clean_lead_fields
@@ -68,7 +68,7 @@ def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
         raise ValidationError({"status_reason": "An open lead's status is New or Contacted."})
     db = Lead._meta.database
     with db.atomic():
-        lead = locked_lead(lead_id)
+        lead = locked_open_lead(lead_id)
         can(actor, "edit", lead).enforce()
         changed = []
         columns = []
@@ -102,7 +102,7 @@ def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
         raise ValidationError({"reason": f"Choose a reason: {labels}."})
     db = Lead._meta.database
     with db.atomic():
-        lead = locked_lead(lead_id)
+        lead = locked_open_lead(lead_id, "disqualify")
         can(actor, "disqualify", lead).enforce()
         now = utcnow()
         Lead.update(
