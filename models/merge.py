@@ -247,7 +247,8 @@ def merge_leads(
                 Lead.closed_by: actor.id,
                 Lead.closed_at: now,
                 Lead.modified_at: now,
-                **{getattr(Lead, key): None for key in LEAD_KEY_FIELDS},
+                # The duplicate keys, not `name_sort` (what the name sort orders by).
+                **{getattr(Lead, key): None for key in LEAD_KEY_FIELDS if key != "name_sort"},
             }
         ).where(Lead.id.in_(other_ids) & (Lead.state == LeadState.OPEN)).execute()
         for other in others:

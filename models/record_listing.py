@@ -172,6 +172,8 @@ def record_query(
         raise ValueError(f"Unknown sort {sort!r}")
     model = spec.model
     query = model.select()
+    if kind in ("account", "contact"):
+        query = query.where(model.merged_into.is_null())  # merged away: not listed
     if kind == "opportunity":
         if view in ("open", "mine"):
             query = query.where(model.state == OpportunityState.OPEN)

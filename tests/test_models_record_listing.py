@@ -115,3 +115,10 @@ def test_unknown_views_and_sorts(db, rep) -> None:
         record_query("contact", "all", rep, sort="value")
     with pytest.raises(ValueError):
         record_query("lead", "all", rep)
+
+
+def test_merged_accounts_are_not_listed(db, rep, admin) -> None:
+    master = models.create_account(rep, name="Fabrikam")
+    other = models.create_account(rep, name="Fabrikam Inc", ignore_duplicates=True)
+    models.merge_accounts(admin, master.id, other.id)
+    assert names("account", "all", rep) == ["Fabrikam"]
