@@ -603,6 +603,34 @@ def test_the_early_drop_follows_the_rate(served: ServeOptions, keys: dict) -> No
     with_server(served, body)
 
 
+def test_one_address_cannot_hold_every_sign_in_slot(served: ServeOptions, keys: dict) -> None:
+    """PerSourceMaxStartups: 127.0.0.2 (loopback too) holds its two slots; its third
+    connection is dropped, while 127.0.0.1 still signs in."""
+    served.per_source_max_startups = 2
+
+    async def body(server: LeadqServer) -> None:
+        loop = asyncio.get_running_loop()
+        silent = []
+        try:
+            for _ in range(2):
+                address = ("127.0.0.1", server.port)
+                silent.append(socket.create_connection(address, source_address=("127.0.0.2", 0)))
+            await _await(lambda: server.pending_by_source["127.0.0.2"] == 2)
+            with pytest.raises((asyncssh.DisconnectError, ConnectionError, OSError)):
+                await asyncssh.connect(
+                    "127.0.0.1", server.port, local_addr=("127.0.0.2", 0), username="riley",
+                    client_keys=[keys["riley"]], known_hosts=None, agent_path=None, config=[],
+                )  # fmt: skip
+            async with connect(server, "riley", keys["riley"]) as conn:
+                assert conn.get_extra_info("username") == "riley"
+        finally:
+            for sock in silent:
+                await loop.run_in_executor(None, sock.close)
+        await _await(lambda: not server.pending_by_source)
+
+    with_server(served, body)
+
+
 def test_a_connection_that_does_not_sign_in_is_closed_after_the_grace_time(
     served: ServeOptions,
 ) -> None:
@@ -624,14 +652,14 @@ def test_a_connection_that_does_not_sign_in_is_closed_after_the_grace_time(
 def test_a_signed_in_connection_without_a_session_is_closed(
     served: ServeOptions, keys: dict
 ) -> None:
-    served.unused_connection_timeout = 0.5
+    served.unused_connection_timeout = 1
 
     async def body(server: LeadqServer) -> None:
         idle = await connect(server, "riley", keys["riley"])
         await asyncio.wait_for(idle.wait_closed(), 10)  # no session: disconnected
         async with connect(server, "ada", keys["ada"]) as conn:
             process, _ = await open_app(conn)
-            await asyncio.sleep(1.5)  # three timeouts pass while the session is open
+            await asyncio.sleep(2.5)  # two timeouts and more pass while the session is open
             process.stdin.write(b"x")
             await process.stdout.readuntil(b"GOT 78")
             process.stdin.write(b"q")
@@ -714,8 +742,10 @@ def test_a_client_that_stops_answering_is_dropped_by_keepalives(
     """SIGSTOP the real ssh client: its kernel still acknowledges TCP, but nothing
     answers the keepalives, as with a laptop that lost its network."""
     _needs_ssh()
-    served.keepalive_interval = 0.5
-    served.keepalive_count_max = 1
+    # Dropped after 3 s of silence; a live client has 1 s to answer each keepalive
+    # (and two chances), which even a busy machine gives it.
+    served.keepalive_interval = 1
+    served.keepalive_count_max = 2
     served.idle_timeout = 0
     key = _write_client_key(tmp_path, "id_riley", keys["riley"])
 
@@ -783,6 +813,7 @@ def test_limit_options_reach_the_server_and_bad_ones_are_refused(
         "--max-startups", "5:50:20", "--login-grace-time", "12", "--unused-connection-timeout",
         "7", "--max-sessions-per-connection", "3", "--max-sessions-per-user", "4",
         "--keepalive-interval", "9", "--keepalive-count-max", "1", "--macs", "+hmac-sha1",
+        "--per-source-max-startups", "3",
     )  # fmt: skip
     limits = _limits(args)
     assert limits["max_startups"] == (5, 50, 20) and parse_max_startups("8") == (8, 100, 8)
@@ -790,6 +821,7 @@ def test_limit_options_reach_the_server_and_bad_ones_are_refused(
     assert (limits["max_sessions_per_connection"], limits["max_sessions_per_user"]) == (3, 4)
     assert (limits["keepalive_interval"], limits["keepalive_count_max"]) == (9, 1)
     assert limits["macs"] == "+hmac-sha1" and limits["kex_algorithms"] is None
+    assert limits["per_source_max_startups"] == 3
     ServeOptions(db_url="sqlite:///x.db", **limits)  # every limit is a server option
     for argv, message in (
         (("--max-startups", "10:30"), "--max-startups is START:RATE:FULL"),

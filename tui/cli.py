@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         help="random early drop of connections not signed in yet, as sshd (10:30:100)",
     )
     serve.add_argument(
+        "--per-source-max-startups",
+        type=int,
+        default=0,
+        metavar="N",
+        help="connections signing in at once from one address (0: no limit, as sshd)",
+    )
+    serve.add_argument(
         "--unused-connection-timeout",
         type=float,
         default=60,

@@ -69,6 +69,7 @@ def _limits(args: argparse.Namespace) -> dict[str, object]:
     for name in (
         "login_grace_time", "unused_connection_timeout", "keepalive_interval",
         "max_sessions_per_connection", "max_sessions_per_user", "keepalive_count_max",
+        "per_source_max_startups",
     ):  # fmt: skip
         value = getattr(args, name)
         if value < 0 or (name.startswith("max_") and value < 1):

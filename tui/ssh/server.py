@@ -19,6 +19,7 @@ port, agent or X11 forwarding.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import ipaddress
 import logging
@@ -135,6 +136,9 @@ class ServeOptions:
     """sshd's MaxStartups start:rate:full for connections that have not signed in:
     from `start` on, a new one is dropped with probability rate%, rising linearly to
     100% at `full`."""
+    per_source_max_startups: int = 0
+    """Connections signing in at once from one address, beyond which its new ones are
+    dropped (sshd's PerSourceMaxStartups); 0: no limit, as in sshd."""
     login_grace_time: float = 30
     """Seconds a connection may take to sign in (sshd's LoginGraceTime)."""
     unused_connection_timeout: float = 60
@@ -198,6 +202,7 @@ class LeadqServer:
         self.options = options
         self.sessions: set[AppSession] = set()
         self.pending_auth = 0
+        self.pending_by_source: collections.Counter[str] = collections.Counter()
         self.host_key: asyncssh.SSHKey | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.closing = False
@@ -326,6 +331,7 @@ class _Connection(asyncssh.SSHServer):
         self._keys: list[asyncssh.SSHKey] = []
         self._signed_in_with = ""
         self.peer = "?"
+        self.source = "?"
         self.open_sessions = 0
         self._unused_handle: asyncio.TimerHandle | None = None
 
@@ -333,22 +339,35 @@ class _Connection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
+        self.source = str(peer[0])
         server, opts = self.server, self.server.options
+        from_source = server.pending_by_source[self.source]
+        per_source = opts.per_source_max_startups
         if server.closing or should_drop(server.pending_auth, *opts.max_startups, opts.random()):
             # Like sshd: no banner, no message; the client sees the connection closed.
             log.warning(
                 "dropped %s: %d connections are signing in (max startups %s)",
                 self.peer, server.pending_auth, ":".join(map(str, opts.max_startups)),
             )  # fmt: skip
-            asyncio.get_running_loop().call_soon(conn.abort)
+        elif per_source and from_source >= per_source:
+            log.warning(
+                "dropped %s: %d connections from %s are signing in (per source max startups)",
+                self.peer, from_source, self.source,
+            )  # fmt: skip
+        else:
+            server.pending_auth += 1
+            server.pending_by_source[self.source] += 1
+            self._counted = True
             return
-        server.pending_auth += 1
-        self._counted = True
+        asyncio.get_running_loop().call_soon(conn.abort)
 
     def _uncount(self) -> None:
         if self._counted:
             self._counted = False
             self.server.pending_auth -= 1
+            self.server.pending_by_source[self.source] -= 1
+            if self.server.pending_by_source[self.source] <= 0:
+                del self.server.pending_by_source[self.source]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._uncount()
