@@ -435,6 +435,23 @@ def test_an_app_that_is_killed_leaves_the_terminal_reset(served: ServeOptions, k
     with_server(served, body)
 
 
+def test_a_session_that_fails_on_the_server_leaves_the_terminal_reset(
+    served: ServeOptions, keys: dict
+) -> None:
+    served.app_command = ("/nonexistent/leadq-app",)  # the app cannot even start
+
+    async def body(server: LeadqServer) -> None:
+        async with connect(server, "riley", keys["riley"]) as conn:
+            process = await conn.create_process(encoding=None, term_type="xterm")
+            result = await process.wait()
+            assert result.exit_status == 1
+            assert_terminal_reset(result.stdout)
+            assert b"leadq: the session failed on the server." in result.stdout
+            assert b"nonexistent" not in result.stdout  # no server path shown
+
+    with_server(served, body)
+
+
 def _gone(pid: int, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
