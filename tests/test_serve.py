@@ -34,7 +34,7 @@ from tui.cli import _parser
 from tui.serve import _limits, parse_max_startups, serve_main
 from tui.ssh import account as account_module
 from tui.ssh.account import RunAs, ServeError, probe_access, resolve_run_as
-from tui.ssh.algorithms import AlgorithmError, algorithm_list
+from tui.ssh.algorithms import AlgorithmError, algorithm_list, checked_signatures
 from tui.ssh.hostkey import HostKeyError, host_key_path, load_or_create_host_key
 from tui.ssh.pty_app import MAX_COLUMNS, MAX_ROWS, TERMINAL_RESET
 from tui.ssh.server import (
@@ -850,6 +850,25 @@ def test_limit_options_reach_the_server_and_bad_ones_are_refused(
     ):
         assert serve_main(_serve_args(*argv)) == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_sha1_rsa_signature_is_refused_at_sign_in(served: ServeOptions) -> None:
+    """asyncssh's own client, told to sign with ssh-rsa (SHA-1), does so whatever the
+    server advertises; the server refuses it, and takes rsa-sha2-256 from the same key."""
+    rsa = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+    models.add_user_key("ada", rsa.export_public_key().decode())
+    public = asyncssh.import_public_key(rsa.export_public_key())
+    checked = checked_signatures(public, algorithm_list("signatures", None))
+    assert checked.verify(b"data", rsa.sign(b"data", b"rsa-sha2-256"))
+    assert not checked.verify(b"data", rsa.sign(b"data", b"ssh-rsa"))
+
+    async def body(server: LeadqServer) -> None:
+        with pytest.raises(asyncssh.PermissionDenied):
+            await connect(server, "ada", rsa, signature_algs=["ssh-rsa"])
+        async with connect(server, "ada", rsa, signature_algs=["rsa-sha2-256"]) as conn:
+            assert conn.get_extra_info("username") == "ada"
+
+    with_server(served, body)
 
 
 def test_algorithm_options_are_checked() -> None:
