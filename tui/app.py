@@ -133,6 +133,11 @@ class LeadqApp(App[None]):
 
         self.push_screen(OpportunityScreen(opportunity_id))
 
+    def open_import(self) -> None:
+        from .screens.import_leads import ImportScreen
+
+        self.push_screen(ImportScreen())
+
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen
 

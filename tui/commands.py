@@ -98,6 +98,7 @@ class LeadqCommands(Provider):
                     )
                 )
         found += [
+            ("Import leads", "Import leads from a CSV file, or undo an import", app.open_import),
             ("Settings", "Qualification settings and duplicate rules (F2)", app.action_settings),
             ("Help", "Every key of every screen (F1)", app.action_help),
         ]

@@ -1,0 +1,320 @@
+"""Import leads from a CSV file: preview, duplicate policy, progress, summary, undo.
+
+The file is a local path, or in a served session (SSH or web) a file of the
+user's own file area (copied there by SFTP), never a server path. The preview,
+the import and the undo run in thread workers (`models.import_leads` and
+friends), so the screen stays responsive; progress comes back through
+`call_from_thread`. The reject file goes beside the file (or into the area).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, ProgressBar, Select, Static
+
+import models
+
+from ..widgets.literal import literal, printable
+
+POLICY_CHOICES = [
+    ("Skip duplicates", "skip"),
+    ("Create anyway", "create"),
+    ("Update blank fields", "update"),
+]
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """`Description=topic; Lead Owner=-` as a mapping; ValidationError if malformed."""
+    mapping = {}
+    for part in filter(str.strip, text.split(";")):
+        column, sep, target = part.partition("=")
+        if not sep or not column.strip():
+            raise models.ValidationError(
+                {"mapping": f"{part.strip()!r}: write Column=field, separated by ';'."}
+            )
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+class ImportScreen(Screen[None]):
+    """Import leads (palette: "Import leads")."""
+
+    CSS_PATH = "import_leads.tcss"
+    TITLE = "Import leads"
+    AUTO_FOCUS = "#file"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "preview", "Preview", id="import.preview"),
+        Binding("f6", "run_import", "Import", id="import.run"),
+        Binding("f8", "undo", "Undo batch", id="import.undo"),
+        Binding("escape", "back", "Back / stop", id="import.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = False
+        self.stop_requested = False
+        self.last_summary: models.ImportSummary | None = None
+
+    @property
+    def area(self) -> models.FileArea | None:
+        return getattr(self.app, "file_area", None)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        hint = "a file in your file area" if self.area is not None else "path of a .csv file"
+        with Horizontal(classes="row"):
+            yield Static("File", classes="label")
+            yield Input(placeholder=hint, id="file", compact=True)
+        with Horizontal(classes="row"):
+            yield Static("Duplicates", classes="label")
+            yield Select(POLICY_CHOICES, value="skip", allow_blank=False, id="policy", compact=True)
+        with Horizontal(classes="row"):
+            yield Static("Map", classes="label")
+            yield Input(placeholder="Column=field; Column=- (optional)", id="mapping", compact=True)
+        yield Static(Content(self._files_hint()), id="info")
+        yield DataTable(id="preview", cursor_type="row", zebra_stripes=True)
+        yield ProgressBar(total=100, show_eta=False, id="progress")
+        yield Static(Content(""), id="summary")
+        with Horizontal(classes="row buttons"):
+            yield Button("Preview F5", id="do-preview", compact=True)
+            yield Button("Import F6", id="do-import", variant="primary", compact=True)
+            yield Static("Batch #", classes="label short")
+            yield Input(placeholder="number", id="batch", compact=True, type="integer")
+            yield Button("Undo F8", id="do-undo", variant="warning", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#preview", DataTable)
+        table.add_columns("Line", "Check", "Name", "Email", "Company")
+
+    def _files_hint(self) -> str:
+        area = self.area
+        if area is None:
+            return "Type the path of a CSV file and press Enter (F5) to preview it."
+        try:
+            names = [f.name for f in area.files() if f.name.lower().endswith((".csv", ".txt"))]
+        except models.FileAreaError as exc:
+            return exc.message
+        if not names:
+            return "Your file area has no .csv file yet: copy one there with sftp."
+        return "In your file area: " + ", ".join(printable(n) for n in names[:8])
+
+    # ------------------------------------------------------------- the form
+    def _form(self) -> tuple[str, str, dict[str, str]] | None:
+        name = self.query_one("#file", Input).value.strip()
+        if not name:
+            self.notify("Name the file to import first.", severity="warning")
+            return None
+        try:
+            mapping = parse_mapping(self.query_one("#mapping", Input).value)
+        except models.ValidationError as exc:
+            self.notify(exc.message, severity="error")
+            return None
+        policy = str(self.query_one("#policy", Select).value)
+        return name, policy, mapping
+
+    def _open(self, name: str) -> tuple[IO[bytes], str]:
+        """The file's bytes as a seekable stream, and the name to record."""
+        area = self.area
+        if area is not None:
+            return io.BytesIO(area.read(name)), name
+        path = Path(os.path.expanduser(name))
+        try:
+            return open(path, "rb"), path.name
+        except OSError as exc:
+            raise models.ValidationError({"file": f"Cannot read {name}: {exc.strerror}."}) from None
+
+    @on(Input.Submitted, "#file")
+    def _file_entered(self) -> None:
+        self.action_preview()
+
+    @on(Button.Pressed, "#do-preview")
+    def _preview_pressed(self) -> None:
+        self.action_preview()
+
+    @on(Button.Pressed, "#do-import")
+    def _import_pressed(self) -> None:
+        self.action_run_import()
+
+    @on(Button.Pressed, "#do-undo")
+    def _undo_pressed(self) -> None:
+        self.action_undo()
+
+    def action_back(self) -> None:
+        if self.running:
+            self.stop_requested = True
+            self.notify("Stopping after this chunk; what was imported stays (undo it by number).")
+        else:
+            self.app.pop_screen()
+
+    # ------------------------------------------------------------- preview
+    def action_preview(self) -> None:
+        form = self._form()
+        if form is not None and not self.running:
+            self._preview(*form)
+
+    @work(thread=True, exclusive=True, group="import-preview", exit_on_error=False)
+    def _preview(self, name: str, policy: str, mapping: dict[str, str]) -> None:
+        try:
+            with models.thread_connection():
+                stream, _ = self._open(name)
+                with stream:
+                    preview = models.preview_import(stream, name, policy=policy, mapping=mapping)
+        except models.LeadqError as exc:
+            self.app.call_from_thread(self._show_error, exc.message)
+            return
+        self.app.call_from_thread(self._show_preview, preview)
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#info", Static).update(literal(message, "bold $error", multiline=True))
+
+    def _show_preview(self, preview: models.ImportPreview) -> None:
+        encoding = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
+        delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+        mapped = sum(1 for _, label in preview.columns if label != "ignored")
+        parts = [
+            f"{encoding.get(preview.encoding, preview.encoding)}, "
+            f"{delimiter.get(preview.delimiter, preview.delimiter)}-separated; "
+            f"{mapped} of {len(preview.columns)} columns mapped."
+        ]
+        if preview.unknown_columns:
+            parts.append("Ignored: " + ", ".join(preview.unknown_columns) + ".")
+        if preview.missing_required:
+            parts.append(
+                "Map a column to "
+                + " and ".join(preview.missing_required)
+                + " (Map: Column=field)."
+            )
+        parts += [n for n in preview.notes if "byte-order" not in n]
+        self.query_one("#info", Static).update(literal(" ".join(parts), multiline=True))
+        table = self.query_one("#preview", DataTable)
+        table.clear()
+        for row in preview.rows:
+            values = row.values
+            name = " ".join(str(values.get(k) or "") for k in ("first_name", "last_name")).strip()
+            if row.errors:
+                check = "; ".join(row.errors.values())
+            elif row.duplicate:
+                check = "duplicate: " + row.duplicate
+            else:
+                check = "ok"
+            cells = (str(row.line), name, values.get("email") or "", values.get("company") or "")
+            line, *rest = cells
+            table.add_row(*(Text(printable(c)) for c in (line, check, *rest)))
+
+    # ------------------------------------------------------------- import
+    def action_run_import(self) -> None:
+        form = self._form()
+        if form is None or self.running:
+            return
+        self.running, self.stop_requested = True, False
+        self.query_one("#progress", ProgressBar).update(total=100, progress=0)
+        self._set_summary("Importing...")
+        self._run_import(*form)
+
+    @work(thread=True, exclusive=True, group="import-run", exit_on_error=False)
+    def _run_import(self, name: str, policy: str, mapping: dict[str, str]) -> None:
+        reject = io.StringIO()
+        try:
+            with models.thread_connection():
+                stream, recorded = self._open(name)
+                with stream:
+                    summary = models.import_leads(
+                        self.app.user,  # type: ignore[attr-defined]
+                        stream,
+                        recorded,
+                        policy=policy,
+                        mapping=mapping,
+                        reject=reject,
+                        progress=lambda p: self.app.call_from_thread(self._show_progress, p),
+                        should_stop=lambda: self.stop_requested,
+                    )
+            saved = self._save_rejects(name, reject.getvalue(), summary)
+        except models.LeadqError as exc:
+            self.app.call_from_thread(self._import_failed, exc.message)
+            return
+        self.app.call_from_thread(self._show_summary, summary, saved)
+
+    def _save_rejects(self, name: str, text: str, summary: models.ImportSummary) -> str:
+        if not summary.rejected and not summary.skipped:
+            return ""
+        stem = Path(name).stem
+        data = text.encode("utf-8")
+        area = self.area
+        if area is not None:
+            for number in range(1, 100):
+                target = f"{stem}-rejected.csv" if number == 1 else f"{stem}-rejected-{number}.csv"
+                try:
+                    area.write(target, data)
+                    return f"{target} in your file area"
+                except models.NameTaken:
+                    continue
+            return ""
+        path = Path(os.path.expanduser(name)).with_name(f"{stem}-rejected.csv")
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            return f"not saved ({exc.strerror})"
+        return str(path)
+
+    def _show_progress(self, progress: models.ImportProgress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=100, progress=round(progress.fraction * 100))
+        self._set_summary(
+            f"{progress.rows:,} rows: {progress.created:,} created, {progress.updated:,} updated, "
+            f"{progress.skipped:,} skipped, {progress.rejected:,} rejected"
+        )
+
+    def _import_failed(self, message: str) -> None:
+        self.running = False
+        self._show_error(message)
+        self._set_summary("Nothing was imported.")
+
+    def _show_summary(self, summary: models.ImportSummary, rejects: str) -> None:
+        self.running = False
+        self.last_summary = summary
+        self.query_one("#progress", ProgressBar).update(total=100, progress=100)
+        lines = [line for line in summary.lines() if not line.startswith("Ignored columns")]
+        if rejects:
+            lines.append(f"Rejected and skipped rows: {rejects}")
+        self._set_summary("\n".join(lines))
+        if summary.batch_id is not None:
+            self.query_one("#batch", Input).value = str(summary.batch_id)
+        self.app.data_version += 1  # type: ignore[attr-defined]
+
+    def _set_summary(self, text: str) -> None:
+        self.query_one("#summary", Static).update(literal(text, multiline=True))
+
+    # ------------------------------------------------------------- undo
+    def action_undo(self) -> None:
+        text = self.query_one("#batch", Input).value.strip()
+        if not text.isdigit():
+            self.notify("Type the number of the import to undo.", severity="warning")
+            return
+        if not self.running:
+            self._undo(int(text))
+
+    @work(thread=True, exclusive=True, group="import-undo", exit_on_error=False)
+    def _undo(self, batch_id: int) -> None:
+        try:
+            with models.thread_connection():
+                result = models.undo_import(self.app.user, batch_id)  # type: ignore[attr-defined]
+        except models.LeadqError as exc:
+            self.app.call_from_thread(self._show_error, exc.message)
+            return
+        self.app.call_from_thread(self._undone, result)
+
+    def _undone(self, result: Any) -> None:
+        self._set_summary("\n".join(result.lines()))
+        self.app.data_version += 1  # type: ignore[attr-defined]
