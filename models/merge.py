@@ -115,6 +115,8 @@ def merge_fields(kind: str, ids: list[int]) -> list[MergeField]:
     """The records' fields side by side, `ids[0]` the master."""
     model, fields, _ = _SPEC[kind]
     records = _load(model, ids, lock=False)
+    if kind == "lead":
+        _check_open(records)  # said before the screen asks for anything
     out = []
     for name in fields:
         values = tuple((r.id, _value(r, name)) for r in records)
@@ -135,6 +137,17 @@ def _load(model: type[peewee.Model], ids: list[int], lock: bool) -> list[peewee.
         what = model.__name__.lower()
         raise NotFound(f"The {what} #{missing[0]} no longer exists; someone may have deleted it.")
     return [found[i] for i in ids]
+
+
+def _check_open(leads: list[Lead]) -> None:
+    for lead in leads:
+        if not lead.is_open:
+            from .qualify import closed_message
+
+            raise MergeRefused(
+                f"Lead #{lead.id} {lead.full_name} cannot be merged: only open leads can "
+                f"be, as in Dynamics 365. {closed_message(lead, 'merge')}"
+            )
 
 
 def _check_owner(actor: User, records: list[peewee.Model], what: str) -> None:
@@ -209,14 +222,7 @@ def merge_leads(
         raise MergeRefused(f"Merge two to {MAX_LEADS} leads at a time; {len(ids)} were chosen.")
     with database_proxy.obj.atomic():
         leads = _load(Lead, ids, lock=True)
-        for lead in leads:
-            if not lead.is_open:
-                from .qualify import closed_message
-
-                raise MergeRefused(
-                    f"Lead #{lead.id} {lead.full_name} cannot be merged: only open leads can "
-                    f"be, as in Dynamics 365. {closed_message(lead, 'merge')}"
-                )
+        _check_open(leads)
         originated = (
             Opportunity.select(Opportunity.originating_lead)
             .where(Opportunity.originating_lead.in_(other_ids))

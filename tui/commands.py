@@ -70,6 +70,16 @@ class LeadqCommands(Provider):
                     screen.action_select_all,
                 ),
                 ("Search leads", "Type to filter this view (/)", screen.action_focus_search),
+                (
+                    "Export leads",
+                    "Export this view and search, or the selection: CSV, JSON, JSONL (x)",
+                    screen.action_export,
+                ),
+                (
+                    "Merge leads",
+                    "Merge the 2-5 selected leads side by side (m)",
+                    screen.action_merge,
+                ),
                 ("Reverse sort", "Flip the sort order (S)", screen.action_reverse_sort),
             ]
             for view, label in models.VIEWS.items():

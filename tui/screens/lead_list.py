@@ -69,6 +69,8 @@ class LeadListScreen(Screen[None]):
         Binding("V", "previous_view", "Previous view", show=False, id="list.previous_view"),
         Binding("s", "next_sort", "Sort", id="list.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="list.reverse_sort"),
+        Binding("x", "export", "Export", show=False, id="list.export"),
+        Binding("m", "merge", "Merge", show=False, id="list.merge"),
         *(
             Binding(
                 str(number),
@@ -262,6 +264,26 @@ class LeadListScreen(Screen[None]):
     def action_delete(self) -> None:
         if ids := self._targets():
             self.app.delete(ids)  # type: ignore[attr-defined]
+
+    def action_export(self) -> None:
+        """Export the current view and search, or the selection (see ExportDialog)."""
+        from .export_dialog import ExportDialog
+
+        spec = self.list_query
+        self.app.push_screen(ExportDialog(spec.view, spec.search, list(self.table.selected)))
+
+    def action_merge(self) -> None:
+        """Merge the 2-5 selected leads side by side (see MergeScreen)."""
+        ids = sorted(self.table.selected)
+        if not 2 <= len(ids) <= models.merge.MAX_LEADS:
+            self.notify(
+                f"Select two to {models.merge.MAX_LEADS} leads to merge (space selects).",
+                severity="warning",
+            )
+            return
+        from .merge import MergeScreen
+
+        self.app.push_screen(MergeScreen(ids))
 
     def action_select_all(self) -> None:
         table = self.table

@@ -1,0 +1,128 @@
+"""Export the lead list's current view, search or selection (CSV, JSON or JSONL).
+
+The file goes to a local path, or in a served session into the user's own file
+area (by name), never a server path. The export runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Select, Static
+
+import models
+
+from ..widgets.literal import literal
+
+FORMAT_CHOICES = [
+    ("CSV (spreadsheets, re-import)", "csv"),
+    ("JSON", "json"),
+    ("JSON Lines", "jsonl"),
+]
+
+
+class ExportDialog(ModalScreen[None]):
+    CSS_PATH = "export_dialog.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("ctrl+s", "export", "Export", id="export.run"),
+    ]
+
+    def __init__(self, view: str, search: str, selected: list[int]) -> None:
+        super().__init__()
+        self.view, self.search, self.selected = view, search, sorted(selected)
+
+    @property
+    def area(self) -> models.FileArea | None:
+        return getattr(self.app, "file_area", None)
+
+    def what(self) -> str:
+        if self.selected:
+            return f"the {len(self.selected):,} selected lead(s)"
+        found = f' matching "{self.search}"' if self.search.strip() else ""
+        return f"{models.VIEWS[self.view].lower()}{found}"
+
+    def compose(self) -> ComposeResult:
+        where = "a file name in your file area" if self.area is not None else "a file path"
+        with Vertical(id="dialog") as dialog:
+            dialog.border_title = "Export leads"
+            yield Static(literal(f"Export {self.what()}, with the lead form's columns."))
+            yield Select(FORMAT_CHOICES, value="csv", allow_blank=False, id="format", compact=True)
+            yield Input(value=f"leads-{self.view}.csv", placeholder=where, id="target")
+            yield Static(Content(""), id="result")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Export ^s", id="export", variant="primary", compact=True)
+        yield Footer()
+
+    @on(Select.Changed, "#format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        target = self.query_one("#target", Input)
+        stem = target.value.rsplit(".", 1)[0] if "." in target.value else target.value
+        target.value = f"{stem}.{event.value}"
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#export")
+    @on(Input.Submitted, "#target")
+    def action_export(self) -> None:
+        target = self.query_one("#target", Input).value.strip()
+        if not target:
+            self.notify("Name the file to write.", severity="warning")
+            return
+        self._export(target, str(self.query_one("#format", Select).value))
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, target: str, fmt: str) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        try:
+            with models.thread_connection():
+                ids = models.export_ids(user, self.view, self.search, self.selected or None)
+                count, where = self._write(target, ids, fmt)
+        except models.LeadqError as exc:
+            self.app.call_from_thread(self._show, exc.message, error=True)
+            return
+        except OSError as exc:
+            self.app.call_from_thread(self._show, f"Cannot write {target}: {exc.strerror}.", True)
+            return
+        self.app.call_from_thread(self._done, f"Exported {count:,} lead(s) to {where}.")
+
+    def _write(self, target: str, ids: object, fmt: str) -> tuple[int, str]:
+        area = self.area
+        if area is not None:
+            out = io.StringIO()
+            count = models.export_leads(out, ids, fmt)  # type: ignore[arg-type]
+            area.write(target, out.getvalue().encode("utf-8"), overwrite=True)
+            return count, f"{target} in your file area"
+        path = Path(os.path.expanduser(target))
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", dir=path.parent, delete=False, suffix=".part"
+        ) as handle:
+            try:
+                count = models.export_leads(handle, ids, fmt)  # type: ignore[arg-type]
+            except BaseException:
+                handle.close()
+                os.unlink(handle.name)
+                raise
+        os.replace(handle.name, path)
+        return count, str(path)
+
+    def _show(self, message: str, error: bool = False) -> None:
+        self.query_one("#result", Static).update(
+            literal(message, "bold $error" if error else "", multiline=True)
+        )
+
+    def _done(self, message: str) -> None:
+        self.notify(message)
+        self.dismiss(None)
