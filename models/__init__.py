@@ -26,6 +26,7 @@ from .enums import (
     OPPORTUNITY_STAGES,
     STAGE_STEPS,
     STAGES,
+    STATUS_REASONS,
     LeadSource,
     LeadState,
     OpportunityState,
@@ -86,7 +87,20 @@ from .leads import (
     reactivate_lead,
     update_lead,
 )
-from .listing import SORTS, VIEWS, QueryStopped, QueryStopper, count_leads, lead_query
+from .listing import (
+    ENTERED,
+    SORTED_SEARCH_LIMIT,
+    SORTS,
+    VIEWS,
+    QueryStopped,
+    QueryStopper,
+    count_leads,
+    lead_ids,
+    lead_query,
+    lead_rows,
+    search_order,
+    sort_key,
+)
 from .lookup import search_accounts, search_contacts
 from .merge import (
     MergeField,
@@ -154,7 +168,14 @@ from .processes import (
     update_activity,
     update_process,
 )
-from .qualify import LeadOutcome, QualifyChoice, QualifyResult, qualify_lead, qualify_leads
+from .qualify import (
+    LeadOutcome,
+    QualifyChoice,
+    QualifyResult,
+    closed_message,
+    qualify_lead,
+    qualify_leads,
+)
 from .records import (
     DeleteImpact,
     LeadDuplicatesFound,
@@ -180,7 +201,9 @@ from .records import (
 )
 from .settings import SETTING_DEFS, OrgSettings, change_setting, load_settings
 from .users import add_user_key, authorized_keys, create_user, get_user, key_fingerprint
+from .validation import CHOICES as LEAD_CHOICES
 from .validation import FIELD_LABELS, clean_lead_fields
+from .validation import REQUIRED as LEAD_REQUIRED
 from .views import (
     ActivityView,
     AssignmentView,
@@ -197,12 +220,14 @@ from .views import (
     account_view,
     contact_label,
     contact_view,
+    current_user,
     history_entries,
     history_to_show,
     lead_activity_views,
     lead_detail,
     lead_label,
     money,
+    note_target,
     note_views,
     notes_to_show,
     opportunity_label,
@@ -216,16 +241,21 @@ from .views import (
 __all__ = [
     "ACTIONS",
     "DISQUALIFY_REASONS",
+    "ENTERED",
     "EXPORT_FORMATS",
     "FIELD_LABELS",
     "IMPORT_POLICIES",
+    "LEAD_CHOICES",
     "LEAD_FORM_FIELDS",
+    "LEAD_REQUIRED",
     "LOST_REASONS",
     "OPPORTUNITY_STAGES",
     "SETTING_DEFS",
+    "SORTED_SEARCH_LIMIT",
     "SORTS",
     "STAGES",
     "STAGE_STEPS",
+    "STATUS_REASONS",
     "VIEWS",
     "Account",
     "ActivityView",
@@ -327,6 +357,7 @@ __all__ = [
     "close_database",
     "close_opportunity_lost",
     "close_opportunity_won",
+    "closed_message",
     "contact_label",
     "contact_view",
     "copy_process",
@@ -338,6 +369,7 @@ __all__ = [
     "create_opportunity",
     "create_process",
     "create_user",
+    "current_user",
     "database_proxy",
     "deactivate_process",
     "decisions",
@@ -364,9 +396,11 @@ __all__ = [
     "lead_activities",
     "lead_activity_views",
     "lead_detail",
+    "lead_ids",
     "lead_label",
     "lead_process",
     "lead_query",
+    "lead_rows",
     "leads_with_duplicates",
     "list_batches",
     "list_processes",
@@ -379,6 +413,7 @@ __all__ = [
     "move_item",
     "move_opportunity_stage",
     "new_lead_duplicates",
+    "note_target",
     "note_views",
     "notes_to_show",
     "open_database",
@@ -412,12 +447,14 @@ __all__ = [
     "save_attachment_to_area",
     "search_accounts",
     "search_contacts",
+    "search_order",
     "seed_demo_process",
     "set_activity_done",
     "set_default_process",
     "set_opportunity_step",
     "set_process_active",
     "size_text",
+    "sort_key",
     "thread_connection",
     "undo_import",
     "update_account",

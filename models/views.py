@@ -84,6 +84,33 @@ def _name(user: User | None) -> str | None:
     return str(user) if user is not None else None
 
 
+def current_user(user_id: int) -> User:
+    """The signed-in user as stored now (role changes apply at once)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound("This user no longer exists.")
+    return user
+
+
+_NOTE_TARGETS: dict[str, type[NoteTarget]] = {  # type: ignore[valid-type]
+    "lead": Lead,
+    "account": Account,
+    "contact": Contact,
+    "opportunity": Opportunity,
+}
+
+
+def note_target(kind: str, record_id: int) -> NoteTarget:
+    """The record a screen's notes are on, for `add_note` (NotFound when gone)."""
+    model = _NOTE_TARGETS.get(kind)
+    if model is None:
+        raise ValueError(f"Notes go on a lead, account, contact or opportunity, not {kind!r}.")
+    record = model.get_or_none(model.id == record_id)
+    if record is None:
+        raise NotFound(f"This {kind} no longer exists; someone may have deleted it.")
+    return record
+
+
 # The parts several views share.
 @dataclass(frozen=True)
 class Ref:

@@ -22,7 +22,7 @@ import tui.screens
 
 from .conftest import make_lead
 from .test_tui_flows import wait_for_screen
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 SCREENS_DIR = Path(tui.screens.__file__).parent
 
@@ -76,7 +76,7 @@ async def test_settings_banner_shows_after_visiting_a_lead(sqlite_db: object) ->
         app.open_lead(lead.id)
         await wait_for_screen(pilot, LeadDetailScreen)
         app.pop_screen()
-        await pilot.pause()
+        await settle(pilot)
         app.action_settings()
         screen = await wait_for_screen(pilot, SettingsScreen)
         banner = screen.query_one("#banner", Static)

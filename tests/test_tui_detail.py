@@ -24,7 +24,7 @@ from tui.widgets.notes_panel import NotesPanel
 from tui.widgets.stage_bar import StageBar
 
 from .conftest import make_lead
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 FIXED = dt.datetime(2024, 3, 1, 9, 30)
 INJECTION = "[bold red]x[/] [@click=app.quit]y[/]"
@@ -55,7 +55,7 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], tries: int = 2
 async def open_lead(pilot: Pilot, lead_id: int) -> LeadDetailScreen:
     pilot.app.open_lead(lead_id)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, LeadDetailScreen))
-    await pilot.pause()
+    await settle(pilot)
     return pilot.app.screen  # type: ignore[return-value]
 
 
@@ -91,7 +91,7 @@ async def test_edit_and_save(ada: models.User) -> None:
         field(screen, "status_reason").value = "contacted"
         assert screen.changes()
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         saved = fresh(lead.id)
         assert saved.job_title == "CTO"
         assert saved.purchase_timeframe == "this_quarter"
@@ -118,7 +118,7 @@ async def test_invalid_fields_show_inline_and_nothing_is_saved(ada: models.User)
         field(screen, "topic").value = "   "
         field(screen, "estimated_budget").value = "-5"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "Email" in error_text(screen, "email")
         assert "Business phone" in error_text(screen, "business_phone")
         assert "required" in error_text(screen, "topic")
@@ -139,7 +139,7 @@ async def test_invalid_fields_show_inline_and_nothing_is_saved(ada: models.User)
         field(screen, "topic").value = "Chairs"
         field(screen, "estimated_budget").value = ""
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert error_text(screen, "email") == ""
         assert fresh(lead.id).job_title == "Would be saved if valid"
 
@@ -198,7 +198,7 @@ async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
         assert screen.check_action("reactivate", ()) is True
         await pilot.press("ctrl+s")
         await pilot.press("q")
-        await pilot.pause()
+        await settle(pilot)
         assert fresh(lead.id).state == "disqualified"
         assert isinstance(app.screen, LeadDetailScreen)
         # No notes can be added, and the panel says why.
@@ -208,7 +208,7 @@ async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
         # Reactivating (as the flow does) opens the form again.
         models.reactivate_lead(lead.id, ada)
         app.data_changed()
-        await pilot.pause()
+        await settle(pilot)
         assert not field(screen, "topic").disabled
         assert not screen.query_one("#banner").has_class("visible")
 
@@ -228,7 +228,7 @@ async def test_stage_bar_shows_filled_steps_then_develop_after_qualify(ada: mode
 
         result = models.qualify_lead(lead.id, ada)
         app.data_changed()
-        await pilot.pause()
+        await settle(pilot)
         assert bar.active == Stage.DEVELOP
         assert "✓ Qualify" in bar.render().plain
         assert "● Develop" in bar.render().plain
@@ -265,7 +265,7 @@ async def test_deleted_elsewhere_goes_back(ada: models.User) -> None:
 
 async def compose_note(pilot: Pilot, screen: LeadDetailScreen, text: str, path: str) -> None:
     await pilot.press("n")
-    await pilot.pause()
+    await settle(pilot)
     area = screen.query_one("#note-text", TextArea)
     assert area.has_focus
     await pilot.press(*text)
@@ -274,7 +274,7 @@ async def compose_note(pilot: Pilot, screen: LeadDetailScreen, text: str, path: 
     assert path_input.has_focus
     path_input.value = path
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.asyncio
@@ -298,7 +298,7 @@ async def test_notes_add_attach_and_save_back(ada: models.User, tmp_path: Path) 
 
         screen.query_one("#attach-path", Input).value = str(source)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         note = models.Note.get()
         assert note.text == "Sent the quote"
         assert note.attachment_name == "quote.bin"
@@ -314,17 +314,17 @@ async def test_notes_add_attach_and_save_back(ada: models.User, tmp_path: Path) 
         notes.focus()
         notes.highlighted = 0
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         save_path = panel.query_one("#save-path", Input)
         assert save_path.has_focus
         target = tmp_path / "out" / "copy.bin"
         save_path.value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "does not exist" in str(message.visual)  # the folder is missing
         target.parent.mkdir()
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert target.read_bytes() == payload
         assert "Saved quote.bin" in str(message.visual)
         # The history records the note.
@@ -338,9 +338,9 @@ async def test_empty_note_is_refused(ada: models.User) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_lead(pilot, lead.id)
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.click("#add-note")
-        await pilot.pause()
+        await settle(pilot)
         message = screen.query_one("#note-message", Static)
         assert "Write something or attach a file" in str(message.visual)
         assert models.Note.select().count() == 0
@@ -369,7 +369,7 @@ async def test_lookup_sets_and_clears_the_existing_account(ada: models.User) -> 
         assert "Fabrikam, Inc." in lookup.render().plain
         assert screen.changes() == {"existing_account": fabrikam.id}
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert fresh(lead.id).existing_account_id == fabrikam.id
         assert screen.query_one(StageBar).filled["existing_account"]
 
@@ -381,7 +381,7 @@ async def test_lookup_sets_and_clears_the_existing_account(ada: models.User) -> 
         await wait_until(pilot, lambda: app.screen is screen)
         assert lookup.value is None
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert fresh(lead.id).existing_account_id is None
 
 
@@ -409,7 +409,7 @@ async def test_lookup_sets_the_existing_contact_by_email(ada: models.User) -> No
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is screen)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert fresh(lead.id).existing_contact_id == contact.id
 
 
@@ -467,12 +467,12 @@ async def test_markup_and_escapes_in_lead_data_render_literally(ada: models.User
         svg = app.export_screenshot()
         assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         prompt = screen.query_one("#note-list", OptionList).get_option_at_index(0).prompt
         assert "[bold]note[/bold] ␛[31mred" in prompt.plain
         assert not prompt.spans or all("red" not in str(s.style) for s in prompt.spans)
         await pilot.click("#f-company")
-        await pilot.pause()
+        await settle(pilot)
         assert app.is_running
 
 
@@ -484,12 +484,12 @@ def _open_after(lead_id: int, keys: tuple[str, ...] = ()):  # type: ignore[no-un
         await open_lead(pilot, lead_id)
         for key in keys:
             await pilot.press(key)
-        await pilot.pause()
+        await settle(pilot)
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
         for area in pilot.app.screen.query(TextArea):
             area.cursor_blink = False
-        await pilot.pause()
+        await settle(pilot)
 
     return run_before
 
@@ -554,7 +554,7 @@ def test_snapshot_lookup_modal(ada: models.User, snap_compare) -> None:  # type:
         await pilot.press(*"cont")
         await wait_until(pilot, lambda: len(modal.picks) == 2)
         modal.query_one(Input).cursor_blink = False
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -581,7 +581,7 @@ async def test_qualify_from_the_detail_saves_edits_first_then_shows_the_closed_l
         assert qualified.summary == "Ready to buy"  # saved before qualifying
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one("#banner").has_class("visible")
         assert field(screen, "topic").disabled
         assert screen.query_one(StageBar).active == Stage.DEVELOP
@@ -596,7 +596,7 @@ async def test_qualify_is_not_started_while_the_form_is_invalid(ada: models.User
         field(screen, "email").value = "nope"
         screen.query_one("#detail-tabs Tabs").focus()
         await pilot.press("q")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert "Email" in error_text(screen, "email")
         assert fresh(lead.id).state == "open"

@@ -25,7 +25,7 @@ from tui.screens.qualify_dialog import QualifyDialog
 from tui.screens.qualify_result import QualifyResultScreen
 
 from .conftest import make_lead
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 INJECTION = "[bold red]x[/] [@click=app.quit]y[/]"
 
@@ -252,7 +252,7 @@ async def test_improved_continue_needs_a_selection(rep: models.User) -> None:
         app.qualify([nancy.id])
         picker = await wait_for_screen(pilot, DuplicatePicker)
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is picker
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, DuplicatePicker))
@@ -317,7 +317,7 @@ async def test_picker_renders_markup_in_names_literally(rep: models.User) -> Non
         assert "[b]Nan[/b] Anderson" in screen_text(picker)
         # Clicking where the injected link is must not quit the app.
         await pilot.click(MatchList, offset=(10, 0))
-        await pilot.pause()
+        await settle(pilot)
         assert app.is_running
         assert app.screen is picker
 
@@ -618,7 +618,7 @@ def start(action: Callable[[LeadqApp], None], kind: type[Screen], *keys: str):
         await wait_for_screen(pilot, kind)
         if keys:
             await pilot.press(*keys)
-        await pilot.pause()
+        await settle(pilot)
 
     return run_before
 
@@ -662,7 +662,7 @@ class TestSnapshots:
             screen = BulkQualifyScreen(4)
             await pilot.app.push_screen(screen)
             screen.set_progress(2, 4)
-            await pilot.pause()
+            await settle(pilot)
 
         assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
 
@@ -698,7 +698,7 @@ class TestSnapshots:
                 pilot,
                 lambda: isinstance(pilot.app.screen, BulkQualifyScreen) and pilot.app.screen.done,
             )
-            await pilot.pause()
+            await settle(pilot)
 
         assert snap_compare(host(rep), terminal_size=(80, 24), run_before=run_before)
 
@@ -721,6 +721,6 @@ class TestSnapshots:
         async def then_wait(pilot: Pilot) -> None:
             await run_before(pilot)
             await wait_for_screen(pilot, MessageScreen)
-            await pilot.pause()
+            await settle(pilot)
 
         assert snap_compare(host(rep), terminal_size=(80, 24), run_before=then_wait)

@@ -18,7 +18,7 @@ from tui.screens.lead_list import LeadListScreen
 from tui.widgets.lead_table import LeadTable
 
 from .conftest import make_lead
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 
 @pytest.fixture
@@ -155,11 +155,11 @@ async def test_theme_is_remembered_between_runs(
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         app.theme = "nord"
-        await pilot.pause()
+        await settle(pilot)
     assert '"theme": "nord"' in (config_dir / "preferences.json").read_text()
     again = make_app(admin)
     async with again.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert again.theme == "nord"
 
 
@@ -169,7 +169,7 @@ def test_snapshot_help(snap_compare: Any, two_leads: list[models.Lead], admin: m
     async def run_before(pilot: Pilot[Any]) -> None:
         await loaded(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -187,6 +187,6 @@ def test_snapshot_palette(
         # across providers varies from run to run).
         await pilot.press(*"view")
         await pilot.pause(0.5)
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -51,7 +51,7 @@ from tui.screens.settings import SettingsScreen
 from tui.widgets.literal import printable
 
 from .conftest import make_lead
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 MARKUP = "[bold red]x[/]"
 CLICK = "[@click=app.quit]y[/]"
@@ -168,7 +168,7 @@ async def assert_literal(pilot: Pilot, *shown: str, click: bool = False) -> str:
     `shown` are texts that must appear as typed (after `printable`); with `click`,
     the shown action text is clicked (an `@click` parsed as markup would quit).
     """
-    await pilot.pause()
+    await settle(pilot)
     app = pilot.app
     assert app.is_running
     lines, terminal, segments = rendered(app)
@@ -199,7 +199,7 @@ async def assert_literal(pilot: Pilot, *shown: str, click: bool = False) -> str:
                 clicked = True
                 break
         assert clicked, "no action text to click on"
-        await pilot.pause()
+        await settle(pilot)
         assert app.is_running
     return text
 
@@ -220,7 +220,7 @@ async def wait_for_screen(pilot: Pilot, kind: type[Screen]) -> Screen:
         return isinstance(screen, kind) and screen.is_mounted and bool(screen.query(Footer))
 
     await wait_until(pilot, ready)
-    await pilot.pause()
+    await settle(pilot)
     return pilot.app.screen
 
 
@@ -288,7 +288,7 @@ async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User)
         job = screen.query_one("#f-job_title", Input)
         job.value = "Buyer"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         stored = models.get_lead(lead.id)
         assert (stored.first_name, stored.last_name, stored.summary) == (FIRST, LAST, LONG)
         assert stored.company == ALL and stored.job_title == "Buyer"
@@ -301,7 +301,7 @@ async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User)
         await wait_until(pilot, lambda: bool(email.value))
         assert email.value == printable(CLICK + RED + TITLE)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "email" in screen.errors
         await assert_literal(pilot, CLICK + RED + TITLE)
         email.value = EMAIL
@@ -326,10 +326,10 @@ async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User)
             await assert_literal(pilot, *expected)
         # Save an attachment: the path input and its border title hold the name.
         tabs.active = "tab-notes"
-        await pilot.pause()
+        await settle(pilot)
         screen.query_one("#note-list").focus()
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         await assert_literal(pilot, "Save " + ATTACHMENT, "/" + ATTACHMENT)
 
     models.disqualify_lead(lead.id, eve, models.DISQUALIFY_REASONS[0].value)
@@ -574,7 +574,7 @@ async def test_pasted_text_keeps_lines_and_shows_control_codes(eve: models.User)
         app.open_lead(lead.id)
         screen = await wait_for_screen(pilot, LeadDetailScreen)
         screen.query_one("#detail-tabs", TabbedContent).active = "tab-notes"
-        await pilot.pause()
+        await settle(pilot)
         composer = screen.query_one("#note-text", TextArea)
         composer.focus()
         app.post_message(events.Paste("one\r\ntwo\rthree " + RED + CLEAR))

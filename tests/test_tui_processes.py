@@ -20,7 +20,7 @@ from tui.screens.processes import ProcessesScreen
 from tui.widgets.activities_panel import ActivitiesPanel
 
 from .conftest import make_lead
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 ASSIGNED_ON = dt.date(2024, 3, 1)
 TODAY = dt.date(2024, 3, 5)
@@ -98,7 +98,7 @@ async def test_feature_off_says_so_and_offers_nothing(
         assert "feature is off" in str(banner.render())
         assert screen.query_one("#body").display is False
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert models.QualifyingProcess.select().count() == 0
 
@@ -112,17 +112,17 @@ async def test_admin_defines_a_process_from_the_keyboard(
     app = make_app(admin)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_processes()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("n")
         assert isinstance(app.screen, ProcessFormScreen)
         await pilot.press(*"Onboarding", "tab", *"New customers", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ProcessesScreen)
         [process] = models.list_processes()
         assert (process.name, process.description) == ("Onboarding", "New customers")
 
         await pilot.press("l", *"Discovery", "enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("tab", "down")  # the tree: root, then Discovery
         tree = app.screen.query_one("#outline", Tree)
         assert tree.has_focus and tree.cursor_node.data[0] == "level"
@@ -131,7 +131,7 @@ async def test_admin_defines_a_process_from_the_keyboard(
         await pilot.press("backspace", "2", "tab", "backspace", "5", "tab")
         await pilot.press("enter", "down", "enter")  # the role select: Sales manager
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         activity = models.ProcessActivity.get()
         assert (
             activity.purpose,
@@ -143,7 +143,7 @@ async def test_admin_defines_a_process_from_the_keyboard(
 
         # A sub-level under Discovery, then move it... and edit the activity.
         await pilot.press("s", *"Budget", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert outline_labels() == ["Discovery", "Call the buyer", "Budget"]
         assert models.ProcessLevel.get(models.ProcessLevel.name == "Budget").parent_id
 
@@ -159,10 +159,10 @@ async def test_form_shows_model_errors_and_stays_open(
     app = make_app(admin)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_processes()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("tab", "down", "i", *"Too late", "tab", "tab", "backspace", "9")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         form = app.screen
         assert isinstance(form, ProcessFormScreen)
         error = form.query_one("#err-days_to_finish", Static)
@@ -179,9 +179,9 @@ async def test_copy_activate_default_and_delete(demo: dict[str, object]) -> None
     app = make_app(admin)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_processes()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
         copy = models.QualifyingProcess.get(
             models.QualifyingProcess.name == "Copy of Standard B2B qualification"
         )
@@ -196,15 +196,15 @@ async def test_copy_activate_default_and_delete(demo: dict[str, object]) -> None
         await pilot.press("d")
         assert models.load_settings().default_qualifying_process == ""
         await pilot.press("delete")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert [p.name for p in models.list_processes()] == ["Standard B2B qualification"]
         # The demo process is assigned to leads: deleting it is refused, and said.
         await pilot.press("delete")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         message = app.screen.query_one("#message", Static)
         assert "assigned to 2 lead(s)" in str(message.render())
         assert len(models.list_processes()) == 1
@@ -215,12 +215,12 @@ async def test_rep_sees_processes_read_only(demo: dict[str, object]) -> None:
     app = make_app(demo["rep"])  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_processes()
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert "Read-only" in str(screen.query_one("#banner", Static).render())
         for key in ("n", "c", "a", "d", "delete"):
             await pilot.press(key)
-            await pilot.pause()
+            await settle(pilot)
             assert app.screen is screen
         assert len(models.list_processes()) == 1
         assert models.get_process(demo["process"].id).active  # type: ignore[attr-defined]
@@ -238,7 +238,7 @@ async def test_user_text_is_literal(people: tuple[models.User, models.User]) -> 
     app = make_app(admin)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_processes()
-        await pilot.pause()
+        await settle(pilot)
         tree = app.screen.query_one("#outline", Tree)
         assert str(tree.root.label) == "[bold red]x[/] [@click=app.quit]q[/]"
         level_node = tree.root.children[0]
@@ -254,16 +254,16 @@ async def test_check_off_and_reopen_on_the_lead_detail(demo: dict[str, object]) 
     app = make_app(rep)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_lead(blocked.id)  # type: ignore[attr-defined]
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("t")
-        await pilot.pause()
+        await settle(pilot)
         tabs = app.screen.query_one("#detail-tabs", TabbedContent)
         assert tabs.active == "tab-activities"
         panel = app.screen.query_one(ActivitiesPanel)
         assert panel.query_one("#activity-list", OptionList).has_focus
         # The first activity is done (seeded); the second is open.
         await pilot.press("down", "space")
-        await pilot.pause()
+        await settle(pilot)
         second = models.lead_activities(blocked.id)[1]  # type: ignore[attr-defined]
         assert second.done and second.done_by_id == rep.id  # type: ignore[attr-defined]
         event = models.get_lead(blocked.id).history()[0]  # type: ignore[attr-defined]
@@ -272,7 +272,7 @@ async def test_check_off_and_reopen_on_the_lead_detail(demo: dict[str, object]) 
             panel.query_one("#activities-message", Static).render()
         )
         await pilot.press("space")
-        await pilot.pause()
+        await settle(pilot)
         assert not models.lead_activities(blocked.id)[1].done  # type: ignore[attr-defined]
 
 
@@ -283,7 +283,7 @@ async def test_activities_tab_hidden_when_feature_off(demo: dict[str, object]) -
     app = make_app(demo["rep"])  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_lead(ready.id)  # type: ignore[attr-defined]
-        await pilot.pause()
+        await settle(pilot)
         tabs = app.screen.query_one("#detail-tabs", TabbedContent)
         assert tabs.get_tab("tab-activities").display is False
         await pilot.press("t")
@@ -291,7 +291,7 @@ async def test_activities_tab_hidden_when_feature_off(demo: dict[str, object]) -
         # Switched on again elsewhere: the tab comes back with its data.
         models.change_setting(admin, "lead_qualifying_process", True)  # type: ignore[arg-type]
         app.data_changed()
-        await pilot.pause()
+        await settle(pilot)
         assert tabs.get_tab("tab-activities").display is True
         assert len(app.screen.query_one(ActivitiesPanel).activities) == 6
 
@@ -307,25 +307,25 @@ async def test_assign_a_process_from_the_picker(demo: dict[str, object]) -> None
     app = make_app(rep)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(PanelHost(lead.id))
-        await pilot.pause()
+        await settle(pilot)
         panel = app.screen.query_one(ActivitiesPanel)
         assert "No qualifying process assigned" in str(
             panel.query_one("#activities-summary", Static).render()
         )
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         picker = app.screen
         assert isinstance(picker, AssignProcessScreen)
         names = [p.name for p in picker.processes]
         assert names == ["Light touch", "Standard B2B qualification"]  # no inactive one
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert models.lead_process(lead.id).process_name == "Light touch"
         assert [a.purpose for a in panel.activities] == ["Quick call"]
         # Check it off, then try to switch processes: refused, and said.
         await pilot.press("space")
         await pilot.press("p", "down", "enter")
-        await pilot.pause()
+        await settle(pilot)
         message = str(panel.query_one("#activities-message", Static).render())
         assert "already done" in message
         assert models.lead_process(lead.id).process_name == "Light touch"
@@ -337,7 +337,7 @@ def test_snapshot_processes_screen(demo: dict[str, object], snap_compare: object
 
     async def run_before(pilot: object) -> None:
         app.open_processes()
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(pilot)  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)  # type: ignore[operator]
 
@@ -347,7 +347,7 @@ def test_snapshot_processes_read_only(demo: dict[str, object], snap_compare: obj
 
     async def run_before(pilot: object) -> None:
         app.open_processes()
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(pilot)  # type: ignore[attr-defined]
         await pilot.press("tab", "down", "down")  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)  # type: ignore[operator]
@@ -359,7 +359,7 @@ def test_snapshot_activities_panel(demo: dict[str, object], snap_compare: object
 
     async def run_before(pilot: object) -> None:
         app.push_screen(PanelHost(blocked.id))  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(pilot)  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)  # type: ignore[operator]
 
@@ -377,8 +377,8 @@ def test_snapshot_assign_picker(demo: dict[str, object], snap_compare: object) -
 
     async def run_before(pilot: object) -> None:
         app.push_screen(PanelHost(ready.id))  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(pilot)  # type: ignore[attr-defined]
         await pilot.press("p")  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(pilot)  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)  # type: ignore[operator]

@@ -20,7 +20,7 @@ from tui.widgets.stage_bar import StageBar
 
 from .conftest import make_lead
 from .test_tui_detail import INJECTION, freeze_times, wait_until
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def fields_text(screen) -> str:  # type: ignore[no-untyped-def]
 async def open_record(pilot: Pilot, opener: str, record_id: int, kind: type):  # type: ignore[no-untyped-def]
     getattr(pilot.app, opener)(record_id)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
-    await pilot.pause()
+    await settle(pilot)
     return pilot.app.screen
 
 
@@ -73,7 +73,7 @@ async def test_opportunity_shows_customer_lead_value_and_carried_notes(
             f"lead:{qualified.lead_id}",
         ]
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         notes = screen.query_one("#note-list", OptionList)
         prompts = [
             notes.get_option_at_index(i).prompt.plain
@@ -101,10 +101,10 @@ async def test_carried_attachment_can_be_saved_from_the_opportunity(
         notes.focus()
         notes.highlighted = 0
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         screen.query_one("#save-path").value = str(tmp_path)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert (tmp_path / "budget.csv").read_bytes() == b"a,b\n1,2\n"
 
 
@@ -121,28 +121,28 @@ async def test_opportunity_stage_moves_forward_and_back(
         assert bar.active == Stage.DEVELOP
 
         await pilot.press("left_square_bracket")
-        await pilot.pause()
+        await settle(pilot)
         assert models.Opportunity.get_by_id(opp_id).stage == "develop"
         assert "first stage" in str(message.visual) and message.has_class("error")
 
         await pilot.press("right_square_bracket")
-        await pilot.pause()
+        await settle(pilot)
         assert models.Opportunity.get_by_id(opp_id).stage == "propose"
         assert bar.active == Stage.PROPOSE
         assert not message.has_class("error")
         assert re.search(r"Stage\s+Propose", fields_text(screen))
 
         await pilot.press("ctrl+right")
-        await pilot.pause()
+        await settle(pilot)
         assert bar.active == Stage.CLOSE
         await pilot.press("right_square_bracket")
-        await pilot.pause()
+        await settle(pilot)
         assert "Close is the last stage" in str(message.visual)
         assert models.Opportunity.get_by_id(opp_id).stage == "close"
 
         await pilot.press("ctrl+left")
         await pilot.press("left_square_bracket")
-        await pilot.pause()
+        await settle(pilot)
         assert models.Opportunity.get_by_id(opp_id).stage == "develop"
         history = screen.query_one(HistoryTable)
         assert history.event_count >= 4  # created by qualifying + each move
@@ -157,7 +157,7 @@ async def test_lead_stage_bar_follows_the_opportunity(
     async with app.run_test(size=(80, 24)) as pilot:
         pilot.app.open_lead(qualified.lead_id)
         await wait_until(pilot, lambda: isinstance(app.screen, LeadDetailScreen))
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.query_one(StageBar).active == Stage.PROPOSE
 
 
@@ -190,7 +190,7 @@ async def test_account_lists_contacts_opportunities_and_leads_and_opens_them(
 
 async def wait_until_screen(pilot: Pilot, kind: type):  # type: ignore[no-untyped-def]
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
-    await pilot.pause()
+    await settle(pilot)
     return pilot.app.screen
 
 
@@ -220,10 +220,10 @@ async def test_notes_on_an_account(ada: models.User, qualified: models.QualifyRe
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_record(pilot, "open_account", qualified.account.id, AccountScreen)
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"Renewal due in May")
         await pilot.click("#add-note")
-        await pilot.pause()
+        await settle(pilot)
         note = models.Note.get(models.Note.account == qualified.account.id)
         assert note.text == "Renewal due in May"
         panel = screen.query_one(NotesPanel)
@@ -304,6 +304,6 @@ def test_snapshot_opportunity_notes(ada, qualified, snap_compare) -> None:  # ty
         await open_record(pilot, "open_opportunity", qualified.opportunity.id, OpportunityScreen)
         await pilot.press("n")
         pilot.app.screen.query_one("#note-list").focus()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

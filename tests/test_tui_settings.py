@@ -12,7 +12,7 @@ from tui.screens.settings import SettingsScreen
 
 from .conftest import make_lead
 from .test_tui_flows import host, wait_for_screen, wait_until
-from .tui_helpers import make_app
+from .tui_helpers import make_app, settle
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ async def open_settings(pilot) -> SettingsScreen:
     await pilot.press("f2")
     screen = await wait_for_screen(pilot, SettingsScreen)
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     return screen
 
 
@@ -79,7 +79,7 @@ async def test_admin_turns_auto_create_off_and_the_next_qualify_asks(
         await pilot.press("space")
         await wait_until(pilot, lambda: not models.load_settings().auto_create_on_qualify)
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert str(screen.query_one("#state-auto_create_on_qualify", Static).visual) == "Off"
         assert app.data_version > 0
         await pilot.press("escape")
@@ -137,7 +137,7 @@ async def _settings_ready(pilot) -> None:
     await open_settings(pilot)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
-    await pilot.pause()
+    await settle(pilot)
 
 
 class TestSettingsSnapshots:

@@ -64,7 +64,7 @@ class LeadqApp(App[None]):
         # The baseline is read before any screen loads data, so that a change made
         # by another session before the first poll still refreshes this one.
         self._change_token = models.change_token() if poll else -1
-        self.user = models.User.get_by_id(user_id)
+        self.user = models.current_user(user_id)
 
     # Start-up.
     def get_default_screen(self):  # type: ignore[override]
@@ -101,16 +101,40 @@ class LeadqApp(App[None]):
     def _check_for_changes(self) -> None:
         with models.thread_connection():
             token = models.change_token()
-        if token != self._change_token:
+        if token > self._change_token:  # tokens only grow; a local change may be ahead
             first = self._change_token == -1
             self._change_token = token
             if not first:
                 self.call_from_thread(self.data_changed)
 
-    def data_changed(self) -> None:
-        """Tell every screen that data changed (here or in another session)."""
-        self.user = models.User.get_by_id(self.user_id)
+    def data_changed(self, token: int | None = None) -> None:
+        """Tell the screens that data changed (here or in another session).
+
+        `token`: the change token just after a change made here, so that the poll
+        does not report that change again a second later (a second reload).
+        """
+        if token is not None:
+            self._seen(token)
         self.data_version += 1
+        self._after_change(read_token=token is None)
+
+    def _seen(self, token: int) -> None:
+        if token > self._change_token >= 0:  # -1: not polling
+            self._change_token = token
+
+    @work(thread=True, exclusive=True, group="user", exit_on_error=False)
+    def _after_change(self, read_token: bool) -> None:
+        """The signed-in user again (an administrator may have changed the role), and
+        the change token when the caller had none to give."""
+        try:
+            with models.thread_connection():
+                user = models.current_user(self.user_id)
+                token = models.change_token() if read_token and self.poll else None
+        except models.NotFound:
+            return
+        self.call_from_thread(setattr, self, "user", user)
+        if token is not None:
+            self.call_from_thread(self._seen, token)
 
     # Navigation.
     def open_lead(self, lead_id: int) -> None:

@@ -17,7 +17,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 import models
-from models.listing import lead_rows, search_order
 
 from .widgets.literal import printable
 
@@ -28,9 +27,9 @@ Command = tuple[str, str, Callable[[], Any]]
 def find_leads(user: models.User, text: str, limit: int = LEAD_RESULTS) -> list[dict[str, Any]]:
     """Leads of any state matching `text`, by name (run in a worker thread)."""
     with models.thread_connection():
-        sort = search_order(text, "name")  # by name unless too many match to sort
+        sort = models.search_order(text, "name")  # by name unless too many match to sort
         query = models.lead_query("all", user, text, sort, descending=sort != "name")
-        return lead_rows(query, 0, limit, sort=sort, descending=sort != "name", search=text)
+        return models.lead_rows(query, 0, limit, sort=sort, descending=sort != "name", search=text)
 
 
 class LeadqCommands(Provider):

@@ -2,21 +2,21 @@
 
 Each `start_*` function starts one async worker on the app that runs the whole
 flow: it awaits dialogs with `app.push_screen_wait` and runs every model service
-in its own Textual thread worker (`_service`), so the event loop never blocks and
-input never freezes. The rules live in models/; here we only ask, call, and show
-what happened. After any change the flow calls `app.data_changed()` so every
-screen refreshes.
+in its own Textual thread worker (`run_service`, as every screen does), so the
+event loop never blocks and input never freezes. The rules live in models/; here
+we only ask, call, and show what happened. After any change the flow calls
+`app.data_changed()` so the screens refresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import peewee
-from textual.worker import Worker, WorkerFailed
 
 import models
+from tui.loading import run_service as _service
 from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.widgets.literal import notify_literal, printable
 
@@ -25,10 +25,7 @@ if TYPE_CHECKING:
 
     from tui.app import LeadqApp
 
-T = TypeVar("T")
-
 FLOW_GROUP = "lead-actions"
-SERVICE_GROUP = "lead-services"
 NAMES_SHOWN = 8
 """How many lead names a confirmation lists before saying "and N more"."""
 
@@ -48,30 +45,6 @@ def error_title(error: Exception, default: str = "Something went wrong") -> str:
         if isinstance(error, kind):
             return title
     return default
-
-
-async def _service(app: LeadqApp, fn: Callable[..., T], *args: Any) -> T:
-    """Run `fn(*args)` in a thread worker with its own database connection.
-
-    Returns its result or raises its exception (a `models.LeadqError` for the
-    user to read).
-    """
-
-    def job() -> T:
-        with models.thread_connection():
-            return fn(*args)
-
-    worker: Worker[T] = app.run_worker(
-        job,
-        name=getattr(fn, "__name__", "service"),
-        group=SERVICE_GROUP,
-        thread=True,
-        exit_on_error=False,
-    )
-    try:
-        return await worker.wait()
-    except WorkerFailed as failed:
-        raise failed.error from None
 
 
 def _run_flow(app: LeadqApp, flow: Coroutine[Any, Any, None], name: str) -> None:
@@ -136,11 +109,9 @@ def _each(
 def _open_lead_name(lead_id: int) -> str:
     """The lead's name; refuses a closed lead before asking any question (the
     service refuses it too, with the same message)."""
-    from models.qualify import closed_message
-
     lead = models.get_lead(lead_id)
     if not lead.is_open:
-        raise models.LeadClosed(closed_message(lead, "qualify"))
+        raise models.LeadClosed(models.closed_message(lead, "qualify"))
     return _name(lead)
 
 

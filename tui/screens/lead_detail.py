@@ -4,7 +4,9 @@ The form shows every lead field grouped as Dynamics does (Contact, Company,
 Address, Qualify stage, Details). Saving calls `models.update_lead`; a
 `ValidationError` puts each message beside its field and keeps what the user
 typed. A closed lead is read-only, with a banner saying who closed it and how
-to reactivate it. The screen reloads whenever `app.data_version` changes.
+to reactivate it. The lead is read as one `models.LeadDetail` in a worker
+(`ViewScreen`) and saved through `run_service`, so the event loop never waits
+for the database.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -38,15 +40,14 @@ from textual.widgets.option_list import Option
 import models
 from models import (
     FIELD_LABELS,
+    STATUS_REASONS,
     LeadState,
     StatusReason,
-    account_label,
-    contact_label,
 )
-from models.enums import STATUS_REASONS
-from models.qualify import closed_message
-from models.validation import CHOICES, REQUIRED
+from models import LEAD_CHOICES as CHOICES
+from models import LEAD_REQUIRED as REQUIRED
 
+from ..loading import ViewScreen, run_service
 from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
@@ -173,9 +174,10 @@ def _text(value: object, *, multiline: bool = False) -> str:
     return printable(value, multiline=multiline)
 
 
-class LeadDetailScreen(Screen):
+class LeadDetailScreen(ViewScreen):
     """The lead with id `lead_id`."""
 
+    KIND = "lead"
     CSS_PATH = "lead_detail.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="lead_detail.save"),
@@ -197,11 +199,10 @@ class LeadDetailScreen(Screen):
     def __init__(self, lead_id: int) -> None:
         super().__init__()
         self.lead_id = lead_id
-        self.lead: models.Lead | None = None
-        self.opportunity: models.Opportunity | None = None
+        self.lead: models.LeadDetail | None = None
         self._loaded: dict[str, Any] = {}
         self._loaded_stamp: object = None
-        self._gone = False
+        self._refill = True  # the next view fills the form even over unsaved edits
         self.errors: dict[str, str] = {}
 
     # Layout.
@@ -268,8 +269,8 @@ class LeadDetailScreen(Screen):
         yield Static("", classes="field-error", id=f"err-{name}")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "data_version", self._data_version_changed, init=False)
-        self.load(force_form=True)
+        self.watch_data()
+        self.reload()
         self.query_one("#detail-tabs Tabs").focus()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -281,57 +282,44 @@ class LeadDetailScreen(Screen):
             parent.add_class("-focused")
 
     # Loading.
-    def _data_version_changed(self, _version: int) -> None:
-        self.load()
+    def read_view(self) -> models.LeadDetail:
+        return models.lead_detail(self.lead_id)
 
-    def load(self, *, force_form: bool = False) -> None:
-        """Read the lead again and show it; the form keeps unsaved edits unless forced."""
-        try:
-            lead = models.get_lead(self.lead_id)
-        except models.NotFound:
-            self._lead_gone()
-            return
+    def show_view(self, lead: models.LeadDetail) -> None:
+        """Show the lead as read; the form keeps unsaved edits unless refilled."""
         was_open = self.lead.is_open if self.lead is not None else None
         self.lead = lead
-        self.opportunity = lead.opportunity()
         self.title = printable(lead.full_name) or "Lead"
         self.sub_title = printable(lead.topic)
         self._show_stage()
         self._show_banner()
         dirty = bool(self.changes())
-        stamp = (lead.modified_at, lead.state)
-        if force_form or not dirty or was_open != lead.is_open:
+        if self._refill or not dirty or was_open != lead.is_open:
             self._fill_form(lead)
-        elif stamp != self._loaded_stamp:
+        elif lead.stamp != self._loaded_stamp:
             self.notify(
                 "This lead was changed elsewhere; your unsaved edits are kept.",
                 severity="warning",
             )
-        self._loaded_stamp = stamp
+        self._refill = False
+        self._loaded_stamp = lead.stamp
         self._show_created()
-        reason = "" if lead.is_open else closed_message(lead, "add notes to")
-        self.query_one(NotesPanel).show_notes(lead, read_only_reason=reason)
-        self.query_one(HistoryTable).show_events(models.history_to_show("lead", lead.id))
-        self.query_one("#activities").show_lead(lead)  # type: ignore[attr-defined]
+        reason = "" if lead.is_open else lead.closed_message("add notes to")
+        self.query_one(NotesPanel).show_view(("lead", lead.id), lead.notes, reason)
+        self.query_one(HistoryTable).show_entries(lead.history)
+        self.query_one("#activities").show_activities(lead)  # type: ignore[attr-defined]
         self.refresh_bindings()
 
-    def _lead_gone(self) -> None:
-        self._gone = True
+    def record_gone(self) -> None:
         self.lead = None
-        if self.is_current:
-            self.notify("This lead no longer exists; it was deleted.", severity="warning")
-            self.app.pop_screen()
-
-    def on_screen_resume(self) -> None:
-        if self._gone:
-            self._lead_gone()
+        super().record_gone()
 
     def _show_stage(self) -> None:
         assert self.lead is not None
         bar = self.query_one(StageBar)
-        filled = self.lead.qualify_stage_filled()
-        if self.opportunity is not None:
-            bar.set_stages(self.opportunity.stage, filled, hint="(on the opportunity: o)")
+        filled = dict(self.lead.qualify_filled)
+        if self.lead.opportunity_stage is not None:
+            bar.set_stages(self.lead.opportunity_stage, filled, hint="(on the opportunity: o)")
         else:
             bar.set_stages(self.lead.stage, filled, hint="")
 
@@ -362,15 +350,8 @@ class LeadDetailScreen(Screen):
         """(kind, id, label) of the records qualifying created or linked."""
         lead = self.lead
         assert lead is not None
-        found: list[tuple[str, str, str]] = []
-        if lead.account_id:
-            found.append(("account", str(lead.account_id), lead.account.name))
-        if lead.contact_id:
-            found.append(("contact", str(lead.contact_id), lead.contact.full_name))
-        if self.opportunity is not None:
-            opp = self.opportunity
-            found.append(("opportunity", str(opp.id), opp.topic))
-        return found
+        refs = (lead.account, lead.contact, lead.opportunity)
+        return [(ref.kind, str(ref.id), ref.label) for ref in refs if ref is not None]
 
     def _show_created(self) -> None:
         created = self.query_one("#created-records", OptionList)
@@ -399,41 +380,34 @@ class LeadDetailScreen(Screen):
         }[kind](int(record_id))
 
     # The form.
-    def _fill_form(self, lead: models.Lead) -> None:
+    def _fill_form(self, lead: models.LeadDetail) -> None:
         closed = not lead.is_open
         for name in ALL_FIELDS:
             widget = self.query_one(f"#f-{name}")
             if name in LOOKUPS:
                 linked = getattr(lead, name)
-                label = (
-                    account_label(linked)
-                    if name == "existing_account" and linked
-                    else contact_label(linked)
-                    if linked
-                    else ""
-                )
                 assert isinstance(widget, LookupField)
-                widget.set_reference(linked.id if linked else None, label)
+                widget.set_reference(linked.id if linked else None, linked.label if linked else "")
             elif name == "status_reason":
                 assert isinstance(widget, Select)
                 reasons = STATUS_REASONS[LeadState(lead.state)]
                 widget.set_options([(r.label, r.value) for r in reasons])
                 widget.value = lead.status_reason
             elif isinstance(widget, Select):
-                value = getattr(lead, name)
+                value = lead.values[name]
                 widget.value = value if value else Select.NULL
             elif isinstance(widget, Checkbox):
-                widget.value = bool(getattr(lead, name))
+                widget.value = bool(lead.values[name])
             elif isinstance(widget, TextArea):
-                widget.load_text(_text(getattr(lead, name), multiline=True))
+                widget.load_text(_text(lead.values[name], multiline=True))
                 widget.read_only = closed
             elif isinstance(widget, Input):
-                widget.value = _text(getattr(lead, name))
+                widget.value = _text(lead.values[name])
                 widget.cursor_position = 0
             widget.disabled = closed and not isinstance(widget, TextArea)
         self._loaded = self.form_values()
         self.show_errors({})
-        owner = str(lead.owner) if lead.owner_id else "nobody"
+        owner = lead.owner or "nobody"
         self.query_one("#record-info", Static).update(
             literal(
                 f"Owner: {owner} · Created {when(lead.created_at)} · "
@@ -484,33 +458,35 @@ class LeadDetailScreen(Screen):
             summary.update("")
         summary.set_class(bool(errors), "visible")
 
-    def save(self) -> bool:
+    async def save(self) -> bool:
         """Save the changed fields; False (with errors shown) when nothing was saved."""
         if self.lead is None:
             return False
         if not self.lead.is_open:
-            notify_literal(self, closed_message(self.lead), severity="warning")
+            notify_literal(self, self.lead.closed_message(), severity="warning")
             return False
         changes = self.changes()
         if not changes:
             self.show_errors({})
             return True
         try:
-            models.update_lead(self.lead_id, self.app.user, changes)
+            await run_service(
+                self.app, models.update_lead, self.lead_id, self.app.user, changes, changes=True
+            )
         except models.ValidationError as error:
             self.show_errors(error.errors)
             self._focus_first_error()
             return False
         except models.NotFound:
-            self._lead_gone()
+            self.record_gone()
             return False
         except models.LeadqError as error:
             self.show_errors({"form": str(error)})
             return False
+        # The change reloads the screen (`data_changed`); that view refills the form.
+        self._refill = True
         self.show_errors({})
-        self.load(force_form=True)
         self.notify("Saved.")
-        self.app.data_changed()
         return True
 
     def _focus_first_error(self) -> None:
@@ -534,22 +510,30 @@ class LeadDetailScreen(Screen):
         if action == "reactivate":
             return not lead.is_open
         if action == "open_account":
-            return bool(lead.account_id or lead.existing_account_id)
+            return self._linked("account") is not None
         if action == "open_contact":
-            return bool(lead.contact_id or lead.existing_contact_id)
+            return self._linked("contact") is not None
         if action == "open_opportunity":
-            return self.opportunity is not None
+            return lead.opportunity is not None
         return True
 
-    def action_save(self) -> None:
-        self.save()
+    def _linked(self, kind: str) -> int | None:
+        """The account or contact qualifying made, else the one the lead names."""
+        lead = self.lead
+        if lead is None:
+            return None
+        ref = getattr(lead, kind) or getattr(lead, f"existing_{kind}")
+        return ref.id if ref is not None else None
 
-    def action_qualify(self) -> None:
-        if self.save():
+    async def action_save(self) -> None:
+        await self.save()
+
+    async def action_qualify(self) -> None:
+        if await self.save():
             self.app.qualify([self.lead_id])
 
-    def action_disqualify(self) -> None:
-        if self.save():
+    async def action_disqualify(self) -> None:
+        if await self.save():
             self.app.disqualify([self.lead_id])
 
     def action_reactivate(self) -> None:
@@ -580,16 +564,18 @@ class LeadDetailScreen(Screen):
         self.call_after_refresh(self.query_one(HistoryTable).focus)
 
     def action_open_account(self) -> None:
-        if self.lead is not None and (self.lead.account_id or self.lead.existing_account_id):
-            self.app.open_account(self.lead.account_id or self.lead.existing_account_id)
+        account_id = self._linked("account")
+        if account_id is not None:
+            self.app.open_account(account_id)
 
     def action_open_contact(self) -> None:
-        if self.lead is not None and (self.lead.contact_id or self.lead.existing_contact_id):
-            self.app.open_contact(self.lead.contact_id or self.lead.existing_contact_id)
+        contact_id = self._linked("contact")
+        if contact_id is not None:
+            self.app.open_contact(contact_id)
 
     def action_open_opportunity(self) -> None:
-        if self.opportunity is not None:
-            self.app.open_opportunity(self.opportunity.id)
+        if self.lead is not None and self.lead.opportunity is not None:
+            self.app.open_opportunity(self.lead.opportunity.id)
 
     def action_back(self) -> None:
         changes = self.changes() if self.lead is not None and self.lead.is_open else {}

@@ -21,8 +21,6 @@ from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 import models
-from models import listing
-from models.listing import ENTERED, lead_ids
 
 from ..widgets.footer import KeyFooter
 from ..widgets.lead_table import DUPLICATE_MARK, LeadTable, ListQuery
@@ -125,7 +123,7 @@ class LeadListScreen(Screen[None]):
         number = VIEW_KEYS.index(query.view) + 1
         self._show("#view-label", f"{models.VIEWS[query.view]} ({number}/{len(VIEW_KEYS)})")
         label, _ = models.SORTS[query.sort]
-        if self.table.order == ENTERED:
+        if self.table.order == models.ENTERED:
             label = "Entered"
         arrow = "↓" if query.descending else "↑"
         self._show("#sort-label", f"Sort: {label} {arrow}")
@@ -136,12 +134,12 @@ class LeadListScreen(Screen[None]):
         total = table.total
         count = "counting…" if total is None else f"{total:,} lead{'s' if total != 1 else ''}"
         parts = [count]
-        many = table.order == ENTERED
+        many = table.order == models.ENTERED
         if many:
             # Too many matches to sort quickly (models.listing.search_order): listed as
             # entered; the sort the user picked comes back once the search is narrower.
             label, _ = models.SORTS[self.list_query.sort]
-            limit = listing.SORTED_SEARCH_LIMIT
+            limit = models.SORTED_SEARCH_LIMIT
             parts.append(f"{limit:,}+ match, refine to sort by {label.lower()}")
         if table.selected:
             parts.append(f"{len(table.selected):,} selected")
@@ -298,7 +296,7 @@ class LeadListScreen(Screen[None]):
         worker = get_current_worker()
         with models.thread_connection():
             query = models.lead_query(spec.view, self.app.user, spec.search, order, spec.descending)
-            ids = lead_ids(query, limit=SELECT_ALL_LIMIT + 1)
+            ids = models.lead_ids(query, limit=SELECT_ALL_LIMIT + 1)
         if worker.is_cancelled or spec != self.list_query:
             return
         self.app.call_from_thread(self._view_selected, ids)
@@ -324,7 +322,7 @@ class LeadListScreen(Screen[None]):
             query = models.lead_query(
                 spec.view, self.app.user, spec.search, spec.sort, spec.descending
             )
-            kept = set(lead_ids(query, among=selected))
+            kept = set(models.lead_ids(query, among=selected))
         if not worker.is_cancelled and kept != selected:
             self.app.call_from_thread(self._keep_selected, kept)
 

@@ -1,7 +1,8 @@
 """A small form dialog for qualifying processes, levels and activities.
 
-The dialog calls `save(values)` itself, so a model `ValidationError` is shown
-beside its field and the dialog stays open; it dismisses True once saved.
+The dialog calls `save(values)` itself (in a worker: it writes), so a model
+`ValidationError` is shown beside its field and the dialog stays open; it
+dismisses True once saved.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from models import LeadqError, Role
 
+from ..loading import run_service
 from ..widgets.literal import literal, printable
 
 
@@ -94,12 +96,12 @@ class ProcessFormScreen(ModalScreen[bool]):
                 out[field.key] = shown.strip() or ("0" if field.kind == "days" else "")
         return out
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         for error_line in self.query(".field-error, #form-error").results(Static):
             error_line.update("")
             error_line.remove_class("visible")
         try:
-            self.save(self.values())
+            await run_service(self.app, self.save, self.values(), changes=True)
         except LeadqError as error:
             errors = getattr(error, "errors", {}) or {}
             shown = False
@@ -116,14 +118,14 @@ class ProcessFormScreen(ModalScreen[bool]):
             return
         self.dismiss(True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_save()
+        await self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "save":
-            self.action_save()
+            await self.action_save()
         else:
             self.action_cancel()
 

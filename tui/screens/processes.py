@@ -3,7 +3,9 @@ one (levels, sub-levels and activities).
 
 A system administrator creates, copies, activates, edits and deletes them here;
 everyone else sees them read-only. When the lead qualifying process feature is
-off the screen only says so.
+off the screen only says so. The screen shows one `models.ProcessesView`, read
+in a worker (`ViewScreen`); services and the items to edit are read the same
+way, and an item removed in another session is said, never a crash.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
 import models
-from models import OutlineRow, ProcessSummary
+from models import ProcessSummary, TreeRow
 
+from ..loading import ViewScreen, run_service
 from ..widgets.literal import literal, printable
 from .process_form import Field, ProcessFormScreen
 
@@ -43,12 +45,10 @@ ADMIN_ACTIONS = {
 NodeData = tuple[str, int]  # ("process" | "level" | "activity", id)
 
 
-def activity_label(row: OutlineRow) -> Text:
-    activity = row.activity
-    assert activity is not None
+def activity_label(activity: TreeRow) -> Text:
     label = Text()
     label.append("● " if activity.required else "○ ")
-    label.append(printable(activity.purpose))
+    label.append(printable(activity.name))
     if activity.required:
         label.append(" *", style="bold")
     label.append(
@@ -58,14 +58,15 @@ def activity_label(row: OutlineRow) -> Text:
     return label
 
 
-def level_label(row: OutlineRow) -> Text:
-    return Text(printable(row.level.name), style="bold")
+def level_label(row: TreeRow) -> Text:
+    return Text(printable(row.name), style="bold")
 
 
-class ProcessesScreen(Screen):
+class ProcessesScreen(ViewScreen):
     """The qualifying processes (SPEC section 4)."""
 
     CSS_PATH = "processes.tcss"
+    KIND = "item"
     BINDINGS = [
         Binding("n", "new_process", "New", id="processes.new"),
         Binding("c", "copy_process", "Copy", id="processes.copy"),
@@ -86,11 +87,12 @@ class ProcessesScreen(Screen):
         super().__init__()
         self.processes: list[ProcessSummary] = []
         self.process_id: int | None = None
+        self.tree_rows: tuple[TreeRow, ...] = ()
         self.feature_on = False
 
     @property
     def editable(self) -> bool:
-        return self.feature_on and models.can_define_processes(self.app.user)
+        return self.view is not None and self.view.editable
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,16 +117,16 @@ class ProcessesScreen(Screen):
         tree = self.query_one("#outline", Tree)
         tree.guide_depth = 3
         tree.border_title = "Levels and activities (tab)"
-        self.watch(self.app, "data_version", self._data_changed, init=False)
+        self.watch_data()
         self.reload()
         table.focus()
 
-    def _data_changed(self, _version: int) -> None:
-        self.reload()
-
     # Loading.
-    def reload(self) -> None:
-        self.feature_on = models.feature_enabled()
+    def read_view(self) -> models.ProcessesView:
+        return models.processes_view(self.app.user, self.process_id)
+
+    def show_view(self, view: models.ProcessesView) -> None:
+        self.feature_on = view.feature_on
         banner = self.query_one("#banner", Static)
         body = self.query_one("#body")
         if not self.feature_on:
@@ -139,7 +141,7 @@ class ProcessesScreen(Screen):
             self.refresh_bindings()
             return
         body.display = True
-        if not models.can_define_processes(self.app.user):
+        if not view.editable:
             banner.update(
                 Content(
                     "Only a system administrator can define qualifying processes; "
@@ -150,9 +152,9 @@ class ProcessesScreen(Screen):
         else:
             banner.update("")
             banner.remove_class("visible")
-        self.processes = models.list_processes()
+        self.processes = list(view.processes)
+        self.process_id = view.process_id
         table = self.query_one("#process-table", DataTable)
-        keep = self.process_id
         table.clear()
         for process in self.processes:
             table.add_row(
@@ -165,24 +167,24 @@ class ProcessesScreen(Screen):
                 key=str(process.id),
             )
         ids = [p.id for p in self.processes]
-        if keep in ids:
-            table.move_cursor(row=ids.index(keep))
-        elif ids:
-            table.move_cursor(row=0)
-        self._show_process(ids[table.cursor_row] if ids else None)
+        if self.process_id in ids:
+            with table.prevent(DataTable.RowHighlighted):
+                table.move_cursor(row=ids.index(self.process_id))
+        self._show_tree(view.tree)
         self.refresh_bindings()
 
     @on(DataTable.RowHighlighted, "#process-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         process_id = int(event.row_key.value) if event.row_key.value else None
-        if process_id != self.process_id:
-            self._show_process(process_id)
+        if process_id != self.process_id and process_id is not None:
+            self.process_id = process_id
+            self.reload()
 
     def current(self) -> ProcessSummary | None:
         return next((p for p in self.processes if p.id == self.process_id), None)
 
-    def _show_process(self, process_id: int | None) -> None:
-        self.process_id = process_id
+    def _show_tree(self, rows: tuple[TreeRow, ...]) -> None:
+        self.tree_rows = rows
         tree = self.query_one("#outline", Tree)
         info = self.query_one("#process-info", Static)
         process = self.current()
@@ -202,15 +204,14 @@ class ProcessesScreen(Screen):
         root = Text(printable(process.name), style="bold")
         tree.reset(root, ("process", process.id))
         nodes: dict[int, TreeNode[NodeData]] = {}
-        for row in models.process_outline(process.id):
-            parent = nodes.get(row.level.parent_id) if row.kind == "level" else nodes[row.level.id]
-            parent = parent if parent is not None else tree.root
+        for row in rows:
             if row.kind == "level":
-                nodes[row.level.id] = parent.add(
-                    level_label(row), ("level", row.level.id), expand=True
+                parent = nodes.get(row.parent_level_id) if row.parent_level_id else None
+                nodes[row.id] = (parent or tree.root).add(
+                    level_label(row), ("level", row.id), expand=True
                 )
             else:
-                parent.add_leaf(activity_label(row), ("activity", row.id))
+                nodes[row.level_id].add_leaf(activity_label(row), ("activity", row.id))
         tree.root.expand()
         if selected is not None:
             self._select_data(tree, selected)
@@ -249,34 +250,35 @@ class ProcessesScreen(Screen):
     def _target_level_id(self) -> int | None:
         """The highlighted level, or the level of the highlighted activity."""
         data = self._tree_target()
-        if data is None:
+        if data is None or data[0] == "process":
             return None
         kind, item_id = data
-        if kind == "level":
-            return item_id
-        if kind == "activity":
-            activity = models.ProcessActivity.get_or_none(models.ProcessActivity.id == item_id)
-            return activity.level_id if activity else None
-        return None
+        row = next((r for r in self.tree_rows if (r.kind, r.id) == (kind, item_id)), None)
+        return row.level_id if row is not None else None
+
+    async def _item(self, kind: str, item_id: int) -> models.ProcessItem | None:
+        """The level or activity as stored now; None (said) when it is gone."""
+        try:
+            return await run_service(self.app, models.process_item, kind, item_id)
+        except models.LeadqError as error:
+            self._say(f"{error} It was removed in another session.", error=True)
+            self.reload()
+            return None
 
     # Running a service and reporting its outcome.
-    def _run(self, done: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+    async def _run(self, done: str, call: Any, *args: Any) -> Any:
         try:
-            result = call(self.app.user, *args, **kwargs)
+            result = await run_service(self.app, call, self.app.user, *args, changes=True)
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return None
         self._say(done)
-        self.app.data_changed()
-        self.reload()
         return result if result is not None else True
 
     def _form(self, title: str, fields: list[Field], save: Any, done: str) -> None:
         def saved(ok: bool | None) -> None:
             if ok:
                 self._say(done)
-                self.app.data_changed()
-                self.reload()
 
         self.app.push_screen(ProcessFormScreen(title, fields, save), saved)
 
@@ -298,35 +300,37 @@ class ProcessesScreen(Screen):
             "Process created: add levels (l) and activities (i), then activate it (a).",
         )
 
-    def action_copy_process(self) -> None:
+    async def action_copy_process(self) -> None:
         process = self.current()
         if process is None:
             return
-        copy = self._run("", models.copy_process, process.id)
+        copy = await self._run("", models.copy_process, process.id)
         if copy:
             self.process_id = copy.id
             self.reload()
             self._say(f"Copied as {copy.name} (inactive until you activate it).")
 
-    def action_toggle_active(self) -> None:
+    async def action_toggle_active(self) -> None:
         process = self.current()
         if process is None:
             return
         verb = "Deactivated" if process.active else "Activated"
-        self._run(
+        await self._run(
             f"{verb} {process.name}.", models.set_process_active, process.id, not process.active
         )
 
-    def action_set_default(self) -> None:
+    async def action_set_default(self) -> None:
         process = self.current()
         if process is None:
             return
         if process.is_default:
-            self._run("No default process for new leads.", models.set_default_process, None)
+            await self._run("No default process for new leads.", models.set_default_process, None)
         else:
-            self._run(f"New leads get {process.name}.", models.set_default_process, process.id)
+            await self._run(
+                f"New leads get {process.name}.", models.set_default_process, process.id
+            )
 
-    def action_edit(self) -> None:
+    async def action_edit(self) -> None:
         user = self.app.user
         data = self._tree_target()
         process = self.current()
@@ -344,30 +348,32 @@ class ProcessesScreen(Screen):
                 ),
                 "Process saved.",
             )
-        elif data[0] == "level":
-            level = models.ProcessLevel.get_by_id(data[1])
+            return
+        item = await self._item(*data)
+        if item is None:
+            return
+        if item.kind == "level":
             self._form(
                 "Rename level",
-                [Field("name", "Name", value=level.name)],
-                lambda v: models.rename_level(user, level.id, v["name"]),
+                [Field("name", "Name", value=item.name)],
+                lambda v: models.rename_level(user, item.id, v["name"]),
                 "Level renamed.",
             )
         else:
-            activity = models.ProcessActivity.get_by_id(data[1])
             self._form(
                 "Edit activity",
-                self._activity_fields(activity),
-                lambda v: models.update_activity(user, activity.id, **v),
+                self._activity_fields(item),
+                lambda v: models.update_activity(user, item.id, **v),
                 "Activity saved.",
             )
 
     @staticmethod
-    def _activity_fields(activity: models.ProcessActivity | None = None) -> list[Field]:
+    def _activity_fields(activity: models.ProcessItem | None = None) -> list[Field]:
         return [
             Field(
                 "purpose",
                 "Purpose",
-                value=activity.purpose if activity else "",
+                value=activity.name if activity else "",
                 placeholder="What to do (required)",
             ),
             Field("required", "Required", "bool", activity.required if activity else True),
@@ -400,7 +406,7 @@ class ProcessesScreen(Screen):
             "Level added.",
         )
 
-    def action_add_sublevel(self) -> None:
+    async def action_add_sublevel(self) -> None:
         process = self.current()
         level_id = self._target_level_id()
         if process is None:
@@ -408,8 +414,10 @@ class ProcessesScreen(Screen):
         if level_id is None:
             self._say("Highlight a level in the hierarchy to add a sub-level under it.", error=True)
             return
+        parent = await self._item("level", level_id)
+        if parent is None:
+            return
         user = self.app.user
-        parent = models.ProcessLevel.get_by_id(level_id)
         self._form(
             f"New level under {parent.name}",
             [Field("name", "Name")],
@@ -417,13 +425,15 @@ class ProcessesScreen(Screen):
             "Sub-level added.",
         )
 
-    def action_add_activity(self) -> None:
+    async def action_add_activity(self) -> None:
         level_id = self._target_level_id()
         if level_id is None:
             self._say("Highlight a level in the hierarchy to add an activity to it.", error=True)
             return
+        level = await self._item("level", level_id)
+        if level is None:
+            return
         user = self.app.user
-        level = models.ProcessLevel.get_by_id(level_id)
         self._form(
             f"New activity in {level.name}",
             self._activity_fields(),
@@ -431,7 +441,7 @@ class ProcessesScreen(Screen):
             "Activity added.",
         )
 
-    def action_remove(self) -> None:
+    async def action_remove(self) -> None:
         from .confirm import ConfirmScreen
 
         process = self.current()
@@ -440,38 +450,34 @@ class ProcessesScreen(Screen):
         data = self._tree_target()
         if data is None or data[0] == "process":
             title, message = "Delete process", f"Delete the qualifying process {process.name}?"
-
-            def run() -> None:
-                if self._run(f"Deleted {process.name}.", models.delete_process, process.id):
-                    self.process_id = None
-                    self.reload()
-        elif data[0] == "level":
-            level = models.ProcessLevel.get_by_id(data[1])
-            title = "Remove level"
-            message = f"Remove the level {level.name} with its sub-levels and activities?"
-
-            def run() -> None:
-                self._run(f"Removed {level.name}.", models.remove_level, level.id)
+            done, call, target = f"Deleted {process.name}.", models.delete_process, process.id
         else:
-            activity = models.ProcessActivity.get_by_id(data[1])
-            title, message = "Remove activity", f"Remove the activity {activity.purpose}?"
+            item = await self._item(*data)
+            if item is None:
+                return
+            target = item.id
+            if item.kind == "level":
+                title = "Remove level"
+                message = f"Remove the level {item.name} with its sub-levels and activities?"
+                done, call = f"Removed {item.name}.", models.remove_level
+            else:
+                title, message = "Remove activity", f"Remove the activity {item.name}?"
+                done, call = f"Removed {item.name}.", models.remove_activity
 
-            def run() -> None:
-                self._run(f"Removed {activity.purpose}.", models.remove_activity, activity.id)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                run()
+        async def answered(yes: bool | None) -> None:
+            if yes and await self._run(done, call, target) and call is models.delete_process:
+                self.process_id = None
+                self.reload()
 
         self.app.push_screen(
             ConfirmScreen(title, message, confirm_label="Delete", danger=True), answered
         )
 
-    def action_move(self, delta: int) -> None:
+    async def action_move(self, delta: int) -> None:
         data = self._tree_target()
         if data is None or data[0] == "process":
             return
-        self._run("Moved.", models.move_item, data[0], data[1], delta)
+        await self._run("Moved.", models.move_item, data[0], data[1], delta)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,8 +3,9 @@
 Each change is saved at once through `models.change_setting` (which enforces that
 only a system administrator may change settings and audits the change), so it
 takes effect for the next qualification in every session. Non-administrators see
-the settings read-only with a banner saying why. The screen reloads when
-`app.data_version` changes (another administrator may have changed something).
+the settings read-only with a banner saying why. The settings are read in a
+worker (`ViewScreen`) and reload on a change (another administrator may have
+changed something) while the screen is on top, or when it comes back.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static, Switch
 
 import models
 
+from ..loading import ViewScreen, run_service
 from ..widgets.literal import literal, notify_literal, printable
 
 
@@ -41,8 +42,9 @@ def on_off(value: bool) -> str:
     return "On" if value else "Off"
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(ViewScreen):
     CSS_PATH = "settings.tcss"
+    KIND = "setting"
     TITLE = "Settings"
     BINDINGS = [
         Binding("escape", "back", "Back", id="settings_back"),
@@ -109,23 +111,21 @@ class SettingsScreen(Screen[None]):
                     yield Static(Content(""), classes="error", id=f"error-{key}")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "data_version", self._data_changed, init=False)
-        self.action_reload()
-
-    def _data_changed(self, _version: int) -> None:
-        self.action_reload()
+        self.watch_data()
+        self.reload()
 
     # Loading.
     def action_reload(self) -> None:
-        self._load()
+        self.reload()
 
-    @work(thread=True, exclusive=True, group="settings-load", exit_on_error=False)
-    def _load(self) -> None:
-        with models.thread_connection():
-            settings = models.load_settings()
-            processes = {str(p.id): p.name for p in models.list_processes()}
-        self.process_names = processes
-        self.app.call_from_thread(self._apply, asdict(settings))
+    def read_view(self) -> tuple[dict[str, Any], dict[str, str]]:
+        settings = models.load_settings()
+        processes = {str(p.id): p.name for p in models.list_processes()}
+        return asdict(settings), processes
+
+    def show_view(self, view: tuple[dict[str, Any], dict[str, str]]) -> None:
+        values, self.process_names = view
+        self._apply(values)
 
     def _apply(self, values: dict[str, Any]) -> None:
         self.values = values
@@ -171,15 +171,18 @@ class SettingsScreen(Screen[None]):
         if event.input.id:
             self._save(event.input.id, event.value)
 
-    @work(thread=True, group="settings-save", exit_on_error=False)
     def _save(self, key: str, value: Any) -> None:
+        self.run_worker(self._save_setting(key, value), group="settings-save")
+
+    async def _save_setting(self, key: str, value: Any) -> None:
         try:
-            with models.thread_connection():
-                settings = models.change_setting(self.app.user, key, value)
+            settings = await run_service(
+                self.app, models.change_setting, self.app.user, key, value, changes=True
+            )
         except models.LeadqError as exc:
-            self.app.call_from_thread(self._save_failed, key, exc)
+            self._save_failed(key, exc)
         else:
-            self.app.call_from_thread(self._saved, key, asdict(settings))
+            self._saved(key, asdict(settings))
 
     def _saved(self, key: str, values: dict[str, Any]) -> None:
         self._apply(values)
@@ -187,7 +190,6 @@ class SettingsScreen(Screen[None]):
         value = values[key]
         shown = on_off(value) if isinstance(value, bool) else str(value)
         notify_literal(self, f"{label}: {shown}", title="Setting saved")
-        self.app.data_changed()
 
     def _save_failed(self, key: str, error: models.LeadqError) -> None:
         errors = getattr(error, "errors", {})

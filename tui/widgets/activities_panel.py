@@ -3,13 +3,16 @@ responsible role, a required marker, and who checked each off when.
 
 space (or enter) checks the highlighted activity off or reopens it; p assigns a
 process from a picker of active ones. When the lead qualifying process feature is
-off the panel shows nothing, and hides the tab it sits in.
+off the panel shows nothing, and hides the tab it sits in. The activities come
+with the lead's view (`models.LeadDetail.activities`); checking off and assigning
+run in workers, and the hosting screen shows the result when it reloads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,8 +21,9 @@ from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 import models
-from models.processes import LeadActivity, LeadProcess
+from models import ActivityView, AssignmentView
 
+from ..loading import run_service
 from .history import when
 from .literal import literal, printable
 
@@ -36,7 +40,7 @@ def due_range(start: dt.date, finish: dt.date) -> str:
     return f"{_date(start)}→{end}"
 
 
-def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
+def activity_prompt(activity: ActivityView, today: dt.date) -> Content:
     """The check box, purpose and required marker; the details below; who checked
     it off and when on a third line."""
     indent = "  " * (activity.level_depth + 1)
@@ -55,7 +59,7 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
         details.append((" · OVERDUE", "bold reverse"))
     lines = [first, Content.assemble(*details).stylize("dim")]
     if activity.done:
-        who = str(activity.done_by) if activity.done_by_id else "(deleted user)"
+        who = activity.done_by or "(deleted user)"
         lines.append(
             Content.assemble(
                 (f"{indent}    done by ", ""),
@@ -66,16 +70,18 @@ def activity_prompt(activity: LeadActivity, today: dt.date) -> Content:
     return Content("\n").join(lines)
 
 
-def level_prompt(activity: LeadActivity) -> Content:
+def level_prompt(activity: ActivityView) -> Content:
     indent = "  " * activity.level_depth
     return Content.assemble((f"{indent}▸ ", "bold"), literal(activity.level_name, "bold"))
 
 
-def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) -> Content:
+def assignment_summary(
+    assignment: AssignmentView, activities: tuple[ActivityView, ...] | list[ActivityView]
+) -> Content:
     required_open = sum(1 for a in activities if a.required and not a.done)
     required = sum(1 for a in activities if a.required)
     done = sum(1 for a in activities if a.done)
-    who = f" by {assignment.assigned_by}" if assignment.assigned_by_id else ""
+    who = f" by {assignment.assigned_by}" if assignment.assigned_by else ""
     status: tuple[str, str] = (
         (f"{required_open} of {required} required open: qualifying is blocked", "bold")
         if required_open
@@ -91,7 +97,9 @@ def assignment_summary(assignment: LeadProcess, activities: list[LeadActivity]) 
 
 
 class ActivitiesPanel(Vertical, can_focus=False):
-    """The activities of one lead. Call `show_lead(lead)` whenever the lead reloads."""
+    """The activities of one lead. The hosting screen calls `show_activities(lead)`
+    with each `models.LeadDetail` it reads (or `show_lead(lead)` to have the panel
+    read them itself)."""
 
     DEFAULT_CSS = """
     ActivitiesPanel {
@@ -128,16 +136,16 @@ class ActivitiesPanel(Vertical, can_focus=False):
         self, *, today: dt.date | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(id=id, classes=classes)
-        self.lead: models.Lead | None = None
-        self.assignment: LeadProcess | None = None
-        self.activities: list[LeadActivity] = []
+        self.lead: models.LeadDetail | None = None
+        self.assignment: AssignmentView | None = None
+        self.activities: list[ActivityView] = []
         self.feature_on = False
         self._today = today
         self._said = False
 
     @property
     def today(self) -> dt.date:
-        return self._today or models.entities.utcnow().date()
+        return self._today or dt.datetime.now(dt.UTC).date()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="activities-summary")
@@ -145,18 +153,34 @@ class ActivitiesPanel(Vertical, can_focus=False):
         yield OptionList(id="activity-list")
 
     # Loading.
-    def show_lead(self, lead: models.Lead) -> None:
+    def show_lead(self, lead: models.Lead | models.LeadDetail) -> None:
+        """Read `lead`'s view in a worker, then show its activities."""
+        self._read(lead.id)
+
+    @work(thread=True, exclusive=True, group="activities", exit_on_error=False)
+    def _read(self, lead_id: int) -> None:
+        try:
+            with models.thread_connection():
+                lead = models.lead_detail(lead_id)
+        except models.LeadqError as error:
+            self.app.call_from_thread(self._say, str(error), error=True)
+            return
+        self.app.call_from_thread(self.show_activities, lead)
+
+    def show_activities(self, lead: models.LeadDetail) -> None:
         """Show `lead`'s activities, or nothing (and hide the tab) if the feature is off."""
         self.lead = lead
-        self.feature_on = models.feature_enabled()
+        view = lead.activities
+        self.feature_on = view.feature_on
         self._show_tab(self.feature_on)
         self.display = self.feature_on
         if not self.feature_on:
             return
-        self.assignment = models.lead_process(lead.id)
-        self.activities = models.lead_activities(lead.id) if self.assignment else []
+        self.assignment = view.assignment
+        self.activities = list(view.activities)
         summary = self.query_one("#activities-summary", Static)
         option_list = self.query_one("#activity-list", OptionList)
+        had_focus = option_list.has_focus or self.has_focus
         highlighted = option_list.highlighted
         option_list.clear_options()
         if self.assignment is None:
@@ -168,16 +192,21 @@ class ActivitiesPanel(Vertical, can_focus=False):
             )
             option_list.display = False
         else:
-            summary.update(assignment_summary(self.assignment, self.activities))
+            self.can_focus = False
             option_list.display = True
+            summary.update(assignment_summary(self.assignment, self.activities))
             option_list.add_options(self._options())
             if highlighted is None or highlighted >= option_list.option_count:
                 highlighted = self._first_activity_index()
             option_list.highlighted = highlighted
+        if had_focus and not option_list.display:
+            # Nothing to list: the panel keeps the focus, so that p still assigns.
+            self.can_focus = True
+            self.focus()
+        elif had_focus:
+            option_list.focus()
         if not lead.is_open:
-            from models.qualify import closed_message
-
-            self._say(closed_message(lead))
+            self._say(lead.closed_message())
         elif not self._said:
             self._say("space: check off or reopen · p: assign a process")
             self._said = False
@@ -222,62 +251,73 @@ class ActivitiesPanel(Vertical, can_focus=False):
             option_list.focus()
 
     # Actions.
-    def selected_activity(self) -> LeadActivity | None:
+    def selected_activity(self) -> ActivityView | None:
         option_list = self.query_one("#activity-list", OptionList)
         option = option_list.highlighted_option
         if option is None or not option.id:
             return None
         return next((a for a in self.activities if f"a{a.id}" == option.id), None)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        await self.action_toggle()
 
-    def action_toggle(self) -> None:
+    async def action_toggle(self) -> None:
         activity = self.selected_activity()
         if activity is None or self.lead is None:
             return
         try:
-            changed = models.set_activity_done(activity.id, self.app.user, not activity.done)
+            changed = await run_service(
+                self.app,
+                models.set_activity_done,
+                activity.id,
+                self.app.user,
+                not activity.done,
+                changes=True,
+            )
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return
         verb = "Checked off" if changed.done else "Reopened"
         self._say(f"{verb}: {changed.purpose}")
-        self._reload()
 
-    def action_assign(self) -> None:
+    async def action_assign(self) -> None:
         if self.lead is None or not self.feature_on:
             return
         if not self.lead.is_open:
-            from models.qualify import closed_message
-
-            self._say(closed_message(self.lead, "assign a process to"), error=True)
+            self._say(self.lead.closed_message("assign a process to"), error=True)
             return
         from ..screens.assign_process import AssignProcessScreen
 
         current = self.assignment.process_id if self.assignment else None
-        self.app.push_screen(
-            AssignProcessScreen(models.list_processes(active_only=True), current),
-            self._assign_picked,
-        )
+        try:
+            processes = await run_service(self.app, _active_processes)
+        except models.LeadqError as error:
+            self._say(str(error), error=True)
+            return
+        self.app.push_screen(AssignProcessScreen(processes, current), self._assign_picked)
 
-    def _assign_picked(self, process_id: int | None) -> None:
+    async def _assign_picked(self, process_id: int | None) -> None:
         if process_id is None or self.lead is None:
             return
         try:
-            assignment = models.assign_process(self.lead.id, self.app.user, process_id)
+            assignment = await run_service(
+                self.app,
+                models.assign_process,
+                self.lead.id,
+                self.app.user,
+                process_id,
+                changes=True,
+            )
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return
         self._say(f"Assigned {assignment.process_name}.")
-        self._reload()
         self.focus_list()
-
-    def _reload(self) -> None:
-        if self.lead is not None:
-            self.show_lead(models.get_lead(self.lead.id))
-        self.app.data_changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.feature_on
+
+
+def _active_processes() -> list[models.ProcessSummary]:
+    return models.list_processes(active_only=True)

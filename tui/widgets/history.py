@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from models import AuditEvent
+from models import HistoryEntry
 
 from .literal import printable
 
@@ -33,17 +33,16 @@ class HistoryTable(DataTable):
         self.add_column("Who", key="who", width=16)
         self.add_column("What", key="what")
 
-    def show_events(self, events: Iterable[AuditEvent]) -> None:
-        """Replace the rows with `events` (already newest first)."""
+    def show_entries(self, entries: Iterable[HistoryEntry]) -> None:
+        """Replace the rows with `entries` (already newest first)."""
         self.clear()
         count = 0
-        for event in events:
-            who = str(event.actor) if event.actor_id else "(system)"
+        for entry in entries:
             self.add_row(
-                Text(when(event.at)),
-                Text(printable(who)),
-                Text(printable(event.summary or event.action)),
-                key=str(event.id),
+                Text(when(entry.at)),
+                Text(printable(entry.who or "(system)")),
+                Text(printable(entry.what)),
+                key=str(entry.id),
             )
             count += 1
         self.event_count = count

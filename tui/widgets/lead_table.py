@@ -40,8 +40,7 @@ from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 import models
-from models.enums import LeadState, Rating, StatusReason
-from models.listing import lead_rows, search_order, sort_key
+from models import LeadState, Rating, StatusReason, lead_rows, search_order, sort_key
 
 from .literal import printable
 

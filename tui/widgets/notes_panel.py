@@ -2,7 +2,9 @@
 
 On an opportunity the list also holds the notes carried over from the lead it
 came from, marked "from lead". Every error from the services is shown in the
-panel's own message line.
+panel's own message line. The screen hosting the panel reads the notes
+(`models.NoteView`, part of its view); adding a note (reading the file, up to
+25 MB, and storing it) and saving an attachment run in workers.
 
 Locally a file is attached from, and saved to, a path. In a served session
 (`app.file_area` is set) there are no paths: the file to attach is picked from
@@ -24,10 +26,12 @@ from textual.widgets.option_list import Option
 
 import models
 
+from ..loading import run_service
 from .history import when
 from .literal import literal, printable
 
-NoteTarget = models.Lead | models.Account | models.Contact | models.Opportunity
+NoteTarget = tuple[str, int]
+"""The record the notes are on: (kind, id)."""
 
 
 def size_label(size: int) -> str:
@@ -38,20 +42,13 @@ def size_label(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def attachment_size(note: models.Note) -> int:
-    """The attachment's size, read by `models.notes_to_show` without its bytes."""
-    size = getattr(note, "attachment_bytes", None)
-    return int(size) if size is not None else note.attachment_size
-
-
-def note_prompt(note: models.Note, target: NoteTarget, *, served: bool = False) -> Content:
+def note_prompt(note: models.NoteView, *, served: bool = False) -> Content:
     """One note as the list shows it: author, time, marker, text, attachment."""
-    author = str(note.author) if note.author_id else "(deleted user)"
     head: list[Content | tuple[str, str]] = [
-        literal(author, "bold"),
+        literal(note.author or "(deleted user)", "bold"),
         (f" · {when(note.created_at)}", ""),
     ]
-    if isinstance(target, models.Opportunity) and note.is_from_lead_of(target):
+    if note.from_lead:
         head.append(("  [from lead]", "bold italic"))
     lines = [Content.assemble(*head)]
     if (note.text or "").strip():
@@ -61,7 +58,7 @@ def note_prompt(note: models.Note, target: NoteTarget, *, served: bool = False) 
             Content.assemble(
                 ("Attachment: ", "italic"),
                 literal(note.attachment_name, "underline"),
-                (f" ({size_label(attachment_size(note))})  {_save_hint(served)}", "dim"),
+                (f" ({size_label(note.attachment_size)})  {_save_hint(served)}", "dim"),
             )
         )
     return Content("\n").join(lines)
@@ -72,6 +69,29 @@ def _save_hint(served: bool) -> str:
 
 
 NO_FILE = "No file (pick one from your file area)"
+
+
+def _add_note(
+    user: models.User,
+    target: NoteTarget,
+    text: str,
+    read: tuple[models.FileArea, str] | str | None,
+) -> tuple[str, bytes] | None:
+    """Read the file to attach (a name in a file area, or a path) and add the note
+    (runs in a worker: the file may be 25 MB)."""
+    if isinstance(read, tuple):
+        attachment = models.read_area_attachment(*read)
+    else:
+        attachment = models.read_attachment(read) if read else None
+    models.add_note(user, models.note_target(*target), text, attachment)
+    return attachment
+
+
+def _save_attachment(note_id: int, area: models.FileArea | None, path: str) -> str:
+    """Write the attachment to the file area or a path; what the user reads then."""
+    if area is not None:
+        return f"your file area as {models.save_attachment_to_area(note_id, area, path).name}"
+    return str(models.save_attachment(note_id, path))
 
 
 class NotesPanel(Vertical):
@@ -130,7 +150,7 @@ class NotesPanel(Vertical):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.target: NoteTarget | None = None
-        self.notes: list[models.Note] = []
+        self.notes: list[models.NoteView] = []
         self.read_only_reason = ""
 
     @property
@@ -198,12 +218,14 @@ class NotesPanel(Vertical):
             self.refresh_area_files()
 
     # Loading.
-    def show_notes(self, target: NoteTarget, *, read_only_reason: str = "") -> None:
+    def show_view(
+        self, target: NoteTarget, notes: tuple[models.NoteView, ...], read_only_reason: str = ""
+    ) -> None:
         """Show the notes of `target`; with a reason, no notes can be added."""
         self.target = target
         self.read_only_reason = read_only_reason
         self.set_class(bool(read_only_reason), "-read-only")
-        self.notes = models.notes_to_show(target)
+        self.notes = list(notes)
         notes_list = self.query_one("#note-list", OptionList)
         highlighted = notes_list.highlighted
         notes_list.clear_options()
@@ -215,7 +237,7 @@ class NotesPanel(Vertical):
             for note in self.notes:
                 if options:
                     options.append(None)
-                options.append(Option(note_prompt(note, target, served=served), id=str(note.id)))
+                options.append(Option(note_prompt(note, served=served), id=str(note.id)))
             notes_list.add_options(options)
             # Options are notes with separators between them: note i is option 2*i.
             index = highlighted if highlighted is not None else 0
@@ -239,16 +261,27 @@ class NotesPanel(Vertical):
     # Adding.
     @on(Input.Submitted, "#attach-path")
     @on(Button.Pressed, "#add-note")
-    def add_note(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
-        """Add the composed note (and attached file, if one is given)."""
+    async def add_note(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        """Add the composed note (and attached file, if one is given).
+
+        The file is read and stored in a worker; the hosting screen shows the new
+        note when it reloads on the change."""
         if event is not None:
             event.stop()
         if self.target is None:
             return
         text_area = self.query_one("#note-text", TextArea)
+        self._say("Adding the note…")
         try:
-            attachment = self._attachment()
-            models.add_note(self.app.user, self.target, text_area.text, attachment)
+            attachment = await run_service(
+                self.app,
+                _add_note,
+                self.app.user,
+                self.target,
+                text_area.text,
+                self._attachment(),
+                changes=True,
+            )
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return
@@ -258,22 +291,18 @@ class NotesPanel(Vertical):
         else:
             self.query_one("#attach-path", Input).value = ""
         self._say(f"Note added with {attachment[0]}." if attachment else "Note added.")
-        self.show_notes(self.target, read_only_reason=self.read_only_reason)
-        self.app.data_changed()
 
-    def _attachment(self) -> tuple[str, bytes] | None:
-        """The file to attach: picked from the file area when served, else a path."""
+    def _attachment(self) -> tuple[models.FileArea, str] | str | None:
+        """The file to attach: a name picked from the file area when served, else a
+        path (read in the worker)."""
         area = self.file_area
         if area is not None:
             chosen = self.query_one("#attach-file", Select).value
-            if chosen == Select.NULL:
-                return None
-            return models.read_area_attachment(area, str(chosen))
-        path = self.query_one("#attach-path", Input).value.strip()
-        return models.read_attachment(path) if path else None
+            return None if chosen == Select.NULL else (area, str(chosen))
+        return self.query_one("#attach-path", Input).value.strip() or None
 
     # Saving an attachment back to a file.
-    def selected_note(self) -> models.Note | None:
+    def selected_note(self) -> models.NoteView | None:
         index = self.query_one("#note-list", OptionList).highlighted
         option_list = self.query_one("#note-list", OptionList)
         if index is None:
@@ -307,7 +336,7 @@ class NotesPanel(Vertical):
 
     @on(Input.Submitted, "#save-path")
     @on(Button.Pressed, "#save-to-path")
-    def save_to_path(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+    async def save_to_path(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
         if event is not None:
             event.stop()
         note = self.selected_note()
@@ -322,15 +351,11 @@ class NotesPanel(Vertical):
             self._say(f"Type the {what}.", error=True)
             return
         try:
-            if area is not None:
-                saved = models.save_attachment_to_area(note.id, area, path).name
-                done = f"Saved {note.attachment_name} to your file area as {saved}."
-            else:
-                done = f"Saved {note.attachment_name} to {models.save_attachment(note.id, path)}."
+            where = await run_service(self.app, _save_attachment, note.id, area, path)
         except models.LeadqError as error:
             self._say(str(error), error=True)
             return
         self.query_one("#save-row").remove_class("visible")
         self.query_one("#note-list", OptionList).focus()
-        self._say(done)
+        self._say(f"Saved {note.attachment_name} to {where}.")
         self.refresh_area_files()
