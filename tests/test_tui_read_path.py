@@ -316,9 +316,10 @@ QUERY_METHODS = {
 }
 
 
-ENTRY_POINTS = {"tui/cli.py", "tui/serve.py", "tui/ssh/server.py"}
-"""The command line and the servers, not screens: they still look users up with
-`models.User` queries (being reworked by the user and sshd issues)."""
+ENTRY_POINTS = ("tui/cli.py", "tui/scripting.py", "tui/serve.py", "tui/ssh/")
+"""The command line and the servers, not the app's screens: they still look users
+up with `models.User` queries and read `models.db` settings (reworked by other
+issues at the time of writing); the contract covers every screen and widget."""
 
 
 def test_tui_uses_only_the_models_front_and_never_queries_a_model() -> None:
@@ -333,7 +334,7 @@ def test_tui_uses_only_the_models_front_and_never_queries_a_model() -> None:
     }
     problems = []
     for path in sorted(Path("tui").rglob("*.py")):
-        if path.as_posix() in ENTRY_POINTS:
+        if path.as_posix().startswith(ENTRY_POINTS):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported_models: set[str] = set()
