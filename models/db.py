@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import peewee
 
+from . import backends
+
 database_proxy = peewee.DatabaseProxy()
 
 ENV_VAR = "LEADQ_DB"
@@ -49,22 +51,20 @@ def make_database(url: str) -> peewee.Database:
         path = path or ":memory:"
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(
+        # Waiting for the write lock, WAL switch retries, fault messages: backends.py.
+        return backends.SqliteDatabase(
             path,
             pragmas={
                 "journal_mode": "wal",
                 "foreign_keys": 1,
                 "synchronous": "normal",
-                "busy_timeout": 30_000,
                 "cache_size": -32_000,
             },
-            timeout=30,
             lock_type="IMMEDIATE",
         )
     if scheme in ("postgres", "postgresql"):
-        return peewee.PostgresqlDatabase(
-            url.replace("postgres://", "postgresql://", 1), prefer_psycopg3=True
-        )
+        # Timeouts, reconnection, fault messages: backends.py.
+        return backends.PostgresDatabase(url.replace("postgres://", "postgresql://", 1))
     raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///path or postgresql://...")
 
 

@@ -106,10 +106,14 @@ _peewee_logger = logging.getLogger("peewee")
 
 
 def execute(db: peewee.Database, sql: str, params: tuple | list) -> Any:
-    """`db.execute_sql(sql, params)`, with Peewee's error types; its query logging
-    and hooks are skipped (a few microseconds a statement) unless in use."""
+    """`db.execute_sql(sql, params)`, with Peewee's error types and leadq's fault
+    handling (backends.py); its query logging and hooks are skipped (a few
+    microseconds a statement) unless in use."""
     if db.query_hooks or _peewee_logger.isEnabledFor(logging.DEBUG):
         return db.execute_sql(sql, params)
+    run = getattr(db, "execute_prepared", None)  # leadq's databases (backends.py)
+    if run is not None:
+        return run(sql, params)
     with peewee.__exception_wrapper__:
         cursor = db.cursor()
         cursor.execute(sql, params)

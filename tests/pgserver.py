@@ -97,6 +97,13 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def restart(self) -> None:
+        """Stop the server (ending every session) and start it again, same port."""
+        self._run(
+            self.pg_ctl, "-D", str(self.data), "-l", str(self.dir / "log"),
+            "-m", "fast", "-w", "-t", "60", "restart",
+        )  # fmt: skip
+
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
             self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop")
