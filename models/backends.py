@@ -58,6 +58,17 @@ class DatabaseUnreachable(DatabaseFault):
     """No connection to the database server could be made."""
 
 
+class UnstorableText(DatabaseFault):
+    """Text with a character no database can store reached a statement (the
+    services' validation refuses it first, field by field)."""
+
+
+UNSTORABLE = (
+    "The text contains an invalid character (a lone surrogate, U+D800-U+DFFF) that "
+    "cannot be stored; {}."
+)
+
+
 class ConnectionLost(DatabaseFault):
     """The server dropped the connection; the next call makes a new one."""
 
@@ -160,6 +171,8 @@ class SqliteDatabase(peewee.SqliteDatabase):
             return fn(*args)
         except DatabaseFault:
             raise
+        except UnicodeEncodeError:
+            raise UnstorableText(UNSTORABLE.format(NOTHING_SAVED)) from None
         except (sqlite3.DatabaseError, peewee.DatabaseError) as exc:
             fault = sqlite_fault(exc, self.busy_seconds)
             if fault is None:
@@ -295,6 +308,8 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
             return fn(*args)
         except DatabaseFault:
             raise
+        except UnicodeEncodeError:
+            raise UnstorableText(UNSTORABLE.format(NOTHING_SAVED)) from None
         except peewee.DatabaseError as exc:
             if not self._broken():
                 fault = postgres_fault(exc)

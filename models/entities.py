@@ -42,6 +42,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class KeyField(TextField):
+    """A normalised duplicate-detection key (see normalize.py): indexed, None when
+    blank, unbounded text because a key can be longer than its source field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(null=True, index=True, **kwargs)
+
+
 class BaseModel(Model):
     class Meta:
         database = database_proxy
@@ -125,9 +133,9 @@ class Account(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     owner = ForeignKeyField(User, null=True, backref="accounts", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     modified_at = DateTimeField(default=utcnow)
-    name_key = CharField(max_length=160, null=True, index=True)
-    domain_key = CharField(max_length=200, null=True, index=True)
-    phone_key = CharField(max_length=32, null=True, index=True)
+    name_key = KeyField()
+    domain_key = KeyField()
+    phone_key = KeyField()
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
     name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
 
@@ -155,9 +163,9 @@ class Contact(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     owner = ForeignKeyField(User, null=True, backref="contacts", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     modified_at = DateTimeField(default=utcnow)
-    email_key = CharField(max_length=254, null=True, index=True)
-    phone_key = CharField(max_length=32, null=True, index=True)
-    person_key = CharField(max_length=101, null=True, index=True)
+    email_key = KeyField()
+    phone_key = KeyField()
+    person_key = KeyField()
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
     name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
 
@@ -269,11 +277,11 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
 
     # Duplicate-detection keys.
-    email_key = CharField(max_length=254, null=True, index=True)
-    company_key = CharField(max_length=160, null=True, index=True)
-    domain_key = CharField(max_length=200, null=True, index=True)
-    phone_key = CharField(max_length=32, null=True, index=True)
-    person_key = CharField(max_length=101, null=True, index=True)
+    email_key = KeyField()
+    company_key = KeyField()
+    domain_key = KeyField()
+    phone_key = KeyField()
+    person_key = KeyField()
     name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
 
     class Meta:

@@ -52,6 +52,18 @@ LEGAL_SUFFIXES = frozenset(
 )
 
 _PUNCTUATION = re.compile(r"[^\w\s]+", re.UNICODE)
+
+# Keys can be longer than the field they come from ("ß" casefolds to "ss", NFKD
+# spells some characters out in several, IDNA writes a domain in ASCII), so key
+# columns are unbounded text; a key is cut at KEY_MAX characters (at most 2,400
+# UTF-8 bytes) to stay within what a PostgreSQL btree index entry can hold.
+KEY_MAX = 600
+
+
+def _capped(key: str | None) -> str | None:
+    return key[:KEY_MAX] if key else None
+
+
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -80,7 +92,7 @@ def company_key(name: str | None) -> str | None:
     words = _fold(name).split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
-    return " ".join(words) or None
+    return _capped(" ".join(words))
 
 
 def person_key(first: str | None, last: str | None) -> str | None:
@@ -88,12 +100,12 @@ def person_key(first: str | None, last: str | None) -> str | None:
     first_f, last_f = _fold(first), _fold(last)
     if not first_f or not last_f:
         return None
-    return f"{first_f} {last_f}"
+    return _capped(f"{first_f} {last_f}")
 
 
 def email_key(email: str | None) -> str | None:
     email = (email or "").strip().lower()
-    return email or None
+    return _capped(email)
 
 
 def phone_key(phone: str | None, region: str = "US") -> str | None:
@@ -144,4 +156,4 @@ def website_domain(website: str | None) -> str | None:
     labels = host.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         return None
-    return host
+    return _capped(host)

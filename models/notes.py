@@ -10,6 +10,7 @@ from .errors import NotFound, ValidationError
 from .file_area import AreaFile, FileArea, check_name
 from .locks import locked
 from .permissions import can
+from .validation import unstorable
 
 NOTE_MAX = 100_000
 ATTACHMENT_MAX = 25 * 1024 * 1024
@@ -50,10 +51,9 @@ def add_note(
     if column is None:
         raise ValidationError({"target": "Notes go on a lead, account, contact or opportunity."})
     text = text or ""
-    if "\x00" in text:
-        raise ValidationError(
-            {"text": "The note contains a NUL character (\\0), which cannot be stored."}
-        )
+    problem = unstorable(text)
+    if problem:
+        raise ValidationError({"text": f"The note contains {problem}, which cannot be stored."})
     if not text.strip() and attachment is None:
         raise ValidationError({"text": "Write something or attach a file."})
     if len(text) > NOTE_MAX:
@@ -63,8 +63,9 @@ def add_note(
     name, data = attachment if attachment is not None else (None, None)
     if attachment is not None:
         name = Path(name or "").name.strip()
-        if "\x00" in name:
-            raise ValidationError({"attachment": "The file name contains a NUL character (\\0)."})
+        problem = unstorable(name)
+        if problem:
+            raise ValidationError({"attachment": f"The file name contains {problem}."})
         if not name:
             raise ValidationError({"attachment": "The attachment needs a file name."})
         if len(data) > ATTACHMENT_MAX:

@@ -7,6 +7,7 @@ readable message per bad field; callers save only after it returns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -82,9 +83,9 @@ def _clean_one(field: str, label: str, value: Any, region: str) -> Any:
     if field == "estimated_budget":
         return _clean_budget(label, value)
     text = "" if value is None else str(value)
-    if "\x00" in text:
-        # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
-        raise ValueError(f"{label} contains a NUL character (\\0), which cannot be stored.")
+    problem = unstorable(text)
+    if problem:
+        raise ValueError(f"{label} contains {problem}, which cannot be stored.")
     if field != "summary":
         text = text.strip()
     if field in REQUIRED and not text:
@@ -120,6 +121,23 @@ def _check_email(label: str, text: str) -> None:
         validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"{label} {text!r} is not a valid address: {exc}") from None
+def unstorable(text: str) -> str | None:
+    """What in `text` no database can store, said for a user, or None.
+
+    NUL: PostgreSQL text cannot hold it (refused on every backend alike). A lone
+    surrogate (U+D800-U+DFFF, half of a UTF-16 pair, which a broken paste or file
+    can bring) is not a character UTF-8 can encode, on either backend.
+    """
+    if "\x00" in text:
+        return "a NUL character (\\0)"
+    found = _SURROGATE.search(text)
+    if found:
+        code, place = ord(found.group()), found.start() + 1
+        return f"an invalid character (a lone surrogate, U+{code:04X}, at position {place})"
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_phone(label: str, text: str, region: str) -> None:
