@@ -229,7 +229,7 @@ _SESSION_SETTINGS = {
     "lock_timeout": LOCK_TIMEOUT,
     "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION_TIMEOUT,
 }
-_RETRYABLE = ("select", "show", "begin", "with")  # nothing changed if cut off
+_RETRYABLE = ("select", "show", "begin")  # nothing changed if cut off
 
 
 class PostgresDatabase(peewee.PostgresqlDatabase):
@@ -293,12 +293,18 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
         self._guarded("COMMIT", super().commit)
 
     def rollback(self) -> None:
-        if self._broken():
-            # The server ended the transaction with the connection.
-            if not self.in_transaction():
-                self._state.reset()
-            return
-        super().rollback()
+        if not self._broken():
+            try:
+                super().rollback()
+                return
+            except peewee.DatabaseError:
+                if not self._broken():
+                    raise
+        # The server ended the transaction with the connection (perhaps just now,
+        # while this ROLLBACK was sent): nothing to undo, and the error that led
+        # here, not this one, is what the user needs to read.
+        if not self.in_transaction():
+            self._state.reset()
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         return self._guarded(sql, super().execute_sql, sql, params)
@@ -307,7 +313,7 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
         """The fast path of prepared.py, with the same fault handling."""
         return self._guarded(sql, _run_cursor, self, sql, params)
 
-    def _guarded(self, sql: str, fn: Any, *args: Any) -> Any:
+    def _guarded(self, sql: str, fn: Any, *args: Any, again: bool = True) -> Any:
         try:
             return fn(*args)
         except DatabaseFault:
@@ -321,10 +327,11 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
                     raise
                 raise fault from exc
             in_transaction = self.in_transaction()
-            if not in_transaction and sql.lstrip()[:6].lower().startswith(_RETRYABLE):
+            harmless = not in_transaction and sql.lstrip()[:6].lower().startswith(_RETRYABLE)
+            if harmless and again:
                 self._reconnect()  # nothing had changed: run it again on a new connection
-                return fn(*args)
-            if sql == "COMMIT" or not in_transaction:
+                return self._guarded(sql, fn, *args, again=False)
+            if sql == "COMMIT" or not (in_transaction or harmless):
                 raise SaveUncertain(
                     "The connection to the database was lost while saving: the change may "
                     "or may not have been saved. Look at the record again before retrying."
