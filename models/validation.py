@@ -121,6 +121,8 @@ def _check_email(label: str, text: str) -> None:
         validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"{label} {text!r} is not a valid address: {exc}") from None
+
+
 def unstorable(text: str) -> str | None:
     """What in `text` no database can store, said for a user, or None.
 
