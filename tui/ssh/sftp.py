@@ -339,6 +339,9 @@ class AreaSFTPServer(asyncssh.SFTPServer):
             os.close(handle.fd)
         self._open.clear()
         log.info("sftp (%s): session ended", self.username)
+        # Like OpenSSH's sftp-server exiting 0: scp checks the status.
+        with contextlib.suppress(OSError, asyncssh.Error):
+            self.channel.exit(0)
 
 
 class SessionOrSftp(asyncssh.SSHServerSession):

@@ -152,6 +152,7 @@ class NotesPanel(Vertical):
         self.target: NoteTarget | None = None
         self.notes: list[models.NoteView] = []
         self.read_only_reason = ""
+        self._area_listing: list[tuple[str, int]] | None = None
 
     @property
     def file_area(self) -> models.FileArea | None:
@@ -195,23 +196,34 @@ class NotesPanel(Vertical):
         if area is None:
             return
         select = self.query_one("#attach-file", Select)
+        if select.expanded:
+            return  # never change the list under the user's cursor
         try:
             files = area.files()
         except models.LeadqError as error:
             self._say(str(error), error=True)
             files = []
-        chosen = select.value
-        select.set_options(
-            (Content.assemble(literal(f.name), (f"  {size_label(f.size)}", "dim")), f.name)
-            for f in files
-        )
-        select.prompt = NO_FILE if files else "No files in your file area (upload with sftp)"
-        if chosen != Select.NULL and any(f.name == chosen for f in files):
-            select.value = chosen
+        listing = [(f.name, f.size) for f in files]
+        if listing == self._area_listing:
+            return
+        self._area_listing = listing
+        with select.prevent(Select.Changed):  # a refresh is not a pick
+            chosen = select.value
+            select.set_options(
+                (Content.assemble(literal(f.name), (f"  {size_label(f.size)}", "dim")), f.name)
+                for f in files
+            )
+            select.prompt = NO_FILE if files else "No files in your file area (upload with sftp)"
+            if chosen != Select.NULL and any(f.name == chosen for f in files):
+                select.value = chosen
 
     @on(Select.Changed, "#attach-file")
     def _file_chosen(self, event: Select.Changed) -> None:
+        """A file picked from the list: Add note is the next step, so it takes the
+        focus (after the list's own return of focus to itself)."""
         event.stop()
+        if event.value != Select.NULL:
+            self.call_after_refresh(self.query_one("#add-note", Button).focus)
 
     def on_descendant_focus(self, event: object) -> None:
         if self.file_area is not None and self.screen.focused is self.query_one("#attach-file"):
