@@ -51,9 +51,10 @@ LEAD_READ = (
 )  # fmt: skip
 
 
-def build(path: Path, count: int) -> int:
-    """A database with `count` open, duplicate-free leads; returns the acting user's id."""
-    models.open_database(f"sqlite:///{path}")
+def build(path: Path | str, count: int) -> int:
+    """A database (a SQLite file, or a database URL) with `count` open, duplicate-free
+    leads; returns the acting user's id."""
+    models.open_database(path if isinstance(path, str) else f"sqlite:///{path}")
     try:
         users = {u.username: models.create_user(u.username, u.full_name, u.role)
                  for u in seed.DEMO_USERS}  # fmt: skip
