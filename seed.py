@@ -45,6 +45,7 @@ from decimal import Decimal
 from typing import Any
 
 import models
+from models import backends
 from models.db import is_postgres
 from models.entities import (
     Account,
@@ -924,7 +925,9 @@ def seed(
         cache = db.execute_sql("PRAGMA cache_size").fetchone()[0]
         db.execute_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
-        with db.atomic():
+        # One transaction of minutes for a million leads: sessions waiting for the
+        # database meanwhile are told that demo data is being written.
+        with backends.long_write(db, f"writing {leads:,} demo leads"), db.atomic():
             _bulk(gen, leads, want_accounts, want_contacts, say)
     finally:
         if sqlite:

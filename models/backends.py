@@ -24,9 +24,14 @@ PostgreSQL:
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import random
 import sqlite3
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import peewee
@@ -128,7 +133,8 @@ class SqliteDatabase(peewee.SqliteDatabase):
                 now = time.monotonic()
                 deadline = deadline or now + self.busy_seconds
                 if now >= deadline:
-                    raise DatabaseBusy(busy_message(self.busy_seconds)) from None
+                    writer = current_writer(self)
+                    raise DatabaseBusy(busy_message(self.busy_seconds, writer)) from None
                 # Short waits that get shorter: a writer that has waited longest
                 # looks most often, so it is the likeliest to get the lock next
                 # (SQLite's own handler does the opposite, waiting up to 100 ms).
@@ -184,11 +190,68 @@ class SqliteDatabase(peewee.SqliteDatabase):
             raise fault from exc
 
 
-def busy_message(seconds: float) -> str:
+def busy_message(seconds: float, writer: str | None = None) -> str:
+    if writer:
+        return f"The database is busy: {writer}. Nothing was saved; try again when it has finished."
     return (
         f"The database is busy: another session or program has been writing to it for "
         f"more than {seconds:g} s. Nothing was saved; try again in a moment."
     )
+
+
+# --- leadq's own long writers --------------------------------------------------------
+
+
+def _writer_note_path(db: peewee.Database) -> Path | None:
+    if isinstance(db, SqliteDatabase) and db.database not in ("", ":memory:"):
+        return Path(f"{db.database}-writer")
+    return None
+
+
+def current_writer(db: peewee.Database) -> str | None:
+    """What a long writer of leadq's own is doing to this SQLite file, said for a
+    user ("another process is seeding demo data (process 12, 40 s so far)"), or
+    None (none running, or its note is left from a process that has ended)."""
+    path = _writer_note_path(db)
+    if path is None:
+        return None
+    try:
+        note = json.loads(path.read_text())
+        pid, what, since = int(note["pid"]), str(note["what"]), float(note["since"])
+        os.kill(pid, 0)  # raises if that process has ended
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return f"another process is {what} (process {pid}, {time.time() - since:.0f} s so far)"
+
+
+@contextlib.contextmanager
+def long_write(db: peewee.Database, what: str) -> Iterator[None]:
+    """Around a long write of leadq's own (a migration, seeding): other sessions
+    that wait for the lock meanwhile are told what is going on and for how long.
+
+    SQLite: a note beside the file (`<file>-writer`) that `current_writer` reads.
+    PostgreSQL: the session's application_name says it (pg_stat_activity), and the
+    statement timeout is lifted for it (a rebuild may take minutes).
+    """
+    path = _writer_note_path(db)
+    postgres = isinstance(db, PostgresDatabase)
+    if path is not None:
+        note = {"pid": os.getpid(), "what": what, "since": time.time()}
+        with contextlib.suppress(OSError):
+            path.write_text(json.dumps(note))
+    elif postgres:
+        db.execute_sql("SELECT set_config('application_name', %s, false)", (f"leadq: {what}",))
+        db.execute_sql("SELECT set_config('statement_timeout', '0', false)")
+    try:
+        yield
+    finally:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        elif postgres and not db.is_closed():
+            with contextlib.suppress(peewee.DatabaseError):
+                db.execute_sql("SELECT set_config('application_name', 'leadq', false)")
+                db.execute_sql("RESET statement_timeout")
 
 
 def sqlite_fault(exc: BaseException, busy_seconds: float = BUSY_SECONDS) -> DatabaseFault | None:

@@ -8,7 +8,9 @@ migrations recorded in the `schema_migration` table.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -17,6 +19,7 @@ import peewee
 from . import backends
 
 database_proxy = peewee.DatabaseProxy()
+logger = logging.getLogger(__name__)
 
 ENV_VAR = "LEADQ_DB"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -78,10 +81,17 @@ def migrate(db: peewee.Database) -> list[str]:
     from playhouse.migrations import Runner  # lazily: ~30 ms of start-up, see open_database
 
     runner = Runner(db, directory=str(MIGRATIONS_DIR))
+    started = time.monotonic()
     with db.atomic():
         if is_postgres(db):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_MIGRATION_LOCK,))
-        return runner.up()
+        # A migration may rebuild an index for a minute: sessions waiting meanwhile
+        # are told so, and PostgreSQL's statement timeout does not cut it off.
+        with backends.long_write(db, "upgrading the database to this version of leadq"):
+            applied = runner.up()
+    if applied:
+        logger.info("applied %s in %.1f s", ", ".join(applied), time.monotonic() - started)
+    return applied
 
 
 def pending_migrations(db: peewee.Database) -> list[str]:

@@ -395,3 +395,33 @@ def test_statements_and_lock_waits_time_out(pg, pg_url) -> None:
             pg.execute_sql("RESET lock_timeout")
     assert "Someone else is changing" in str(busy.value)
     assert models.get_lead(lead.id).city == "Redmond"
+
+
+def test_a_long_write_of_leadqs_own_says_what_it_is(sqlite_db, tmp_path, monkeypatch) -> None:
+    """Seeding or a migration holds the write lock for minutes: a session that waits
+    past the busy timeout is told what is running and for how long."""
+    ada = models.create_user("ada", "Ada", models.Role.SYSTEM_ADMINISTRATOR)
+    lead = make_lead(ada)
+    monkeypatch.setattr(sqlite_db, "busy_seconds", 0.3)
+    other = sqlite3.connect(tmp_path / "leadq.db", isolation_level=None)
+    with backends.long_write(sqlite_db, "writing 1,000,000 demo leads"):
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(DatabaseBusy) as caught:
+                models.add_note(ada, lead, "waiting")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    message = str(caught.value)
+    assert "another process is writing 1,000,000 demo leads (process" in message
+    assert "s so far" in message and "Nothing was saved" in message
+    assert backends.current_writer(sqlite_db) is None  # the note is gone with the writer
+
+
+def test_a_long_write_on_postgres_is_not_cut_off_by_the_statement_timeout(pg) -> None:
+    with backends.long_write(pg, "upgrading the database"):
+        assert pg.execute_sql("SHOW statement_timeout").fetchone()[0] == "0"
+        assert (
+            pg.execute_sql("SHOW application_name").fetchone()[0] == "leadq: upgrading the database"
+        )
+    assert pg.execute_sql("SHOW statement_timeout").fetchone()[0] == "30s"
