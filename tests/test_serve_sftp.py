@@ -63,7 +63,11 @@ def sftp(server: LeadqServer, username: str = "riley"):  # type: ignore[no-untyp
                 "127.0.0.1", server.port, username=username, client_keys=[],
                 known_hosts=None, agent_path=None, config=[],
             )  # fmt: skip
-            self.client = await self.conn.start_sftp_client()
+            try:
+                self.client = await self.conn.start_sftp_client()
+            except BaseException:
+                self.conn.close()
+                raise
             return self.client
 
         async def __aexit__(self, *exc: object) -> None:
@@ -288,6 +292,22 @@ print("AREA " + json.dumps({
 }), flush=True)
 sys.stdin.read(1)
 """
+
+
+def test_sftp_sessions_per_user_are_capped(options: ServeOptions) -> None:
+    options.max_sessions_per_user = 2
+
+    async def body(server: LeadqServer) -> None:
+        async with sftp(server, "riley"), sftp(server, "riley"):
+            with pytest.raises((asyncssh.ChannelOpenError, asyncssh.SFTPError)):
+                async with sftp(server, "riley"):
+                    pass
+            async with sftp(server, "sam") as other:  # another user is not held up
+                assert await other.listdir("/") == ["."]
+        async with sftp(server, "riley") as again:  # closed ones no longer count
+            assert await again.listdir("/") == ["."]
+
+    run(options, body)
 
 
 def test_the_app_gets_its_area_from_the_server_never_from_the_client(

@@ -433,7 +433,12 @@ class _Connection(asyncssh.SSHServer):
         self._cancel_unused()
         chan = self.conn.create_server_channel(encoding=None)
         session = AppSession(self.server, username, self.peer, self)
-        return chan, SessionOrSftp(session, username, lambda: self.server.file_area(username))
+        return chan, SessionOrSftp(
+            session,
+            username,
+            lambda: self.server.file_area(username),
+            self.server.options.max_sessions_per_user,
+        )
 
     def session_closed(self) -> None:
         """A session channel of this connection closed."""

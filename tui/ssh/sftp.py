@@ -26,8 +26,9 @@ import errno
 import logging
 import os
 import posixpath
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncssh
 from asyncssh.sftp import (
@@ -352,16 +353,22 @@ class SessionOrSftp(asyncssh.SSHServerSession):
     for. Every other subsystem is left to `session`, which refuses it.
     """
 
+    open_per_user: ClassVar[Counter[str]] = Counter()
+    """SFTP sessions open now, by user (this server process)."""
+
     def __init__(
         self,
         session: asyncssh.SSHServerSession,
         username: str,
         area: Callable[[], models.FileArea],
+        max_per_user: int = 10,
     ) -> None:
         self._session: Any = session
         self._app_session: Any = session
         self._username = username
         self._area = area
+        self._max_per_user = max_per_user
+        self._counted = False
         self._chan: asyncssh.SSHServerChannel | None = None
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -371,6 +378,9 @@ class SessionOrSftp(asyncssh.SSHServerSession):
     def subsystem_requested(self, subsystem: str) -> bool:
         if subsystem != "sftp":
             return self._session.subsystem_requested(subsystem)
+        if self.open_per_user[self._username] >= self._max_per_user:
+            log.warning("sftp (%s): refused, %d open", self._username, self._max_per_user)
+            return False
         try:
             area = self._area()
         except models.LeadqError as error:
@@ -385,12 +395,17 @@ class SessionOrSftp(asyncssh.SSHServerSession):
         assert self._chan is not None
         stream.connection_made(self._chan)
         self._session = stream
+        self.open_per_user[username] += 1
+        self._counted = True
         log.info("sftp (%s): session started", username)
         return True
 
     # Everything else goes to whichever the channel turned out to be.
     def connection_lost(self, exc: Exception | None) -> None:
         self._session.connection_lost(exc)
+        if self._counted:
+            self._counted = False
+            self.open_per_user[self._username] -= 1
         if self._session is not self._app_session:
             # The app session keeps the connection's count of open sessions.
             self._app_session.connection_lost(exc)
