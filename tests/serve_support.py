@@ -19,13 +19,18 @@ import contextlib
 import functools
 import os
 import pwd
+import queue
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 RUN_AS = "nobody" if os.geteuid() == 0 else None
 """The --run-as account of the servers under test (None: they run as the tester)."""
@@ -123,3 +128,43 @@ def account_dir(prefix: str = "leadq-serve-") -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def wait_for_line(stream: IO[str], pattern: str, seconds: float) -> re.Match[str]:
+    """The first line of a server's output that matches `pattern`, read within
+    `seconds` (a server that prints nothing and stays up fails the test instead of
+    hanging it). AssertionError, with what was read, if it does not come or the
+    output ends; the rest of the output is drained in the background, so a server
+    that goes on printing never blocks on a full pipe."""
+    lines: queue.Queue[str | None] = getattr(stream, "_leadq_lines", None) or queue.Queue()
+    if not hasattr(stream, "_leadq_lines"):
+        stream._leadq_lines = lines  # type: ignore[attr-defined]
+
+        stream._leadq_all = []  # type: ignore[attr-defined]
+
+        def pump() -> None:
+            for line in stream:
+                stream._leadq_all.append(line)  # type: ignore[attr-defined]
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            lines.put(None)  # the end stays visible to the next caller
+            raise AssertionError(f"the server's output ended: {''.join(seen)[-2000:]}")
+        seen.append(line)
+        if found := re.search(pattern, line):
+            return found
+    raise AssertionError(f"no {pattern!r} within {seconds:g} s: {''.join(seen)[-2000:]}")
+
+
+def output_so_far(stream: IO[str]) -> str:
+    """Everything wait_for_line's reader has read from `stream` (for failure messages)."""
+    return "".join(getattr(stream, "_leadq_all", []))[-4000:]

@@ -15,11 +15,11 @@ import contextlib
 import json
 import os
 import pwd
-import re
 import shutil
 import socket
 import stat
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -50,9 +50,11 @@ from .serve_support import (
     account_dir,
     fake_app_python,
     hand_over,
+    output_so_far,
     real_app_args,
     serve_command,
     serve_env,
+    wait_for_line,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1042,16 +1044,30 @@ def _get(url: str, cookie: str | None = None) -> tuple[int, dict, bytes]:
         return exc.code, dict(exc.headers), exc.read()
 
 
+WEB_WAIT = 90.0
+"""Every network wait of the web tests ends within this (a busy CI machine takes
+seconds to start an app; a wait without an end hangs CI instead of failing)."""
+
+
 async def _web_session(base: str, token: str, *, origin: str | None, others: int = 0) -> dict:
     """Open the page's websocket (with `origin`) and read until the lead list shows;
-    then try `others` more websockets while it is open. What happened to each."""
+    then try `others` more websockets while it is open. What happened to each.
+
+    Bounded as a whole: aiohttp's receive(timeout=...) restarts its clock at every
+    ping the server's heartbeat sends, so it alone never ends against a server that
+    keeps the socket open with no app behind it."""
+    return await asyncio.wait_for(_web_session_steps(base, token, origin, others), WEB_WAIT)
+
+
+async def _web_session_steps(base: str, token: str, origin: str | None, others: int) -> dict:
     import aiohttp
 
     seen = bytearray()
     url = base.replace("http", "ws") + "/ws?width=20000&height=10000"
     headers = {"Origin": origin} if origin is not None else {}
     result: dict = {"others": []}
-    async with aiohttp.ClientSession(cookies={"leadq_token": token}) as http:
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(cookies={"leadq_token": token}, timeout=timeout) as http:
         try:
             ws = await http.ws_connect(url, headers=headers)
         except aiohttp.WSServerHandshakeError as exc:
@@ -1059,12 +1075,12 @@ async def _web_session(base: str, token: str, *, origin: str | None, others: int
             return result
         async with ws:
             result["status"] = 101
-            deadline = time.monotonic() + 40
-            while b"Open leads" not in seen and time.monotonic() < deadline:
-                message = await ws.receive(timeout=40)
+            while b"Open leads" not in seen:
+                message = await ws.receive()
                 if message.type == aiohttp.WSMsgType.BINARY:
                     seen.extend(message.data)
                 elif message.type != aiohttp.WSMsgType.TEXT:
+                    result["closed"] = (ws.close_code, message.extra)
                     break
             for _ in range(others):
                 try:
@@ -1089,6 +1105,47 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.parametrize(
+    ("app", "start_seconds", "said"),
+    [
+        ("import sys; sys.exit(3)", 60.0, "the app stopped before it started (exit status 3)"),
+        ("import time; time.sleep(600)", 1.5, "the app did not start within 1.5 s"),
+    ],
+    ids=["exits", "silent"],
+)
+def test_a_web_app_that_does_not_start_closes_its_tab_and_says_why(
+    app: str, start_seconds: float, said: str
+) -> None:
+    """textual-serve leaves the websocket open when its app is gone; a client then
+    waits for ever (the heartbeat's pings keep it from timing out). Ours is closed,
+    with the reason on the terminal and in the close frame."""
+    from aiohttp import web
+
+    from tui.ssh.web import TokenServer
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    async def main() -> dict:
+        server = TokenServer(
+            [sys.executable, "-c", app], "127.0.0.1", port, "t" * 24,
+            db_url="sqlite:///unused.db", title="leadq", public_url=base,
+        )  # fmt: skip
+        server.start_seconds = start_seconds
+        runner = web.AppRunner(await server._make_app())
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            return await _web_session(base, "t" * 24, origin=base)
+        finally:
+            await runner.cleanup()
+
+    result = asyncio.run(main())
+    assert result["status"] == 101
+    assert result["closed"] == (1011, f"leadq: {said}")
+    assert f"leadq: {said}.".encode() in result["screen"]
+
+
 def test_web_needs_the_printed_token_and_the_pages_origin(tmp_path: Path) -> None:
     with account_dir() as shared:
         _web_server_checks(tmp_path, shared)
@@ -1108,16 +1165,8 @@ def _web_server_checks(tmp_path: Path, shared: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=serve_env(env), cwd=ROOT, text=True,
     )  # fmt: skip
     try:
-        url = None
-        deadline = time.monotonic() + 30
         assert server.stdout is not None
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            found = re.search(r"open (http://\S+)", line)
-            if found:
-                url = found.group(1)
-                break
-        assert url is not None, "leadq serve --web printed no URL"
+        url = wait_for_line(server.stdout, r"open (http://\S+)", 60)[1]
         base, token = url.split("/?token=")
         assert base == f"http://127.0.0.1:{port}" and len(token) >= 20
         for _ in range(50):  # the URL is printed while the listener comes up
@@ -1146,6 +1195,7 @@ def _web_server_checks(tmp_path: Path, shared: Path) -> None:
         # The page's websocket runs the app signed in as ada; a second one is over the cap.
         session = asyncio.run(_web_session(base, token, origin=base, others=1))
         assert session["status"] == 101
+        assert "closed" not in session, f"{session}; {output_so_far(server.stdout)}"
         assert b"Open leads" in session["screen"] and b"Ada Admin" in session["screen"]
         assert session["others"] == [503]
     finally:
@@ -1170,11 +1220,7 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
         )  # fmt: skip
         try:
             assert server.stdout is not None
-            url = ""
-            while "token=" not in url:
-                line = server.stdout.readline()
-                assert line, "leadq serve --web ended"
-                url = line.split("open ", 1)[-1].strip() if "open http" in line else ""
+            url = wait_for_line(server.stdout, r"open (http://\S+)", 60)[1]
             base, token = url.split("/?token=")
 
             async def watch() -> list[bytes]:
@@ -1182,7 +1228,9 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
 
                 ws_url = base.replace("http", "ws") + "/ws?width=20000&height=10000"
                 async with (
-                    aiohttp.ClientSession(cookies={"leadq_token": token}) as http,
+                    aiohttp.ClientSession(
+                        cookies={"leadq_token": token}, timeout=aiohttp.ClientTimeout(total=30)
+                    ) as http,
                     http.ws_connect(ws_url, headers={"Origin": base}),
                 ):
                     deadline = time.monotonic() + 40
@@ -1199,7 +1247,7 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
                     break
                 time.sleep(0.1)
             environs: list[bytes] = []
-            cmdlines = asyncio.run(watch())
+            cmdlines = asyncio.run(asyncio.wait_for(watch(), WEB_WAIT))
             for environ in environs:  # the URL is here instead, and the window is clamped
                 variables = environ.split(b"\0")
                 assert f"LEADQ_DB={db_url}".encode() in variables

@@ -32,6 +32,7 @@ from .serve_support import (
     serve_command,
     serve_env,
     session_ids,
+    wait_for_line,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,18 +118,12 @@ def start_server(tmp: Path, url: str, seed_leads: int = 60, *extra: str) -> Serv
             stdout=subprocess.PIPE, stderr=log_file, env=serve_env(env), cwd=ROOT, text=True,
         )  # fmt: skip
     assert process.stdout is not None
-    port = None
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline and port is None:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        if found:
-            port = int(found.group(1))
-    if port is None:
+    try:
+        port = int(wait_for_line(process.stdout, r"listening on 127\.0\.0\.1:(\d+)", WAIT)[1])
+    except AssertionError as exc:
         process.kill()
-        pytest.fail(f"leadq serve did not start: {log.read_text()}")
+        process.wait()
+        pytest.fail(f"leadq serve did not start: {exc}; {log.read_text()}")
     return Served(url, port, keys, tmp, process, log)
 
 

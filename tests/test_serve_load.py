@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import statistics
 import subprocess
 import time
@@ -24,7 +23,14 @@ import pytest
 
 import models
 
-from .serve_support import account_dir, hand_over, real_app_args, serve_command, serve_env
+from .serve_support import (
+    account_dir,
+    hand_over,
+    real_app_args,
+    serve_command,
+    serve_env,
+    wait_for_line,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 20
@@ -135,12 +141,11 @@ def _twenty_sessions(tmp_path: Path, shared: Path) -> None:
         )  # fmt: skip
     try:
         assert server.stdout is not None
-        port = None
-        while port is None:
-            line = server.stdout.readline()
-            assert line, f"leadq serve did not start: {log.read_text()}"
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-            port = int(found.group(1)) if found else None
+        try:
+            found = wait_for_line(server.stdout, r"listening on 127\.0\.0\.1:(\d+)", 120)
+        except AssertionError as exc:
+            raise AssertionError(f"leadq serve did not start: {exc}; {log.read_text()}") from None
+        port = int(found[1])
 
         async def run_all() -> tuple[list, list[float], float]:
             shown = [asyncio.Event() for _ in range(SESSIONS)]

@@ -16,15 +16,17 @@ would run a shell command line), as the `--run-as` account when root.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import secrets
 import shlex
-from collections.abc import Sequence
+import signal
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
@@ -35,6 +37,11 @@ from .account import RunAs
 from .pty_app import clamp_window
 
 COOKIE = "leadq_token"
+START_SECONDS = 90.0
+"""How long an app may take to show its first output before it is stopped (a busy
+machine needs seconds; an app stuck for longer will not come)."""
+QUIT_SECONDS = 10.0
+"""How long an app has to quit when its tab goes away before it is killed."""
 log = logging.getLogger("leadq.serve")
 _RUN_AS_ENV_DROP = {"HOME", "USER", "LOGNAME", "MAIL", "PWD", "OLDPWD"}
 
@@ -73,6 +80,8 @@ class LeadqAppService(AppService):
         db_url: str,
         run_as: RunAs | None,
         area_fd: int | None = None,
+        ended: Callable[[str], Awaitable[None]] | None = None,
+        start_seconds: float = START_SECONDS,
         **kwargs: Any,
     ) -> None:
         super().__init__(shlex.join(argv), **kwargs)
@@ -81,6 +90,11 @@ class LeadqAppService(AppService):
         self.run_as = run_as
         self.area_fd = area_fd
         """A descriptor of the user's file area, inherited by the app (no server paths)."""
+        self.ended = ended
+        """Told why when the app's output ends, so the tab is closed and not left open."""
+        self.start_seconds = start_seconds
+        self.started = asyncio.Event()
+        """Set at the app's first packet."""
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         width, height = clamp_window(width, height)
@@ -117,6 +131,74 @@ class LeadqAppService(AppService):
     async def set_terminal_size(self, width: int, height: int) -> None:
         await super().set_terminal_size(*clamp_window(width, height))
 
+    async def on_data(self, payload: bytes) -> None:
+        self.started.set()
+        await super().on_data(payload)
+
+    async def on_meta(self, data: bytes) -> None:
+        self.started.set()
+        await super().on_meta(data)
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+
+    async def run(self) -> None:
+        """textual-serve's relay, then: when the app's output ends (it quit, crashed or
+        never started), the tab is told why and closed. textual-serve itself leaves
+        the websocket open with no app behind it, and a client waits for ever."""
+        watchdog = asyncio.create_task(self._watch_start())
+        try:
+            await super().run()
+        finally:
+            watchdog.cancel()
+        process = self._process
+        assert process is not None
+        try:
+            status = await asyncio.wait_for(process.wait(), QUIT_SECONDS)
+        except TimeoutError:  # output closed, process lingering
+            self._kill()
+            status = await process.wait()
+        if not self.started.is_set():
+            reason = (
+                f"the app did not start within {self.start_seconds:g} s"
+                if status == -signal.SIGKILL
+                else f"the app stopped before it started (exit status {status})"
+            )
+        elif status == 0:
+            reason = "the app ended"
+        else:
+            reason = f"the app stopped (exit status {status})"
+        if status != 0:
+            log.warning("web session %s: %s", self.app_service_id[:8], reason)
+        if self.ended is not None:
+            await self.ended(reason)
+
+    async def _watch_start(self) -> None:
+        try:
+            await asyncio.wait_for(self.started.wait(), self.start_seconds)
+        except TimeoutError:
+            log.warning(
+                "web session %s: no output from the app in %g s, stopping it",
+                self.app_service_id[:8], self.start_seconds,
+            )  # fmt: skip
+            self._kill()
+
+    async def stop(self) -> None:
+        """Ask the app to quit; kill it if it has not within QUIT_SECONDS."""
+        task = self._task
+        if task is None:
+            return
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        await self.send_meta({"type": "quit"})
+        try:
+            await asyncio.wait_for(asyncio.shield(task), QUIT_SECONDS)
+        except TimeoutError:
+            self._kill()
+            await task
+        self._task = None
+
 
 class TokenServer(Server):
     """textual-serve's Server with every route behind the token, the websocket behind
@@ -143,6 +225,7 @@ class TokenServer(Server):
         self.max_sessions = max_sessions
         self.area_fd = area_fd
         self.sessions = 0
+        self.start_seconds = START_SECONDS
         parts = urlsplit(self.public_url)
         self.origin = f"{parts.scheme}://{parts.netloc}".lower()
 
@@ -188,11 +271,25 @@ class TokenServer(Server):
         app_service: AppService | None = None
         try:
             await websocket.prepare(request)
+
+            async def ended(reason: str) -> None:
+                if websocket.closed:
+                    return
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await websocket.send_bytes(f"\r\nleadq: {reason}.\r\n".encode())
+                normal = reason == "the app ended"
+                await websocket.close(
+                    code=WSCloseCode.OK if normal else WSCloseCode.INTERNAL_ERROR,
+                    message=f"leadq: {reason}"[:120].encode(),
+                )
+
             app_service = LeadqAppService(
                 self.argv,
                 db_url=self.db_url,
                 run_as=self.run_as,
                 area_fd=self.area_fd,
+                ended=ended,
+                start_seconds=self.start_seconds,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=websocket.close,
