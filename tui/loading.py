@@ -64,9 +64,9 @@ async def run_service(app: Any, fn: Callable[..., T], *args: Any, changes: bool 
 
 def error_message(error: Exception) -> str:
     """What a user reads about a failed read or service."""
-    if isinstance(error, peewee.PeeweeException):
+    if isinstance(error, peewee.PeeweeException) and not isinstance(error, models.LeadqError):
         return f"The database reported an error: {error}"
-    return str(error)
+    return str(error)  # a LeadqError (database faults too) is a sentence already
 
 
 class ViewScreen(Screen):

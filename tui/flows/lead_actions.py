@@ -52,7 +52,7 @@ def _run_flow(app: LeadqApp, flow: Coroutine[Any, Any, None], name: str) -> None
 
 
 async def _show_error(app: LeadqApp, error: Exception, title: str | None = None) -> None:
-    if isinstance(error, peewee.PeeweeException):
+    if isinstance(error, peewee.PeeweeException) and not isinstance(error, models.LeadqError):
         message = f"The database reported an error: {error}"
     else:
         message = str(error)
