@@ -1,13 +1,48 @@
-"""Recording who did what, when."""
+"""Recording who did what, when, and refusing it when the actor is deactivated."""
 
 from __future__ import annotations
 
 from . import prepared
+from .db import is_postgres
 from .entities import AuditEvent, BaseModel, User
+from .errors import UserInactive
+
+
+def _build_active_check():  # type: ignore[no-untyped-def]
+    query = User.select(User.active, User.username).where(User.id == prepared.Slot("id"))
+    # FOR SHARE: a deactivation (an UPDATE of this row) waits for writes already
+    # past this check, and a write after it sees the user inactive.
+    return query.for_update("FOR SHARE") if is_postgres() else query
+
+
+_active_check = prepared.Prepared(_build_active_check)
+
+
+def require_active(actor: User) -> None:
+    """Raise UserInactive unless `actor` is, in the database now, an active user.
+
+    This is the one place where services check their actor: every write service
+    records an audit event inside its transaction, so the refusal rolls the whole
+    write back, and it is read inside that transaction, so a deactivation that
+    committed just before is seen.
+    """
+    row = _active_check.run({"id": actor.id}).fetchone()
+    if row is None or not row[0]:
+        name = row[1] if row is not None else actor.username
+        raise UserInactive(
+            f"The leadq user {name!r} is deactivated, so nothing was saved; "
+            "an administrator can reactivate it."
+        )
 
 
 def record(actor: User | None, action: str, entity: BaseModel | None, summary: str) -> AuditEvent:
-    """Write one audit event about `entity` (None for org-wide events such as settings)."""
+    """Write one audit event about `entity` (None for org-wide events such as settings).
+
+    `actor` None is the operator at the command line (`leadq user ...`); any other
+    actor must be active (`require_active`).
+    """
+    if actor is not None:
+        require_active(actor)
     return prepared.create(  # one statement shape, compiled once: every service calls this
         AuditEvent,
         actor=actor.id if actor is not None else None,

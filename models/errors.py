@@ -32,6 +32,10 @@ class PermissionDenied(LeadqError):
     """The acting user's role does not allow this."""
 
 
+class UserInactive(PermissionDenied):
+    """The user is deactivated: they cannot sign in, and nothing is saved on their behalf."""
+
+
 class NotFound(LeadqError):
     """The record no longer exists (deleted, perhaps by someone else)."""
 

@@ -138,10 +138,9 @@ def test_create_user_and_role_checks(db) -> None:
 
 
 def test_inactive_or_unknown_user_cannot_sign_in(db) -> None:
-    user = models.create_user("gone", "Gone")
-    user.active = False
-    user.save()
-    with pytest.raises(models.NotFound):
+    models.create_user("gone", "Gone")
+    models.deactivate_user("gone")
+    with pytest.raises(models.UserInactive, match="'gone' is deactivated"):
         models.get_user("gone")
     with pytest.raises(models.NotFound):
         models.get_user("nobody")

@@ -20,6 +20,8 @@ import models
 from .preferences import load_preferences, save_preference
 
 POLL_SECONDS = 1.0
+DEACTIVATED_EXIT_STATUS = 3
+"""The app's exit status when its user was deactivated during the session."""
 
 
 def _leadq_commands():  # -> type[Provider]; imported when the palette first opens
@@ -108,7 +110,8 @@ class LeadqApp(App[None]):
                 self.call_from_thread(self.data_changed)
 
     def data_changed(self, token: int | None = None) -> None:
-        """Tell the screens that data changed (here or in another session).
+        """Tell the screens that data changed (here or in another session), and read
+        the signed-in user again (`_after_change`): a deactivated user's session ends.
 
         `token`: the change token just after a change made here, so that the poll
         does not report that change again a second later (a second reload).
@@ -124,17 +127,42 @@ class LeadqApp(App[None]):
 
     @work(thread=True, exclusive=True, group="user", exit_on_error=False)
     def _after_change(self, read_token: bool) -> None:
-        """The signed-in user again (an administrator may have changed the role), and
-        the change token when the caller had none to give."""
+        """The signed-in user again (an administrator may have changed the role, or
+        deactivated them: then the session ends, within one poll of the deactivation,
+        which writes an audit event and so moves the change token), and the change
+        token when the caller had none to give."""
         try:
             with models.thread_connection():
                 user = models.current_user(self.user_id)
                 token = models.change_token() if read_token and self.poll else None
-        except models.NotFound:
+        except models.NotFound:  # the user is gone altogether
+            self.call_from_thread(self.end_deactivated_session)
+            return
+        if not user.active:
+            self.call_from_thread(self.end_deactivated_session)
             return
         self.call_from_thread(setattr, self, "user", user)
         if token is not None:
             self.call_from_thread(self._seen, token)
+
+    def end_deactivated_session(self) -> None:
+        """End the session of a user who was deactivated (or removed) meanwhile.
+
+        Ended rather than made read-only: deactivating someone (a rep who left)
+        is meant to stop them reading the pipeline too, not only writing to it.
+        """
+        from rich.text import Text  # a plain Text: never parsed as markup
+
+        from .widgets.literal import printable
+
+        name = printable(self.user.username)
+        self.exit(
+            return_code=DEACTIVATED_EXIT_STATUS,
+            message=Text(
+                f"leadq: the user {name} was deactivated by an administrator; "
+                "this session has ended."
+            ),
+        )
 
     # Navigation.
     def open_lead(self, lead_id: int) -> None:

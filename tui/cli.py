@@ -103,21 +103,9 @@ def _parser() -> argparse.ArgumentParser:
         "--max-files", metavar="N", type=int, default=1000, help="files per user (default 1000)"
     )
 
-    user = sub.add_parser("user", help="manage leadq users")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
-    add = user_sub.add_parser("add", help="add a user (and an SSH public key)")
-    add.add_argument("username")
-    add.add_argument("--name", help="full name")
-    add.add_argument(
-        "--role",
-        default="salesperson",
-        choices=["salesperson", "sales_manager", "system_administrator"],
-    )
-    add.add_argument("--key", metavar="FILE", help="an OpenSSH public key file (id_ed25519.pub)")
-    addkey = user_sub.add_parser("add-key", help="add an SSH public key to a user")
-    addkey.add_argument("username")
-    addkey.add_argument("key", metavar="FILE")
-    user_sub.add_parser("list", help="list users")
+    from .users_cli import add_user_parser
+
+    add_user_parser(sub)
 
     seed = sub.add_parser("seed", help="fill the database with deterministic demo data")
     seed.add_argument("--leads", type=int, default=300)
@@ -151,34 +139,6 @@ def resolve_user(requested: str | None):  # -> models.User
     return admin
 
 
-def _user_command(args: argparse.Namespace) -> int:
-    import models
-
-    if args.user_command == "list":
-        from .widgets.literal import printable  # a full name could hold escape codes
-
-        for user in models.User.select().order_by(models.User.username):
-            keys = len(user.keys)
-            name = printable(user.full_name)
-            print(f"{user.username:20} {user.role_label:22} {name}  ({keys} key(s))")
-        return 0
-    if args.user_command == "add":
-        user = models.create_user(args.username, args.name or args.username, args.role)
-        print(f"Added {user.username} ({user.role_label}).")
-    if args.key:
-        try:
-            with open(os.path.expanduser(args.key)) as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise models.ValidationError(
-                {"key": f"Cannot read {args.key}: {exc.strerror}"}
-            ) from None
-        for line in filter(str.strip, text.splitlines()):
-            key = models.add_user_key(args.username, line)
-            print(f"Key {key.fingerprint} now signs in {args.username}.")
-    return 0
-
-
 def skip_postgres_drivers(url: str | None) -> None:
     """On SQLite, keep Peewee from importing the PostgreSQL drivers it probes for at
     import time: psycopg costs about 15 MiB and a few hundred ms of start-up."""
@@ -205,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             return serve_main(args)
         models.open_database(args.db)
         if args.command == "user":
-            return _user_command(args)
+            from .users_cli import user_command
+
+            return user_command(args)
         if args.command == "seed":
             import seed
 
