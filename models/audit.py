@@ -24,7 +24,8 @@ def require_active(actor: User) -> None:
     This is the one place where services check their actor: every write service
     records an audit event inside its transaction, so the refusal rolls the whole
     write back, and it is read inside that transaction, so a deactivation that
-    committed just before is seen.
+    committed just before is seen. A transaction that writes without an audit
+    event of its own (a chunk of a CSV import) calls it first.
     """
     row = _active_check.run({"id": actor.id}).fetchone()
     if row is None or not row[0]:

@@ -36,7 +36,7 @@ from typing import IO, Any, BinaryIO
 import peewee
 
 from . import prepared
-from .audit import record
+from .audit import record, require_active
 from .csvfile import (
     ColumnMap,
     CsvFile,
@@ -60,7 +60,7 @@ from .entities import (
     utcnow,
 )
 from .enums import LeadState, Role, Stage, StatusReason
-from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
+from .errors import LeadqError, NotFound, PermissionDenied, UserInactive, ValidationError
 from .locks import lock_keys
 from .settings import OrgSettings, load_settings
 from .validation import FIELD_LABELS, clean_lead_fields
@@ -415,6 +415,7 @@ class _Run:
         self.policy = policy
         self.dry_run = dry_run
         self.batch_id: int | None = None
+        self.actor_deactivated = False  # set when a chunk found the actor deactivated
         self.rows = self.created = self.updated = self.skipped = self.rejected = 0
         self.position = 0
         self.seen_emails: set[str] = set()  # dry runs only: nothing is written to look up
@@ -451,6 +452,7 @@ class _Run:
             self._decide(rows, load_settings(), region, write=False)
             return True
         with database_proxy.obj.atomic():
+            require_active(self.actor)  # a chunk writes no audit event of its own
             batch = _locked_batch(self.batch_id)
             if batch.state != BatchState.RUNNING:
                 self.rows -= records
@@ -640,6 +642,9 @@ def import_leads(
         state, message = BatchState.FAILED, exc.message
         if run.batch_id is None:
             raise
+    except UserInactive as exc:  # deactivated while the import ran: stop at this chunk
+        state, message = BatchState.FAILED, exc.message
+        run.actor_deactivated = True
     finally:
         reader.close()
         run.flush_rejects()
@@ -738,6 +743,7 @@ def _take(records: Iterator[tuple[int, list[str]]], size: int) -> list[tuple[int
 
 def _start_batch(actor: User, file: CsvFile, policy: str) -> int:
     with database_proxy.obj.atomic():
+        require_active(actor)
         batch = ImportBatch.create(
             actor=actor,
             file_name=(file.name or "upload.csv")[-255:],
@@ -765,7 +771,7 @@ def _finish_batch(run: _Run, state: BatchState, message: str) -> None:
             rejected_count=run.rejected,
         ).where(ImportBatch.id == run.batch_id).execute()
         record(
-            run.actor,
+            None if run.actor_deactivated else run.actor,  # the batch's own actor is kept
             "imported",
             batch,
             f"Imported {run.file.name}: created {run.created}, updated {run.updated}, "

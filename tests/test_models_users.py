@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import inspect
+import io
 import struct
 import subprocess
 import threading
@@ -392,6 +393,10 @@ def test_two_administrators_deactivated_at_once_leave_one(db, admin, monkeypatch
 # --- every write service refuses a deactivated actor -------------------------------------------
 
 
+def import_csv(actor: User, data: bytes, **options: Any) -> Any:
+    return models.import_leads(actor, io.BytesIO(data), "leads.csv", **options)
+
+
 def _world(tmp_path: Path) -> dict[str, Any]:
     """Two administrators and a rep, the process feature on with a process (a level,
     an activity) assigned to an open lead, a qualified lead with an opportunity and a
@@ -423,6 +428,7 @@ def _world(tmp_path: Path) -> dict[str, Any]:
     models.create_user("sam", "Sam", Role.SALESPERSON)
     models.add_user_key("otto", ssh_keygen(tmp_path, "k", "-t", "ed25519"))
     key = ssh_keygen(tmp_path, "new", "-t", "ed25519")
+    batch = import_csv(riley, b"Topic,Last Name,Email\nBulk,Imported,i@x.com\n").batch_id
     models.deactivate_user("ada")
     models.deactivate_user("riley")
     assert ada.active and riley.active  # the stale objects a session would hold
@@ -452,6 +458,8 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "disqualify_lead": lambda w: models.disqualify_lead(
         w["lead"].id, w["riley"], models.StatusReason.LOST
     ),
+    "import_leads": lambda w: import_csv(w["riley"], b"Topic,Last Name\nNew,Person\n"),
+    "undo_import": lambda w: models.undo_import(w["riley"], w["batch"]),
     "move_item": lambda w: models.move_item(w["ada"], "level", w["second_level"].id, -1),
     "move_opportunity_stage": lambda w: models.move_opportunity_stage(
         w["qualified"].opportunity.id, w["riley"], 1
@@ -532,3 +540,25 @@ def test_a_deactivation_during_a_write_refuses_it(db, rep, monkeypatch) -> None:
     else:
         assert not isinstance(out["write"], Exception), out
         assert actions.index("updated") < actions.index("user_deactivated")
+
+
+def test_an_import_stops_at_the_next_chunk_once_its_user_is_deactivated(db, rep) -> None:
+    """An import commits chunk by chunk: each chunk checks the actor, so a deactivation
+    during the import lets no later chunk in; what came before stays (and can be
+    undone by an administrator)."""
+    rows = "".join(f"Lead {i},Person{i},p{i}@x.com\n" for i in range(5))
+    data = f"Topic,Last Name,Email\n{rows}".encode()
+
+    def deactivate_after_first_chunk(progress: Any) -> None:
+        if progress.rows == 1:
+            models.deactivate_user("riley")
+
+    summary = import_csv(rep, data, rows_per_chunk=1, progress=deactivate_after_first_chunk)
+    assert (summary.state, summary.created) == ("failed", 1)
+    assert "'riley' is deactivated" in summary.message
+    assert models.Lead.select().count() == 1
+    batch = models.ImportBatch.get_by_id(summary.batch_id)
+    assert batch.state == "failed" and batch.created_count == 1
+    with pytest.raises(UserInactive):
+        import_csv(rep, data)
+    assert models.Lead.select().count() == 1
