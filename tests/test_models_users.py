@@ -425,6 +425,13 @@ def _world(tmp_path: Path) -> dict[str, Any]:
         riley, first_name="Fred", last_name="Fresh", email="f@x.com", company="F Inc",
         business_phone="+1 206 555 0100", mobile_phone="", website="https://fresh.example",
     )  # fmt: skip
+    spare = make_lead(riley, first_name="Sue", last_name="Spare", email="s@x.com", company="S Inc",
+                      business_phone="", mobile_phone="", website="")  # fmt: skip
+    second = models.qualify_lead(
+        make_lead(riley, first_name="Gus", last_name="Second", email="g@x.com", company="G Inc",
+                  business_phone="+1 206 555 0111", mobile_phone="", website="https://g.example",
+                  street1="", city="").id, riley,
+    )  # fmt: skip
     models.create_user("sam", "Sam", Role.SALESPERSON)
     models.add_user_key("otto", ssh_keygen(tmp_path, "k", "-t", "ed25519"))
     key = ssh_keygen(tmp_path, "new", "-t", "ed25519")
@@ -460,6 +467,13 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
     ),
     "import_leads": lambda w: import_csv(w["riley"], b"Topic,Last Name\nNew,Person\n"),
     "undo_import": lambda w: models.undo_import(w["riley"], w["batch"]),
+    "merge_accounts": lambda w: models.merge_accounts(
+        w["ada"], w["qualified"].account.id, w["second"].account.id
+    ),
+    "merge_contacts": lambda w: models.merge_contacts(
+        w["ada"], w["qualified"].contact.id, w["second"].contact.id
+    ),
+    "merge_leads": lambda w: models.merge_leads(w["ada"], w["fresh"].id, [w["spare"].id]),
     "move_item": lambda w: models.move_item(w["ada"], "level", w["second_level"].id, -1),
     "move_opportunity_stage": lambda w: models.move_opportunity_stage(
         w["qualified"].opportunity.id, w["riley"], 1
