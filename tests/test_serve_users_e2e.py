@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +20,14 @@ import models
 from tui.app import DEACTIVATED_EXIT_STATUS
 from tui.ssh.account import sqlite_path
 
-from .serve_support import account_dir, hand_over, real_app_args, session_ids
+from .serve_support import (
+    account_dir,
+    hand_over,
+    real_app_args,
+    serve_command,
+    serve_env,
+    session_ids,
+)
 from .test_serve_e2e import (
     LIVE_WAIT,
     ROOT,
@@ -48,8 +54,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         server = start_server(tmp, f"sqlite:///{shared / 'leadq.db'}", 60, "--demo")
         server.keys["dana"] = make_key(tmp, "id_dana")
         server.keys["dana2"] = make_key(tmp, "id_dana2")
-        leadq_user(server, "add", "dana", "--name", "Dana Diaz", "--key", f"{tmp}/id_dana.pub")
-        leadq_user(server, "add-key", "dana", f"{tmp}/id_dana2.pub")
+        # The keys go in on stdin: the command runs as the session account, which
+        # cannot read pytest's temporary directory.
+        dana, dana2 = ((tmp / f"{n}.pub").read_text() for n in ("id_dana", "id_dana2"))
+        leadq_user(server, "add", "dana", "--name", "Dana Diaz", "--key", "-", stdin=dana)
+        leadq_user(server, "add-key", "dana", "-", stdin=dana2)
         yield server
         stop_server(server)
 
@@ -62,7 +71,7 @@ def tmux() -> Iterator[Tmux]:
     panes.kill()
 
 
-def leadq_user(served: Served, *args: str) -> str:
+def leadq_user(served: Served, *args: str, stdin: str | None = None) -> str:
     """Run `leadq user ...` against the served database, as the account the sessions
     run as (so that a SQLite -wal it creates stays theirs); its output."""
     drop: dict[str, object] = {}
@@ -70,9 +79,10 @@ def leadq_user(served: Served, *args: str) -> str:
         uid, gid = session_ids()
         drop = {"user": uid, "group": gid, "extra_groups": []}
     env = {k: v for k, v in os.environ.items() if k not in ("LEADQ_DB", "LEADQ_USER")}
+    python = serve_command()[0]  # one the session account can run
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "--db", served.url, "user", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=WAIT, **drop,
+        [python, "-m", "tui", "--db", served.url, "user", *args], input=stdin,
+        capture_output=True, text=True, env=serve_env(env), cwd=ROOT, timeout=WAIT, **drop,
     )  # fmt: skip
     path = sqlite_path(served.url)
     if path is not None:
