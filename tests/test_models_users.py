@@ -403,7 +403,7 @@ def _world(tmp_path: Path) -> dict[str, Any]:
     disqualified one; then the administrator `ada` and the rep `riley` deactivated.
     Their User objects are kept, still saying active, as an open session holds them."""
     ada = models.create_user("ada", "Ada", Role.SYSTEM_ADMINISTRATOR)
-    models.create_user("otto", "Otto", Role.SYSTEM_ADMINISTRATOR)
+    otto = models.create_user("otto", "Otto", Role.SYSTEM_ADMINISTRATOR)
     riley = models.create_user("riley", "Riley", Role.SALESPERSON)
     models.change_setting(ada, "lead_qualifying_process", True)
     process = models.create_process(ada, "Standard")
@@ -432,6 +432,14 @@ def _world(tmp_path: Path) -> dict[str, Any]:
                   business_phone="+1 206 555 0111", mobile_phone="", website="https://g.example",
                   street1="", city="").id, riley,
     )  # fmt: skip
+    plain = make_lead(riley, first_name="Pat", last_name="Plain", email="p@x.com",
+                      company="P Inc", business_phone="", mobile_phone="", website="")  # fmt: skip
+    models.assign_process(plain.id, riley, process.id)
+    lone_account = models.create_account(riley, name="Lone Co", ignore_duplicates=True)
+    lone_contact = models.create_contact(
+        riley, first_name="Lou", last_name="Loner", ignore_duplicates=True
+    )
+    models.close_opportunity_won(second.opportunity.id, riley, actual_revenue=1000)
     models.create_user("sam", "Sam", Role.SALESPERSON)
     models.add_user_key("otto", ssh_keygen(tmp_path, "k", "-t", "ed25519"))
     key = ssh_keygen(tmp_path, "new", "-t", "ed25519")
@@ -474,6 +482,43 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
         w["ada"], w["qualified"].contact.id, w["second"].contact.id
     ),
     "merge_leads": lambda w: models.merge_leads(w["ada"], w["fresh"].id, [w["spare"].id]),
+    "assign_owner": lambda w: models.assign_owner(w["riley"], "lead", [w["lead"].id], w["otto"].id),
+    "bulk_update_leads": lambda w: models.bulk_update_leads(
+        w["riley"], [w["lead"].id], {"rating": "hot"}
+    ),
+    "close_opportunity_lost": lambda w: models.close_opportunity_lost(
+        w["qualified"].opportunity.id, w["riley"], "out_sold"
+    ),
+    "close_opportunity_won": lambda w: models.close_opportunity_won(
+        w["qualified"].opportunity.id, w["riley"], actual_revenue=10
+    ),
+    "create_account": lambda w: models.create_account(w["riley"], name="Brand New Co"),
+    "create_contact": lambda w: models.create_contact(w["riley"], last_name="Newcomer"),
+    "create_lead_checked": lambda w: models.create_lead_checked(
+        w["riley"], topic="Checked", last_name="Newcomer"
+    ),
+    "create_opportunity": lambda w: models.create_opportunity(w["riley"], topic="Deal"),
+    "delete_account": lambda w: models.delete_account(w["lone_account"].id, w["riley"]),
+    "delete_contact": lambda w: models.delete_contact(w["lone_contact"].id, w["riley"]),
+    "delete_opportunity": lambda w: models.delete_opportunity(
+        w["qualified"].opportunity.id, w["riley"]
+    ),
+    "remove_process": lambda w: models.remove_process(w["plain"].id, w["riley"]),
+    "reopen_opportunity": lambda w: models.reopen_opportunity(
+        w["second"].opportunity.id, w["riley"]
+    ),
+    "set_opportunity_step": lambda w: models.set_opportunity_step(
+        w["qualified"].opportunity.id, w["riley"], "identify_stakeholders", True
+    ),
+    "update_account": lambda w: models.update_account(
+        w["lone_account"].id, w["riley"], {"name": "Renamed Co"}
+    ),
+    "update_contact": lambda w: models.update_contact(
+        w["lone_contact"].id, w["riley"], {"first_name": "Lew"}
+    ),
+    "update_opportunity": lambda w: models.update_opportunity(
+        w["qualified"].opportunity.id, w["riley"], {"topic": "Renamed deal"}
+    ),
     "move_item": lambda w: models.move_item(w["ada"], "level", w["second_level"].id, -1),
     "move_opportunity_stage": lambda w: models.move_opportunity_stage(
         w["qualified"].opportunity.id, w["riley"], 1
@@ -498,6 +543,7 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "update_process": lambda w: models.update_process(w["ada"], w["process"].id, name="Std 2"),
 }
 READ_ONLY = {"can_delete"}
+BULK = {"qualify_leads", "assign_owner", "bulk_update_leads"}
 
 
 def test_the_list_covers_every_service_that_takes_an_actor() -> None:
@@ -514,9 +560,11 @@ def test_the_list_covers_every_service_that_takes_an_actor() -> None:
 def test_a_deactivated_actor_is_refused_and_nothing_changes(db, tmp_path, service) -> None:
     world = _world(tmp_path)
     before = snapshot()
-    if service == "qualify_leads":
+    if service in BULK:  # one outcome per record; each refused
         [outcome] = SERVICES[service](world)
-        assert outcome.status == "failed" and "'riley' is deactivated" in outcome.message
+        assert getattr(outcome, "status", "failed") == "failed"
+        assert not getattr(outcome, "done", False)
+        assert "'riley' is deactivated, so nothing was saved" in outcome.message
     else:
         with pytest.raises(UserInactive) as caught:
             SERVICES[service](world)
