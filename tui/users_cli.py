@@ -143,7 +143,8 @@ def user_command(args: argparse.Namespace) -> int:
             args.username, args.name or args.username, args.role, public_keys=keys
         )
         print(f"Added {_show(user.username)} ({user.role_label}).")
-        _print_keys(user.username, [(key, True) for key in user.keys])
+        for key in models.user_keys(user.username):
+            print(f"Key {key.fingerprint} now signs in {_show(user.username)}.")
         if not keys:
             print(f"{_show(user.username)} has no key yet: `leadq user add-key NAME FILE`.")
         return 0
