@@ -195,3 +195,17 @@ def test_deactivate_reactivate_and_list(db, db_url, keys) -> None:
     assert result.stdout == "Reactivated dana: they can sign in again with their keys.\n"
     actions = [e.action for e in models.AuditEvent.select().order_by(models.AuditEvent.id)]
     assert actions[-2:] == ["user_deactivated", "user_reactivated"]
+
+
+def test_a_deactivated_user_cannot_start_leadq(db, db_url) -> None:
+    """The local app (and each served session, which runs it with --user) refuses
+    a deactivated user before anything starts."""
+    models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    models.create_user("dana", "Dana Diaz")
+    models.deactivate_user("dana")
+    env = {k: v for k, v in os.environ.items() if k not in ("LEADQ_DB", "LEADQ_USER")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--db", db_url, "--user", "dana", "--no-seed"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    refused(result, "The leadq user 'dana' is deactivated and cannot sign in.")
