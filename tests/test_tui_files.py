@@ -287,3 +287,34 @@ def test_snapshot_served_notes(riley: models.User, area: models.FileArea, snap_c
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_served_session_gets_its_area_whatever_its_flags_and_fails_closed(
+    riley: models.User,
+    area: models.FileArea,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The served mode comes from the server's descriptor, never from a flag; a
+    session whose area cannot be opened does not start (it never falls back to paths)."""
+    from models.file_area import AREA_FD_ENV
+    from tui.cli import main
+
+    area.write("mine.txt", b"x")
+    started: list[models.FileArea | None] = []
+    monkeypatch.setattr(LeadqApp, "run", lambda self, *a, **k: started.append(self.file_area))
+    descriptor = area.open_descriptor()
+    monkeypatch.setenv(AREA_FD_ENV, str(descriptor))
+    url = f"sqlite:///{tmp_path / 'leadq.db'}"
+    try:
+        assert main(["--db", url, "--user", "riley", "--no-seed"]) == 0
+        assert main(["--no-seed", "--db", url, "--user=riley"]) == 0
+        assert [[f.name for f in a.files()] for a in started if a] == [["mine.txt"]] * 2
+        assert len(started) == 2
+        monkeypatch.setenv(AREA_FD_ENV, "987")  # nothing open there
+        assert main(["--db", url, "--user", "riley", "--no-seed"]) == 2
+        assert "Your file area cannot be opened" in capsys.readouterr().err
+        assert len(started) == 2
+    finally:
+        os.close(descriptor)
