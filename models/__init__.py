@@ -65,6 +65,7 @@ from .file_area import (
     parse_size,
     size_text,
 )
+from .forms import record_form
 from .importing import (
     POLICIES as IMPORT_POLICIES,
 )
@@ -177,6 +178,15 @@ from .qualify import (
     qualify_lead,
     qualify_leads,
 )
+from .record_listing import (
+    count_records,
+    record_ids,
+    record_list,
+    record_query,
+    record_rows,
+    record_search_order,
+    record_sort_key,
+)
 from .records import (
     DeleteImpact,
     LeadDuplicatesFound,
@@ -205,6 +215,7 @@ from .users import (
     KeyInfo,
     RevokedKey,
     UserSummary,
+    active_users,
     add_user_key,
     add_user_keys,
     authorized_keys,
@@ -257,6 +268,7 @@ from .views import (
     process_tree,
     processes_view,
     record_view,
+    record_view_for,
 )
 
 __all__ = [
@@ -362,6 +374,7 @@ __all__ = [
     "account_label",
     "account_view",
     "activate_process",
+    "active_users",
     "add_activity",
     "add_level",
     "add_note",
@@ -389,6 +402,7 @@ __all__ = [
     "contact_view",
     "copy_process",
     "count_leads",
+    "count_records",
     "create_account",
     "create_contact",
     "create_lead",
@@ -468,7 +482,15 @@ __all__ = [
     "read_attachment",
     "record",
     "record_duplicates",
+    "record_form",
+    "record_ids",
+    "record_list",
+    "record_query",
+    "record_rows",
+    "record_search_order",
+    "record_sort_key",
     "record_view",
+    "record_view_for",
     "remove_activity",
     "remove_level",
     "remove_process",

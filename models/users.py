@@ -509,3 +509,10 @@ def authorized_keys(username: str) -> list[str]:
     if user is None:
         return []
     return [k.public_key for k in user.keys]
+
+
+def active_users() -> list[tuple[int, str, str]]:
+    """(id, name, role label) of every active user, by name: whom records can be
+    assigned to."""
+    users = User.select().where(User.active == True).order_by(User.full_name, User.id)  # noqa: E712
+    return [(user.id, str(user), user.role_label) for user in users]

@@ -31,7 +31,7 @@ from .entities import (
     Opportunity,
     User,
 )
-from .enums import LeadState, Stage
+from .enums import LeadState, OpportunityState, OpportunityStatus, Stage
 from .errors import NotFound
 from .processes import (
     LeadActivity,
@@ -457,6 +457,13 @@ class RecordView:
     notes: tuple[NoteView, ...]
     history: tuple[HistoryEntry, ...]
     stage: str | None = None  # an opportunity's
+    steps: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    """An opportunity's: which steps of its stages are filled (for the stage bar)."""
+    closed: str = ""
+    """An opportunity's, when won or lost: `Won` or `Lost (Out-sold)`; "" while open."""
+    actions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """What the reading user may do to the record (`permissions.decisions`), when
+    read with `record_view_for`."""
 
 
 def _address(record: Any) -> str:
@@ -575,7 +582,20 @@ def opportunity_view(opportunity_id: int) -> RecordView:
         fields=(
             ("Topic", opportunity.topic),
             ("Stage", Stage(opportunity.stage).label),
+            ("Status", OpportunityStatus(opportunity.status_reason).label),
             ("Estimated value", money(opportunity.estimated_value)),
+            ("Est. close date", _day(opportunity.estimated_close_date)),
+            *(
+                ()
+                if opportunity.is_open
+                else (
+                    ("Actual revenue", money(opportunity.actual_revenue)),
+                    ("Close date", _day(opportunity.actual_close_date)),
+                    ("Competitor", opportunity.competitor),
+                )
+            ),
+            ("Customer need", opportunity.customer_need),
+            ("Proposed solution", opportunity.proposed_solution),
             ("Account", str(account) if account is not None else ""),
             ("Contact", str(contact) if contact is not None else ""),
             ("From lead", lead[0].label if lead else ""),
@@ -586,7 +606,22 @@ def opportunity_view(opportunity_id: int) -> RecordView:
         notes=note_views(opportunity),
         history=history_entries("opportunity", opportunity.id),
         stage=opportunity.stage,
+        steps=MappingProxyType(opportunity.stage_filled()),
+        closed=_closed(opportunity),
     )
+
+
+def _day(value: dt.date | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _closed(opportunity: Opportunity) -> str:
+    if opportunity.is_open:
+        return ""
+    state = OpportunityState(opportunity.state).label
+    if opportunity.state == OpportunityState.WON:
+        return state
+    return f"{state} ({OpportunityStatus(opportunity.status_reason).label})"
 
 
 RECORD_VIEWS = {
@@ -594,6 +629,18 @@ RECORD_VIEWS = {
     "contact": contact_view,
     "opportunity": opportunity_view,
 }
+
+
+def record_view_for(user: User, kind: str, record_id: int) -> RecordView:
+    """`record_view` with what `user` may do to the record (`actions`), so that a
+    screen dims what the rules refuse and says why (one more read of the record)."""
+    from dataclasses import replace
+
+    from .permissions import decisions
+    from .records import get_record
+
+    view = record_view(kind, record_id)
+    return replace(view, actions=MappingProxyType(decisions(user, get_record(kind, record_id))))
 
 
 def record_view(kind: str, record_id: int) -> RecordView:

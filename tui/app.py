@@ -42,6 +42,9 @@ class LeadqApp(App[None]):
         Binding("question_mark", "help", "Help", show=False, id="help_alt"),
         Binding("f2", "settings", "Settings", id="settings"),
         Binding("f3", "processes", "Processes", show=False, id="processes"),
+        Binding("f5", "open_list('account')", "Accounts", show=False, id="accounts"),
+        Binding("f6", "open_list('contact')", "Contacts", show=False, id="contacts"),
+        Binding("f7", "open_list('opportunity')", "Opportunities", show=False, id="opportunities"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -190,6 +193,63 @@ class LeadqApp(App[None]):
 
         self.push_screen(ImportScreen())
 
+    def open_record(self, kind: str, record_id: int) -> None:
+        """The view of any record by kind (a new record opens here once saved)."""
+        {
+            "lead": self.open_lead,
+            "account": self.open_account,
+            "contact": self.open_contact,
+            "opportunity": self.open_opportunity,
+        }[kind](record_id)
+
+    def action_open_list(self, kind: str) -> None:
+        """The list of accounts, contacts or opportunities (F5, F6, F7)."""
+        from .screens.record_list import RecordListScreen
+
+        screen = self.screen
+        if isinstance(screen, RecordListScreen) and screen.kind == kind:
+            return
+        self.push_screen(RecordListScreen(kind))
+
+    def new_record(self, kind: str) -> None:
+        """The create form of a lead, account, contact or opportunity."""
+        from .screens.record_form import RecordFormScreen
+
+        self.push_screen(RecordFormScreen(kind))
+
+    def action_new_lead(self) -> None:
+        self.new_record("lead")
+
+    def edit_record(self, kind: str, record_id: int) -> None:
+        from .screens.record_form import RecordFormScreen
+
+        self.push_screen(RecordFormScreen(kind, record_id))
+
+    def assign_owner(self, kind: str, ids: list[int]) -> None:
+        from .flows.record_actions import start_assign_owner
+
+        start_assign_owner(self, kind, ids)
+
+    def bulk_edit(self, lead_ids: list[int]) -> None:
+        from .flows.record_actions import start_bulk_edit
+
+        start_bulk_edit(self, lead_ids)
+
+    def delete_record(self, kind: str, record_id: int, then: object = None) -> None:
+        from .flows.record_actions import start_delete_record
+
+        start_delete_record(self, kind, record_id, then)
+
+    def close_opportunity(self, opportunity_id: int, won: bool) -> None:
+        from .flows.record_actions import start_close
+
+        start_close(self, opportunity_id, won)
+
+    def reopen_opportunity(self, opportunity_id: int) -> None:
+        from .flows.record_actions import start_reopen
+
+        start_reopen(self, opportunity_id)
+
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen
 
@@ -222,6 +282,21 @@ class LeadqApp(App[None]):
             "Define lead qualifying processes: levels and activities (F3)",
             self.open_processes,
         )
+        for kind, label, key in (
+            ("account", "Accounts", "F5"),
+            ("contact", "Contacts", "F6"),
+            ("opportunity", "Opportunities", "F7"),
+        ):
+            yield SystemCommand(
+                label, f"List, search and open {label.lower()} ({key})",
+                lambda kind=kind: self.action_open_list(kind),
+            )  # fmt: skip
+        yield SystemCommand("New lead", "Create a lead (n on the lead list)", self.action_new_lead)
+        for kind in ("account", "contact", "opportunity"):
+            article = "an" if kind[0] in "aeiou" else "a"
+            yield SystemCommand(
+                f"New {kind}", f"Create {article} {kind}", lambda kind=kind: self.new_record(kind)
+            )
 
     # Screenshots.
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:

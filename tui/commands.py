@@ -68,6 +68,17 @@ class LeadqCommands(Provider):
                     "Select the leads of this view, or clear the selection (a)",
                     screen.action_select_all,
                 ),
+                ("New lead", "Create a lead (n)", screen.action_new_lead),
+                (
+                    "Assign owner",
+                    "Give the selected leads, or the one under the cursor, to another user (o)",
+                    screen.action_assign,
+                ),
+                (
+                    "Bulk edit",
+                    "Set rating, lead source or status reason on the selected leads (b)",
+                    screen.action_bulk_edit,
+                ),
                 ("Search leads", "Type to filter this view (/)", screen.action_focus_search),
                 (
                     "Export leads",

@@ -34,6 +34,8 @@ ERROR_TITLES: tuple[tuple[type[Exception], str], ...] = (
     (models.ExitCriteriaNotMet, "Required activities are open"),
     (models.QualifyRefused, "Cannot qualify"),
     (models.DisqualifyRefused, "Cannot disqualify"),
+    (models.DeleteRefused, "Cannot delete"),
+    (models.OpportunityClosed, "Opportunity closed"),
     (models.PermissionDenied, "Not allowed"),
     (models.NotFound, "Not found"),
     (models.ValidationError, "Not possible"),

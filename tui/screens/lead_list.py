@@ -61,6 +61,10 @@ class LeadListScreen(Screen[None]):
         Binding("d", "disqualify", "Disqualify", id="list.disqualify"),
         Binding("r", "reactivate", "Reactivate", id="list.reactivate"),
         Binding("delete", "delete", "Delete", id="list.delete"),
+        Binding("n", "new_lead", "New", id="list.new"),
+        Binding("ctrl+n", "new_lead", "New lead", show=False, id="list.new_alt"),
+        Binding("o", "assign", "Owner", id="list.assign"),
+        Binding("b", "bulk_edit", "Bulk edit", show=False, id="list.bulk_edit"),
         Binding("slash", "focus_search", "Search", id="list.search"),
         Binding("a", "select_all", "Select all", show=False, id="list.select_all"),
         Binding("v", "next_view", "View", id="list.next_view"),
@@ -168,11 +172,12 @@ class LeadListScreen(Screen[None]):
 
     def action_next_sort(self) -> None:
         index = SORT_KEYS.index(self.list_query.sort)
-        self._set_query(sort=SORT_KEYS[(index + 1) % len(SORT_KEYS)])
+        self.set_sort(SORT_KEYS[(index + 1) % len(SORT_KEYS)])
 
     def set_sort(self, sort: str) -> None:
+        """A new sort starts ascending (A to Z, oldest first); S reverses it."""
         if sort in models.SORTS and sort != self.list_query.sort:
-            self._set_query(sort=sort)
+            self._set_query(sort=sort, descending=False)
 
     def action_reverse_sort(self) -> None:
         self._set_query(descending=not self.list_query.descending)
@@ -282,6 +287,17 @@ class LeadListScreen(Screen[None]):
         from .merge import MergeScreen
 
         self.app.push_screen(MergeScreen(ids))
+
+    def action_new_lead(self) -> None:
+        self.app.new_record("lead")  # type: ignore[attr-defined]
+
+    def action_assign(self) -> None:
+        if ids := self._targets():
+            self.app.assign_owner("lead", ids)  # type: ignore[attr-defined]
+
+    def action_bulk_edit(self) -> None:
+        if ids := self._targets():
+            self.app.bulk_edit(ids)  # type: ignore[attr-defined]
 
     def action_select_all(self) -> None:
         table = self.table

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -28,6 +28,7 @@ from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, printable
 from ..widgets.notes_panel import NotesPanel
 from ..widgets.stage_bar import StageBar
+from .refusals import SaysWhyNot
 
 Field = tuple[str, object]
 Related = tuple[str, str, int, str]  # (heading, kind, id, label)
@@ -49,12 +50,19 @@ def fields_content(fields: list[Field] | tuple[Field, ...]) -> Content:
     return Content("\n").join(lines)
 
 
-class RecordScreen(ViewScreen):
-    """What the three record views share; subclasses say which kind they show."""
+class RecordScreen(SaysWhyNot, ViewScreen):
+    """What the three record views share; subclasses say which kind they show.
+
+    The view is read with what the user may do to the record: an action the rules
+    refuse is dimmed in the footer and says why when pressed (`SaysWhyNot`)."""
 
     CSS_PATH = "records.tcss"
     KIND = "record"
+    RULES = {"edit": "edit", "assign": "assign", "delete": "delete"}
     BINDINGS = [
+        Binding("e", "edit", "Edit", id="record.edit"),
+        Binding("o", "assign", "Owner", id="record.assign"),
+        Binding("delete", "delete", "Delete", id="record.delete"),
         Binding("n", "add_note", "Note", id="record.add_note"),
         Binding("h", "history", "History", id="record.history"),
         Binding("v", "overview", "Overview", show=False, id="record.overview"),
@@ -93,7 +101,14 @@ class RecordScreen(ViewScreen):
         self.query_one("#related", OptionList).focus()
 
     def read_view(self) -> models.RecordView:
-        return models.record_view(self.KIND, self.record_id)
+        return models.record_view_for(self.app.user, self.KIND, self.record_id)
+
+    @property
+    def decisions(self) -> dict[str, models.Decision]:  # type: ignore[override]
+        return dict(self.record.actions) if self.record is not None else {}
+
+    def on_key(self, event: events.Key) -> None:
+        self.say_why_not(event)
 
     def show_view(self, record: models.RecordView) -> None:
         self.title = printable(record.title)
@@ -148,7 +163,18 @@ class RecordScreen(ViewScreen):
 
     # Actions.
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.record is not None or action == "back"
+        if self.record is None:
+            return action == "back"
+        return self.refused_state(action)
+
+    def action_edit(self) -> None:
+        self.app.edit_record(self.KIND, self.record_id)  # type: ignore[attr-defined]
+
+    def action_assign(self) -> None:
+        self.app.assign_owner(self.KIND, [self.record_id])  # type: ignore[attr-defined]
+
+    def action_delete(self) -> None:
+        self.app.delete_record(self.KIND, self.record_id)  # type: ignore[attr-defined]
 
     def action_add_note(self) -> None:
         self.query_one("#record-tabs", TabbedContent).active = "tab-notes"
@@ -184,7 +210,17 @@ class OpportunityScreen(RecordScreen):
     (its own and the lead's, marked "from lead")."""
 
     KIND = "opportunity"
+    RULES = {
+        **RecordScreen.RULES,
+        "move_stage": "move_stage",
+        "close_won": "close_won",
+        "close_lost": "close_lost",
+        "reopen": "reopen",
+    }
     BINDINGS = [
+        Binding("w", "close_won", "Won", id="opportunity.close_won"),
+        Binding("l", "close_lost", "Lost", id="opportunity.close_lost"),
+        Binding("r", "reopen", "Reopen", id="opportunity.reopen"),
         Binding("right_square_bracket", "move_stage(1)", "Next stage", id="opportunity.next"),
         Binding("left_square_bracket", "move_stage(-1)", "Prev stage", id="opportunity.prev"),
         Binding("ctrl+right", "move_stage(1)", "Next stage", show=False, id="opportunity.next2"),
@@ -197,7 +233,29 @@ class OpportunityScreen(RecordScreen):
 
     def show_top(self, record: models.RecordView) -> None:
         assert record.stage is not None
-        self.query_one(StageBar).set_stages(record.stage)
+        hint = "" if record.closed else "[ back  ] forward"
+        self.query_one(StageBar).set_stages(record.stage, dict(record.steps), hint=hint)
+        message = self.query_one("#stage-message", Static)
+        if not record.closed:
+            if not message.has_class("error"):
+                message.update("")
+            return
+        message.remove_class("error")
+        message.update(
+            Content.assemble(
+                (f"■ {record.closed}. ", "bold reverse"),
+                ("Read-only: press r to reopen.", "bold"),
+            )
+        )
+
+    def action_close_won(self) -> None:
+        self.app.close_opportunity(self.record_id, True)  # type: ignore[attr-defined]
+
+    def action_close_lost(self) -> None:
+        self.app.close_opportunity(self.record_id, False)  # type: ignore[attr-defined]
+
+    def action_reopen(self) -> None:
+        self.app.reopen_opportunity(self.record_id)  # type: ignore[attr-defined]
 
     async def action_move_stage(self, step: int) -> None:
         message = self.query_one("#stage-message", Static)

@@ -121,21 +121,25 @@ GROWTH: tuple[tuple[str, int], ...] = (
 """The order in which spare width widens columns, before the flexible ones share the rest."""
 
 
-def layout_columns(width: int) -> list[int]:
+def layout_columns(
+    width: int,
+    columns: tuple[Column, ...] = COLUMNS,
+    growth: tuple[tuple[str, int], ...] = GROWTH,
+) -> list[int]:
     """Column widths for a line `width` cells wide (one space between columns)."""
-    index = {c.key: i for i, c in enumerate(COLUMNS)}
-    widths = [c.minimum for c in COLUMNS]
-    spare = width - MARK_WIDTH - len(COLUMNS) - sum(widths)
+    index = {c.key: i for i, c in enumerate(columns)}
+    widths = [c.minimum for c in columns]
+    spare = width - MARK_WIDTH - len(columns) - sum(widths)
     if spare <= 0:
         return widths
-    for key, target in GROWTH:
+    for key, target in growth:
         i = index[key]
         grow = max(0, min(spare, target - widths[i]))
         widths[i] += grow
         spare -= grow
-    flex_total = sum(c.flex for c in COLUMNS)
+    flex_total = sum(c.flex for c in columns)
     if spare > 0 and flex_total:
-        shares = [spare * c.flex // flex_total for c in COLUMNS]
+        shares = [spare * c.flex // flex_total for c in columns]
         shares[0] += spare - sum(shares)
         widths = [w + s for w, s in zip(widths, shares, strict=True)]
     return widths
@@ -166,6 +170,38 @@ def make_row(values: dict[str, Any], duplicate: bool, sort: str = "created") -> 
         duplicate=duplicate,
         key=sort_key(values, sort),
     )
+
+
+class LeadSource:
+    """Where a table's rows come from and how they look: the lead list's. A table of
+    other records passes another source (`tui.widgets.record_table`); everything
+    else (paging, the cache, the cursor, selection, counting, drawing) is shared."""
+
+    columns: tuple[Column, ...] = COLUMNS
+    growth: tuple[tuple[str, int], ...] = GROWTH
+    marks_duplicates = True
+
+    def query(self, spec: ListQuery, user: models.User, order: str) -> Any:
+        return models.lead_query(spec.view, user, spec.search, order, spec.descending)
+
+    def order(self, spec: ListQuery) -> str:
+        return search_order(spec.search, spec.sort)
+
+    def rows(self, query: Any, **plan: Any) -> list[dict[str, Any]]:
+        return lead_rows(query, **plan)
+
+    def count(self, query: Any, stop: Any) -> int:
+        return models.count_leads(query, stop)
+
+    def make_row(self, values: dict[str, Any], duplicate: bool, order: str) -> Any:
+        return make_row(values, duplicate, order)
+
+    def duplicates(self, ids: list[int]) -> set[int]:
+        return models.leads_with_duplicates(ids)
+
+    def first_page_now(self, spec: ListQuery) -> bool:
+        """Whether the first page is one indexed read (then it is read at mount)."""
+        return not spec.search and spec.view != "duplicates"
 
 
 def _fit(text: str, width: int) -> str:
@@ -254,11 +290,13 @@ class LeadTable(ScrollView, can_focus=True):
         self,
         query: ListQuery | None = None,
         *,
+        source: LeadSource | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.source = source or LeadSource()
         self.query_spec = query or ListQuery()
         self.cursor = 0
         self.selected: set[int] = set()
@@ -296,17 +334,17 @@ class LeadTable(ScrollView, can_focus=True):
     def _load_first_page_now(self) -> None:
         """Read the first page on the spot, so that the first frame shows leads: one
         indexed query of a page (a few ms) beats a worker round trip at start-up."""
-        spec = self.query_spec
-        if spec.search or spec.view == "duplicates":
+        spec, source = self.query_spec, self.source
+        if not source.first_page_now(spec):
             return  # not an indexed page read: leave it to the worker
         try:
-            query = models.lead_query(
-                spec.view, self.app.user, spec.search, spec.sort, spec.descending
+            query = source.query(spec, self.app.user, spec.sort)
+            values = source.rows(
+                query, offset=0, limit=PAGE_SIZE, sort=spec.sort, descending=spec.descending
             )
-            values = lead_rows(query, 0, PAGE_SIZE, sort=spec.sort, descending=spec.descending)
         except Exception:  # the worker that `_want(0)` starts tries again and reports it
             return
-        rows = [make_row(v, False, spec.sort) for v in values]
+        rows = [source.make_row(v, False, spec.sort) for v in values]
         self._page_loaded(self._generation, 0, rows, spec.sort)
 
     # ---------------------------------------------------------------- queries
@@ -405,13 +443,11 @@ class LeadTable(ScrollView, can_focus=True):
     def _count(self, generation: int, spec: ListQuery) -> None:
         worker = get_current_worker()
         with models.thread_connection():
-            query = models.lead_query(
-                spec.view, self.app.user, spec.search, spec.sort, spec.descending
-            )
+            query = self.source.query(spec, self.app.user, spec.sort)
             stop = models.QueryStopper()
             self.app.call_from_thread(self._counting, generation, stop)
             try:
-                count = models.count_leads(query, stop)
+                count = self.source.count(query, stop)
             except models.QueryStopped:
                 return
             finally:
@@ -499,15 +535,16 @@ class LeadTable(ScrollView, can_focus=True):
     ) -> None:
         worker = get_current_worker()
         with models.thread_connection():
+            source = self.source
             if order is None:
-                order = search_order(spec.search, spec.sort)
-            query = models.lead_query(spec.view, self.app.user, spec.search, order, spec.descending)
-            values = lead_rows(
+                order = source.order(spec)
+            query = source.query(spec, self.app.user, order)
+            values = source.rows(
                 query, sort=order, descending=spec.descending, search=spec.search, **plan
             )
             if worker.is_cancelled:
                 return
-        rows = [make_row(v, v["id"] in duplicates, order) for v in values]
+        rows = [source.make_row(v, v["id"] in duplicates, order) for v in values]
         if not worker.is_cancelled:
             self.app.call_from_thread(self._page_loaded, generation, page, rows, order)
 
@@ -516,11 +553,11 @@ class LeadTable(ScrollView, can_focus=True):
         """The duplicate markers of a page, read once its rows are on screen (the
         lookups build a lot of SQL in Python: done earlier, they hold the GIL
         while the rows are painted)."""
-        if generation != self._generation:
+        if generation != self._generation or not self.source.marks_duplicates:
             return
         worker = get_current_worker()
         with models.thread_connection():
-            marked = models.leads_with_duplicates(ids)
+            marked = self.source.duplicates(ids)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._duplicates_found, generation, page, ids, marked)
 
@@ -721,7 +758,7 @@ class LeadTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        widths = layout_columns(width)
+        widths = layout_columns(width, self.source.columns, self.source.growth)
         if y == 0:
             return self._header(widths, width)
         index = round(self.scroll_offset.y) + y - 1
@@ -732,7 +769,7 @@ class LeadTable(ScrollView, can_focus=True):
     def _header(self, widths: list[int], width: int) -> Strip:
         style = self.get_component_rich_style("lead-table--header")
         text = " " * (MARK_WIDTH + 1) + " ".join(
-            _fit(c.title, w) for c, w in zip(COLUMNS, widths, strict=True)
+            _fit(c.title, w) for c, w in zip(self.source.columns, widths, strict=True)
         )
         return Strip([Segment(_fit(text, width), style)], width)
 
@@ -759,7 +796,7 @@ class LeadTable(ScrollView, can_focus=True):
             Segment(SELECTED_MARK if row.id in self.selected else " ", marker_style),
             Segment(DUPLICATE_MARK if row.duplicate else " ", marker_style),
         ]
-        for column, cell_width in zip(COLUMNS, widths, strict=True):
+        for column, cell_width in zip(self.source.columns, widths, strict=True):
             segments.append(Segment(" ", style))
             segments.append(Segment(_fit(row.cell(column.key), cell_width), style))
         used = MARK_WIDTH + sum(widths) + len(widths)

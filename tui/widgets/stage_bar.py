@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widget import Widget
 
-from models import STAGES, Stage
+from models import STAGE_STEPS, STAGES, Stage
 
 QUALIFY_STEP_LABELS: dict[str, str] = {
     "existing_contact": "Contact",
@@ -22,8 +22,16 @@ QUALIFY_STEP_LABELS: dict[str, str] = {
 }
 
 
+def step_labels(stage: Stage) -> dict[str, str]:
+    """The steps of a stage: Qualify's on the lead, the others' on the opportunity
+    (Dynamics' Lead to Opportunity Sales Process)."""
+    if stage == Stage.QUALIFY:
+        return QUALIFY_STEP_LABELS
+    return dict(STAGE_STEPS.get(stage, ()))
+
+
 class StageBar(Widget):
-    """Shows the active stage and, while on Qualify, which steps are filled."""
+    """Shows the active stage and which of its steps are filled."""
 
     DEFAULT_CSS = """
     StageBar {
@@ -51,16 +59,21 @@ class StageBar(Widget):
     def set_stages(
         self, active: Stage | str, filled: dict[str, bool] | None = None, hint: str | None = None
     ) -> None:
-        """Show `active` as the current stage, with the Qualify steps in `filled`."""
+        """Show `active` as the current stage, with its steps that `filled` names
+        (other keys are ignored)."""
         self.active = Stage(active)
         self.filled = dict(filled or {})
         if hint is not None:
             self.hint = hint
         self.refresh(layout=True)
 
+    def _steps(self) -> list[tuple[str, bool]]:
+        labels = step_labels(self.active)
+        return [(labels[key], self.filled[key]) for key in labels if key in self.filled]
+
     @property
     def filled_count(self) -> int:
-        return sum(1 for done in self.filled.values() if done)
+        return sum(1 for _, done in self._steps() if done)
 
     def render(self) -> Content:
         active_index = STAGES.index(self.active)
@@ -72,18 +85,17 @@ class StageBar(Widget):
                 parts.append(f"✓ {stage.label}")
             elif index == active_index:
                 count = ""
-                if stage == Stage.QUALIFY and self.filled:
-                    count = f" {self.filled_count}/{len(self.filled)}"
+                if self._steps():
+                    count = f" {self.filled_count}/{len(self._steps())}"
                 parts.append((f" ● {stage.label}{count} ", "bold reverse"))
             else:
                 parts.append((f"○ {stage.label}", "dim"))
         if self.hint:
             parts.append(("  " + self.hint, "italic"))
         lines = [Content.assemble(*parts)]
-        if self.active == Stage.QUALIFY and self.filled:
+        if self._steps():
             steps: list[Content | tuple[str, str] | str] = []
-            for key, done in self.filled.items():
-                label = QUALIFY_STEP_LABELS.get(key, key)
+            for label, done in self._steps():
                 steps.append((f"✓ {label}  ", "bold") if done else (f"○ {label}  ", "dim"))
             lines.append(Content.assemble(*steps).rstrip())
         return Content("\n").join(lines)
