@@ -269,6 +269,7 @@ from .views import (
     processes_view,
     record_view,
     record_view_for,
+    with_actions,
 )
 
 __all__ = [
@@ -521,4 +522,5 @@ __all__ = [
     "update_opportunity",
     "update_process",
     "user_keys",
+    "with_actions",
 ]

@@ -631,16 +631,21 @@ RECORD_VIEWS = {
 }
 
 
-def record_view_for(user: User, kind: str, record_id: int) -> RecordView:
-    """`record_view` with what `user` may do to the record (`actions`), so that a
-    screen dims what the rules refuse and says why (one more read of the record)."""
+def with_actions(view: RecordView, user: User) -> RecordView:
+    """`view` with what `user` may do to its record (`actions`), so that a screen
+    dims what the rules refuse and says why (one more read of the record)."""
     from dataclasses import replace
 
     from .permissions import decisions
     from .records import get_record
 
-    view = record_view(kind, record_id)
-    return replace(view, actions=MappingProxyType(decisions(user, get_record(kind, record_id))))
+    found = decisions(user, get_record(view.kind, view.id))
+    return replace(view, actions=MappingProxyType(found))
+
+
+def record_view_for(user: User, kind: str, record_id: int) -> RecordView:
+    """`record_view` with `actions` for `user` (`with_actions`)."""
+    return with_actions(record_view(kind, record_id), user)
 
 
 def record_view(kind: str, record_id: int) -> RecordView:

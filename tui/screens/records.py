@@ -101,7 +101,8 @@ class RecordScreen(SaysWhyNot, ViewScreen):
         self.query_one("#related", OptionList).focus()
 
     def read_view(self) -> models.RecordView:
-        return models.record_view_for(self.app.user, self.KIND, self.record_id)
+        view = models.record_view(self.KIND, self.record_id)
+        return models.with_actions(view, self.app.user)
 
     @property
     def decisions(self) -> dict[str, models.Decision]:  # type: ignore[override]
