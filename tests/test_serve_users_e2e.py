@@ -11,8 +11,12 @@ made with the real `leadq user ...` command in a subprocess, as an operator woul
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +161,59 @@ def test_a_revoked_key_is_refused_next_time_and_its_open_session_goes_on(
 def test_a_lookalike_of_a_demo_users_name_is_no_user(served: Served) -> None:
     """Cyrillic i (U+0456) in place of the Latin one: another name, and nobody's."""
     ssh_refused(served, "r\u0456ley", "riley")
+
+
+def test_a_connection_kept_open_opens_nothing_once_its_user_is_deactivated(
+    served: Served,
+) -> None:
+    """An OpenSSH ControlMaster keeps sam's connection signed in; once sam is
+    deactivated, new channels on it are refused too: SFTP, and the app (which looks
+    the user up again at its start)."""
+    if shutil.which("sftp") is None:
+        pytest.fail("this test needs the OpenSSH sftp client")
+    control = Path(tempfile.mkdtemp(prefix="lq-cm-"))  # a short path for the socket
+    options = [
+        "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+        "-i", str(served.keys["sam"]), "-o", f"ControlPath={control / 'sock'}",
+    ]  # fmt: skip
+    target = "sam@127.0.0.1"
+    master = subprocess.Popen(
+        ["ssh", *options, "-o", "ControlMaster=yes", "-N", "-p", str(served.port), target],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+    def master_alive() -> bool:
+        check = ["ssh", *options, "-O", "check", "-p", str(served.port), target]
+        return subprocess.run(check, capture_output=True, timeout=WAIT).returncode == 0
+
+    def sftp_ls() -> subprocess.CompletedProcess:
+        batch = control / "batch"
+        batch.write_text("ls\n")
+        return subprocess.run(
+            ["sftp", *options, "-o", "ControlMaster=no", "-P", str(served.port),
+             "-b", str(batch), target],
+            capture_output=True, text=True, timeout=WAIT,
+        )  # fmt: skip
+
+    try:
+        deadline = time.monotonic() + WAIT
+        while not master_alive():
+            assert master.poll() is None and time.monotonic() < deadline, "no master"
+            time.sleep(0.1)
+        assert sftp_ls().returncode == 0  # through the master, before
+        leadq_user(served, "deactivate", "sam")
+        refused = sftp_ls()
+        assert refused.returncode != 0, refused
+        app = subprocess.run(
+            ["ssh", *options, "-o", "ControlMaster=no", "-tt", "-p", str(served.port), target],
+            capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert app.returncode == 2, app
+        assert "The leadq user 'sam' is deactivated and cannot sign in." in app.stdout
+        assert master_alive()  # the refusals came over the connection kept open
+    finally:
+        leadq_user(served, "reactivate", "sam")
+        master.terminate()
+        master.wait(WAIT)
+        shutil.rmtree(control, ignore_errors=True)

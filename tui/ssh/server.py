@@ -436,9 +436,16 @@ class _Connection(asyncssh.SSHServer):
         return chan, SessionOrSftp(
             session,
             username,
-            lambda: self.server.file_area(username),
+            lambda: self._sftp_area(username),
             self.server.options.max_sessions_per_user,
         )
+
+    def _sftp_area(self, username: str) -> models.FileArea:
+        """The file area for an SFTP channel. A connection signed in before its user
+        was deactivated (kept open, e.g. as an OpenSSH ControlMaster) gets none: the
+        user is looked up again (UserInactive), as each app session does with --user."""
+        _in_thread_db(lambda: models.get_user(username))
+        return self.server.file_area(username)
 
     def session_closed(self) -> None:
         """A session channel of this connection closed."""
