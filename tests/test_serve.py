@@ -1257,3 +1257,25 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
         finally:
             server.terminate()
             server.wait(10)
+
+
+def test_the_session_factory_refuses_to_fork_while_a_thread_runs() -> None:
+    """fork() copies only the calling thread: a lock held by another would stay locked
+    in the session for ever. The factory never starts a thread, and checks it at every
+    fork (in a process of its own here: the test runner has threads)."""
+    code = (
+        "import os, threading, time\n"
+        "from tui.ssh import factory\n"
+        "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "r, w = os.pipe()\n"
+        "try:\n"
+        "    factory._fork_session({'id': 1, 'args': [], 'env': {}}, [r, w], ())\n"
+        "except AssertionError as exc:\n"
+        "    print('refused:', exc)\n"
+        "else:\n"
+        "    print('forked')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.stdout.strip() == "refused: the session factory must not start threads"

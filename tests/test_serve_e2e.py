@@ -79,6 +79,7 @@ class Served:
     tmp: Path
     process: subprocess.Popen
     log: Path
+    session_start: str = "fork"
 
     def ssh_argv(self, user: str, key: str | None = None, *extra: str) -> list[str]:
         return [
@@ -206,12 +207,22 @@ class Pane:
         return self.wait_until(lambda screen: text in screen, repr(text), timeout)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+SESSION_STARTS = ["fork", "spawn"]
+"""Every test on the shared server runs against both ways of starting a session:
+forked by the preloaded factory (the default) and a fresh process each."""
+
+
+@pytest.fixture(scope="module", params=SESSION_STARTS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     _require_tools()
-    tmp = tmp_path_factory.mktemp("serve-e2e")
+    tmp = tmp_path_factory.mktemp(f"serve-e2e-{request.param}")
     with account_dir() as shared:
-        server = start_server(tmp, f"sqlite:///{shared / 'leadq.db'}")
+        server = start_server(
+            tmp, f"sqlite:///{shared / 'leadq.db'}", 60, "--session-start", request.param
+        )
+        server.session_start = request.param
         yield server
         stop_server(server)
 
@@ -388,15 +399,41 @@ def test_two_sessions_on_postgresql_see_each_others_qualification(
         stop_server(server)
 
 
-def _session_pids(served: Served) -> set[int]:
-    """The app processes the server runs now (its children)."""
+def _stat(pid: int | str) -> list[str]:
+    """/proc/PID/stat's fields after the command name (field 3 on: state, ppid, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                stat = (entry / "stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == served.process.pid:
+            with contextlib.suppress(OSError, IndexError):
+                if int(_stat(entry.name)[1]) == pid:
                     found.add(int(entry.name))
+    return found
+
+
+def factory_pid(served: Served) -> int | None:
+    """The server's session factory process (the child with no terminal), if any."""
+    for pid in _children(served.process.pid):
+        with contextlib.suppress(OSError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"tui.ssh.factory" in cmdline and int(_stat(pid)[4]) == 0:  # no terminal
+                return pid
+    return None
+
+
+def _session_pids(served: Served) -> set[int]:
+    """The app processes the server runs now: its children (spawned) and the
+    factory's (forked) that have a terminal."""
+    found = set()
+    for pid in _children(served.process.pid) | {
+        child for parent in _children(served.process.pid) for child in _children(parent)
+    }:
+        with contextlib.suppress(OSError):
+            if int(_stat(pid)[4]) != 0 and _stat(pid)[0] != "Z":
+                found.add(pid)
     return found
 
 
@@ -417,7 +454,15 @@ def test_a_session_has_no_secret_on_its_command_line_and_runs_as_the_account(
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     path = str(sqlite_path(served.url)).encode()
     assert path not in cmdline and b"sqlite" not in cmdline
-    assert cmdline.split(b"\0")[-4:-1] == [b"--user", b"morgan", b"--no-seed"]
+    if served.session_start == "spawn":
+        assert cmdline.split(b"\0")[-4:-1] == [b"--user", b"morgan", b"--no-seed"]
+    else:  # forked: the factory's command line, and the factory is its parent
+        assert b"tui.ssh.factory" in cmdline and int(_stat(pid)[1]) == factory_pid(served)
+        # The environment it started with is the factory's: nothing of the server's.
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        names = {item.split(b"=", 1)[0] for item in environ if item}
+        assert names <= {b"PATH", b"PYTHONPATH", b"LANG", b"LC_ALL", b"LC_CTYPE",
+                         b"VIRTUAL_ENV", b"PYTHONHOME", b"LEADQ_DB"}, names  # fmt: skip
     uid = int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
     if "--run-as" in real_app_args():
         assert uid == session_ids()[0] != 0
@@ -532,3 +577,94 @@ def test_many_idle_connections_do_not_lock_an_admin_out(tmp_path: Path) -> None:
         f"\n64 idle connections held ({idle.opened} opened, {dropped} dropped by the server);"
         f" the admin signed in on try {attempts}, after {seconds:.2f} s"
     )
+
+
+def test_a_session_killed_leaves_the_others_going_and_the_next_one_is_served(
+    served: Served, tmux: Tmux
+) -> None:
+    before = _session_pids(served)
+    a = open_list(tmux, served, "riley")
+    a_pid = _new_session_pid(served, before)
+    before = _session_pids(served)
+    b = open_list(tmux, served, "morgan")
+    b_pid = _new_session_pid(served, before)
+    os.kill(a_pid, 9)
+    a.wait_for("leadq: the app was stopped.")
+    a.wait_for("EXIT=137")
+    assert b_pid in _session_pids(served)
+    c = open_list(tmux, served, "sam")  # the next connection is served
+    assert "Sam" in c.text()
+    b.send("C-q")  # b still answers its keys, and ends normally
+    b.wait_for("EXIT=0")
+    if served.session_start == "fork":
+        assert factory_pid(served) is not None  # the factory was not touched
+
+
+def _set_setting(url: str, key: str, value: object) -> object:
+    with database(url):
+        old = asdict(models.load_settings())[key]
+        models.change_setting(models.get_user("admin"), key, value)
+    return old
+
+
+def test_a_session_sees_the_settings_of_now_not_those_of_the_factorys_start(
+    served: Served, tmux: Tmux
+) -> None:
+    """The factory has no database connection (no descriptor of the file): what a
+    session reads (settings, schema, users) it reads itself, after its fork."""
+    if served.session_start == "fork":
+        factory = factory_pid(served)
+        assert factory is not None
+        targets = [os.readlink(fd) for fd in Path(f"/proc/{factory}/fd").iterdir()]
+        assert not [t for t in targets if "leadq.db" in t], targets
+    key = "auto_create_on_qualify"
+    label = next(d.label for d in models.SETTING_DEFS if d.key == key)
+    for value in (False, True):  # each after the factory started, each seen by a new session
+        old = _set_setting(served.url, key, value)
+        try:
+            pane = open_list(tmux, served, "admin")
+            pane.send("F2")
+            pane.wait_until(
+                lambda screen, value=value: (
+                    _shown_state(screen, label) == ("On" if value else "Off")
+                ),
+                f"{label} shown as {value}",
+            )
+            pane.send("C-q")
+        finally:
+            _set_setting(served.url, key, old)
+
+
+def test_the_factory_killed_is_started_again_and_its_sessions_go_on(
+    tmp_path: Path, tmux: Tmux
+) -> None:
+    """kill -9 the factory: a session it forked goes on (the server adopted it and
+    still learns its exit status), a new factory comes, the next connection is forked."""
+    with account_dir() as shared:
+        server = start_server(tmp_path, f"sqlite:///{shared / 'leadq.db'}", 20)
+        try:
+            first = factory_pid(server)
+            assert first is not None
+            before = _session_pids(server)
+            a = open_list(tmux, server, "riley")
+            a_pid = _new_session_pid(server, before)
+            os.kill(first, 9)
+            deadline = time.monotonic() + WAIT
+            while (second := factory_pid(server)) in (None, first):
+                assert time.monotonic() < deadline, "no new factory"
+                time.sleep(0.05)
+            assert a_pid in _session_pids(server)
+            before = _session_pids(server)
+            b = open_list(tmux, server, "morgan")
+            b_pid = _new_session_pid(server, before)
+            assert int(_stat(b_pid)[1]) == second  # forked by the new factory
+            a.send("C-q")
+            a.wait_for("EXIT=0")  # the adopted session's own status reached its client
+            b.send("C-q")
+            b.wait_for("EXIT=0")
+        finally:
+            stop_server(server)
+    log = server.log.read_text()
+    assert "lost: it ended; starting another" in log
+    assert log.count("session factory ready") == 2
+    assert "starting the app afresh" not in log

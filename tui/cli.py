@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         help="serving as root without --run-as: run sessions as root (throwaway machines only)",
     )
     serve.add_argument("--max-sessions", type=int, default=32, help="apps at once, all users")
+    serve.add_argument(
+        "--session-start",
+        choices=("fork", "spawn"),
+        default="fork",
+        help="fork: sessions forked from a preloaded factory process (fast, shared memory); "
+        "spawn: a fresh Python per session (SSH sessions only; --web always spawns)",
+    )
     serve.add_argument("--idle-timeout", type=int, default=1800, metavar="SECONDS")
     serve.add_argument(
         "--login-grace-time", type=float, default=30, metavar="SECONDS", help="to sign in"

@@ -167,6 +167,7 @@ def serve_main(args: argparse.Namespace) -> int:
         port=port,
         demo=args.demo,
         max_sessions=args.max_sessions,
+        session_start=args.session_start,
         idle_timeout=args.idle_timeout,
         color_system=color,
         run_as=run_as.name if run_as else None,

@@ -18,8 +18,12 @@ import signal
 import struct
 import termios
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .account import RunAs, tty_group
+
+if TYPE_CHECKING:
+    from .factory import ForkedProcess, SessionFactory
 
 # What a terminal must be sent when the server ends an app that could not restore it
 # (killed, hung up, crashed). Textual does this itself on a normal exit. In order:
@@ -95,7 +99,7 @@ def _take_controlling_tty() -> None:  # pragma: no cover - runs in the child
 class PtyApp:
     """A child process whose stdin, stdout and stderr are a fresh pty."""
 
-    def __init__(self, process: asyncio.subprocess.Process, master: int) -> None:
+    def __init__(self, process: asyncio.subprocess.Process | ForkedProcess, master: int) -> None:
         self.process = process
         self.master = master
         self._kill_handle: asyncio.TimerHandle | None = None
@@ -144,6 +148,35 @@ class PtyApp:
             os.close(slave)
         os.set_blocking(master, False)
         return cls(process, master)
+
+    @classmethod
+    async def fork(
+        cls,
+        factory: SessionFactory,
+        args: Sequence[str],
+        env: dict[str, str],
+        columns: int,
+        rows: int,
+        run_as: RunAs | None,
+        area: int,
+    ) -> PtyApp:
+        """The same, forked by the session factory (factory.py) instead of started:
+        the pty made and set up here, the rest done by the child before the app runs.
+        FactoryUnavailable if the factory cannot."""
+        master, slave = pty.openpty()
+        try:
+            set_window_size(slave, *clamp_window(columns, rows))
+            make_raw(slave)
+            if run_as is not None:
+                os.fchown(slave, run_as.uid, tty_group())
+            process = await factory.fork(args, env, slave, area, run_as)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        os.set_blocking(master, False)
+        return cls(process, master)  # type: ignore[arg-type]
 
     @property
     def running(self) -> bool:

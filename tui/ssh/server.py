@@ -39,6 +39,7 @@ from models.db import ENV_VAR as DB_ENV_VAR
 
 from .account import RunAs, absolute_url, resolve_run_as
 from .algorithms import algorithm_list, checked_signatures
+from .factory import FactoryUnavailable, SessionFactory
 from .hostkey import data_dir, load_or_create_host_key
 from .pty_app import TERMINAL_RESET, PtyApp
 from .sftp import SessionOrSftp
@@ -46,6 +47,7 @@ from .sftp import SessionOrSftp
 log = logging.getLogger("leadq.serve")
 
 COLOR_SYSTEMS = ("truecolor", "256", "standard", "auto")
+SESSION_STARTS = ("fork", "spawn")
 DEFAULT_COLOR_SYSTEM = "256"
 CLIENT_ENV_NAMES = {"LANG", "NO_COLOR", "COLORTERM", "TERM"}
 LOCALE_CATEGORIES = {
@@ -74,6 +76,7 @@ _CHILD_ENV_DROP = {
     models.file_area.AREA_FD_ENV,
     models.file_area.LIMITS_ENV,
 }
+_FACTORY_ENV = {"PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LANG", "LC_ALL", "LC_CTYPE"}
 # With --run-as, the server account's own places are not the session's.
 _RUN_AS_ENV_DROP = {"HOME", "USER", "LOGNAME", "MAIL", "PWD", "OLDPWD"}
 # Matched with fullmatch: `$` would let a trailing newline through.
@@ -161,6 +164,9 @@ class ServeOptions:
     """Seconds between SIGHUP and SIGKILL for a session whose client went away."""
     app_command: tuple[str, ...] = (sys.executable, "-m", "tui")
     """What runs the app; `--user NAME --no-seed` are appended (the URL is in LEADQ_DB)."""
+    session_start: str = "spawn"
+    """"spawn": app_command per session; "fork": forked by the preloaded session
+    factory (factory.py), app_command's Python running it (`leadq serve`'s default)."""
     demo_users: frozenset[str] = field(default_factory=demo_usernames)
     random: Callable[[], float] = random.random
     """The random early drop's coin (tests make it certain)."""
@@ -210,6 +216,8 @@ class LeadqServer:
         self.run_as: RunAs | None = None
         """The account sessions run as (None: the server's own); set by start()."""
         self.signature_algorithms = algorithm_list("signatures", options.pubkey_algorithms)
+        self.factory: SessionFactory | None = None
+        """The preloaded session factory (--session-start fork)."""
 
     @property
     def port(self) -> int:
@@ -222,29 +230,45 @@ class LeadqServer:
         opts = self.options
         self.run_as = resolve_run_as(opts.run_as, opts.allow_root_sessions)
         self.host_key = load_or_create_host_key(opts.data_dir)
-        self._acceptor = await asyncssh.create_server(
-            lambda: _Connection(self),
-            opts.host,
-            opts.port,
-            server_host_keys=[self.host_key],
-            login_timeout=opts.login_grace_time,
-            keepalive_interval=opts.keepalive_interval,
-            keepalive_count_max=opts.keepalive_count_max,
-            kex_algs=list(algorithm_list("kex", opts.kex_algorithms)),
-            encryption_algs=list(algorithm_list("ciphers", opts.ciphers)),
-            mac_algs=list(algorithm_list("macs", opts.macs)),
-            signature_algs=list(self.signature_algorithms),
-            line_editor=False,
-            allow_pty=True,
-            agent_forwarding=False,
-            x11_forwarding=False,
-            password_auth=False,
-            kbdint_auth=False,
-            allow_scp=False,
-            encoding=None,
-            reuse_address=True,
-            family=socket.AF_INET6 if ":" in opts.host else socket.AF_UNSPEC,
-        )
+        if opts.session_start == "fork":
+            # The factory's environment is what every session's /proc/PID/environ
+            # shows (a fork keeps it): only what Python needs, and the URL that
+            # sessions get anyway. Each session's own replaces it before the app.
+            factory_env = {k: v for k, v in os.environ.items() if k in _FACTORY_ENV}
+            factory_env[DB_ENV_VAR] = self.db_url
+            self.factory = SessionFactory(opts.app_command[0], factory_env)
+            try:
+                await self.factory.start()
+            except FactoryUnavailable as exc:  # sessions fall back to spawning meanwhile
+                log.warning("%s; sessions are started afresh until it is back", exc)
+        try:
+            self._acceptor = await asyncssh.create_server(
+                lambda: _Connection(self),
+                opts.host,
+                opts.port,
+                server_host_keys=[self.host_key],
+                login_timeout=opts.login_grace_time,
+                keepalive_interval=opts.keepalive_interval,
+                keepalive_count_max=opts.keepalive_count_max,
+                kex_algs=list(algorithm_list("kex", opts.kex_algorithms)),
+                encryption_algs=list(algorithm_list("ciphers", opts.ciphers)),
+                mac_algs=list(algorithm_list("macs", opts.macs)),
+                signature_algs=list(self.signature_algorithms),
+                line_editor=False,
+                allow_pty=True,
+                agent_forwarding=False,
+                x11_forwarding=False,
+                password_auth=False,
+                kbdint_auth=False,
+                allow_scp=False,
+                encoding=None,
+                reuse_address=True,
+                family=socket.AF_INET6 if ":" in opts.host else socket.AF_UNSPEC,
+            )
+        except BaseException:
+            if self.factory is not None:
+                await self.factory.close()
+            raise
 
     async def close(self, reason: str = "the server is shutting down") -> None:
         """Stop listening, end every session (its app is hung up) and wait for them."""
@@ -259,6 +283,8 @@ class LeadqServer:
             await asyncio.wait(tasks, timeout=self.options.hangup_grace + 5)
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
+        if self.factory is not None:
+            await self.factory.close()
 
     def app_argv(self, username: str) -> list[str]:
         """The child's command line: nothing secret (every local user can read it)."""
@@ -641,20 +667,34 @@ class AppSession(asyncssh.SSHServerSession):
         )
         area = self.server.file_area(self.username).open_descriptor()
         env[models.file_area.AREA_FD_ENV] = str(area)
+        factory = self.server.factory
+        how = "started"
         try:
-            self.app = await PtyApp.start(
-                self.server.app_argv(self.username),
-                env,
-                columns or 80,
-                rows or 24,
-                run_as=self.server.run_as,
-                pass_fds=(area,),
-            )
+            if factory is not None:
+                try:
+                    self.app = await PtyApp.fork(
+                        factory, self.server.app_argv(self.username)[-3:], env,
+                        columns or 80, rows or 24, self.server.run_as, area,
+                    )  # fmt: skip
+                    how = "forked"
+                except FactoryUnavailable as exc:
+                    log.warning("%s (%s): %s; starting the app afresh", self.peer,
+                                self.username, exc)  # fmt: skip
+            if self.app is None:
+                self.app = await PtyApp.start(
+                    self.server.app_argv(self.username),
+                    env,
+                    columns or 80,
+                    rows or 24,
+                    run_as=self.server.run_as,
+                    pass_fds=(area,),
+                )
         finally:
             os.close(area)
         log.info(
-            "%s (%s): session started, pid %d, %dx%d (%d running)",
-            self.peer, self.username, self.app.pid, columns, rows, len(self.server.sessions),
+            "%s (%s): session %s, pid %d, %dx%d (%d running)",
+            self.peer, self.username, how, self.app.pid, columns, rows,
+            len(self.server.sessions),
         )  # fmt: skip
         if self._closed:  # the client left while the app was starting
             self.app.hang_up(self.server.options.hangup_grace)
