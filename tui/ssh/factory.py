@@ -86,6 +86,18 @@ def preload() -> None:
     import tui.commands
     import tui.flows.lead_actions
 
+    # What a session would still import on its way to the painted list.
+    for name in (
+        "concurrent.futures.thread", "textual._xterm_parser", "textual.drivers.linux_driver",
+        "textual.layouts.factory", "textual.layouts.horizontal", "textual.layouts.stream",
+        "tui.scripting", "tui.users_cli",
+    ):  # fmt: skip
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    import rich.cells
+
+    rich.cells.cell_len("リード")  # loads rich's Unicode width tables
+
     for name in textual.widgets.__all__:  # textual.widgets loads its widgets lazily
         getattr(textual.widgets, name)
     for region in ("US", "GB", "DE", "FR"):
