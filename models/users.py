@@ -448,9 +448,9 @@ def set_user_active(username: str, active: bool, *, actor: User | None = None) -
             return user, False
         if not active and user.is_admin and _other_active_admins(user) == 0:
             raise PermissionDenied(
-                f"{username} is the last active system administrator: make another user "
-                "a system administrator (or reactivate one) first, or nobody could manage "
-                "leadq's settings."
+                f"{username} is the last active system administrator: add another one "
+                "(`leadq user add NAME --role system_administrator`) or reactivate one "
+                "first, or nobody could manage leadq's settings."
             )
         User.update(active=active).where(User.id == user.id).execute()
         user.active = active
