@@ -845,7 +845,7 @@ def _through_services(gen: Generator, users: dict[str, models.User]) -> None:
                 (name, template.replace(b"{n}", str(position).encode())),
             )  # fmt: skip
         try:
-            result = models.qualify_lead(lead_id, actor)
+            result = models.qualify_lead(actor, lead_id)
         except models.DuplicatesFound as exc:
             # What a rep does in the picker: link the matching account, link a contact
             # only when its email matches, and create the rest anyway.
@@ -856,16 +856,16 @@ def _through_services(gen: Generator, users: dict[str, models.User]) -> None:
                 link_contact_id=same_email[0].id if same_email else None,
                 ignore_duplicates=True,
             )
-            result = models.qualify_lead(lead_id, actor, choice)
+            result = models.qualify_lead(actor, lead_id, choice)
         if result.opportunity is not None and position % 4 == 1:
-            models.move_opportunity_stage(result.opportunity.id, actor, 1)
+            models.move_opportunity_stage(actor, result.opportunity.id, 1)
     for position, (lead_id, reason) in enumerate(gen.to_disqualify):
         actor = by_id[gen.owner_of[lead_id]]
         models.add_note(actor, Lead.get_by_id(lead_id), "Spoke to them; not going ahead.")
-        models.disqualify_lead(lead_id, actor, reason)
+        models.disqualify_lead(actor, lead_id, reason)
         if position == 0:
-            models.reactivate_lead(lead_id, actor)  # history shows a reactivation
-            models.disqualify_lead(lead_id, actor, reason)
+            models.reactivate_lead(actor, lead_id)  # history shows a reactivation
+            models.disqualify_lead(actor, lead_id, reason)
 
 
 def _qualifying_process_demo(gen: Generator, users: dict[str, models.User]) -> None:

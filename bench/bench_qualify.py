@@ -106,7 +106,7 @@ def run_orm(path: Path, actor_id: int) -> tuple[float, float]:
         actor = models.User.get_by_id(actor_id)
         ids = [row[0] for row in Lead.select(Lead.id).order_by(Lead.id).tuples()]
         started, cpu = time.perf_counter(), time.process_time()
-        outcomes = models.qualify_leads(ids, actor)
+        outcomes = models.qualify_leads(actor, ids)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         bad = [o for o in outcomes if o.status != "qualified"]
         if bad:
@@ -240,9 +240,9 @@ def statements_per_lead(tmp: Path) -> tuple[list[str], list[str]]:
             try:
                 conn = models.database_proxy.obj.connection()
                 actor = models.User.get_by_id(actor_id)
-                models.qualify_lead(1, actor)
+                models.qualify_lead(actor, 1)
                 conn.set_trace_callback(seen.append)
-                models.qualify_lead(2, actor)
+                models.qualify_lead(actor, 2)
                 conn.set_trace_callback(None)
             finally:
                 models.close_database()

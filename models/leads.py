@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
+from .calling import actor_first
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
 from .errors import NotFound, ValidationError
@@ -54,11 +55,12 @@ def create_lead(actor: User, **values: Any) -> Lead:
         record(actor, "created", lead, f"Created lead {lead.full_name}: {lead.topic}")
         from .processes import apply_default_process
 
-        apply_default_process(lead, actor)
+        apply_default_process(actor, lead)
     return lead
 
 
-def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
+@actor_first
+def update_lead(actor: User, lead_id: int, values: dict[str, Any]) -> Lead:
     """Change fields of an open lead. A closed lead is read-only."""
     values = dict(values)
     status_reason = values.pop("status_reason", None)
@@ -95,7 +97,8 @@ def update_lead(lead_id: int, actor: User, values: dict[str, Any]) -> Lead:
     return lead
 
 
-def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
+@actor_first
+def disqualify_lead(actor: User, lead_id: int, reason: str) -> Lead:
     """Close a lead as disqualified. Refused when an opportunity came from it."""
     if reason not in DISQUALIFY_REASONS:
         labels = ", ".join(r.label for r in DISQUALIFY_REASONS)
@@ -116,7 +119,8 @@ def disqualify_lead(lead_id: int, actor: User, reason: str) -> Lead:
     return get_lead(lead_id)
 
 
-def reactivate_lead(lead_id: int, actor: User) -> Lead:
+@actor_first
+def reactivate_lead(actor: User, lead_id: int) -> Lead:
     """Reopen a closed lead: state open, status New, stage back to Qualify. Notes stay."""
     db = Lead._meta.database
     with db.atomic():
@@ -140,7 +144,8 @@ def can_delete(actor: User, lead: Lead) -> bool:
     return bool(owns(actor, lead))
 
 
-def delete_lead(lead_id: int, actor: User) -> None:
+@actor_first
+def delete_lead(actor: User, lead_id: int) -> None:
     """Delete a lead with its notes and attachments.
 
     A salesperson may delete only leads they own; managers and administrators any.

@@ -18,6 +18,7 @@ from typing import Any
 from peewee import fn
 
 from .audit import record
+from .calling import actor_first
 from .db import database_proxy
 from .entities import OPPORTUNITY_STEP_KEYS, Opportunity, User, utcnow
 from .enums import (
@@ -37,7 +38,8 @@ COMPETITOR_MAX = 100
 DESCRIPTION_MAX = 20_000
 
 
-def move_opportunity_stage(opportunity_id: int, actor: User, step: int) -> Opportunity:
+@actor_first
+def move_opportunity_stage(actor: User, opportunity_id: int, step: int) -> Opportunity:
     """Move the opportunity one stage forward (`step=1`) or back (`step=-1`).
 
     Its stages are Develop, Propose and Close; Qualify belongs to the lead.
@@ -64,7 +66,8 @@ def move_opportunity_stage(opportunity_id: int, actor: User, step: int) -> Oppor
     return opportunity
 
 
-def set_opportunity_step(opportunity_id: int, actor: User, step: str, done: bool) -> Opportunity:
+@actor_first
+def set_opportunity_step(actor: User, opportunity_id: int, step: str, done: bool) -> Opportunity:
     """Mark a yes/no step of a stage (Identify stakeholders, Develop proposal, ...)
     done or not. Text and date steps are fields (`update_opportunity`)."""
     yes_no = set(OPPORTUNITY_STEP_KEYS) - {"customer_need", "proposed_solution",
@@ -95,9 +98,10 @@ def _clean_text(label: str, value: Any, limit: int) -> str:
     return text
 
 
+@actor_first
 def close_opportunity_won(
-    opportunity_id: int,
     actor: User,
+    opportunity_id: int,
     actual_revenue: Any,
     close_date: Any = None,
     description: str = "",
@@ -121,9 +125,10 @@ def close_opportunity_won(
                   OpportunityStatus.WON, revenue, when, "", text)  # fmt: skip
 
 
+@actor_first
 def close_opportunity_lost(
-    opportunity_id: int,
     actor: User,
+    opportunity_id: int,
     reason: str,
     close_date: Any = None,
     competitor: str = "",
@@ -182,7 +187,8 @@ def _close(
     return Opportunity.get_by_id(opportunity_id)
 
 
-def reopen_opportunity(opportunity_id: int, actor: User) -> Opportunity:
+@actor_first
+def reopen_opportunity(actor: User, opportunity_id: int) -> Opportunity:
     """Reopen a won or lost opportunity: In progress again, editable, the actual
     figures cleared (the history keeps what they were)."""
     with database_proxy.obj.atomic():

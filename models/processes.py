@@ -48,6 +48,7 @@ from peewee import (
 )
 
 from .audit import record
+from .calling import actor_first
 from .entities import BaseModel, Lead, User, utcnow
 from .enums import Role
 from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
@@ -858,8 +859,9 @@ def _assign(
     return assignment
 
 
+@actor_first
 def assign_process(
-    lead_id: int, actor: User, process_id: int, *, on: dt.date | None = None
+    actor: User, lead_id: int, process_id: int, *, on: dt.date | None = None
 ) -> LeadProcess:
     """Assign a process to an open lead: its activities are copied onto the lead with
     due dates counted from `on` (default: today, UTC)."""
@@ -879,7 +881,8 @@ def assign_process(
         ) from None
 
 
-def remove_process(lead_id: int, actor: User) -> None:
+@actor_first
+def remove_process(actor: User, lead_id: int) -> None:
     """Take the qualifying process off an open lead, with its activities. Refused,
     as changing the process is, while some of its activities are done."""
     from .permissions import can
@@ -906,7 +909,7 @@ def remove_process(lead_id: int, actor: User) -> None:
         record(actor, "process_removed", lead, f"Removed qualifying process {current.process_name}")
 
 
-def apply_default_process(lead: Lead, actor: User | None) -> LeadProcess | None:
+def apply_default_process(actor: User | None, lead: Lead) -> LeadProcess | None:
     """Assign the default process (setting `default_qualifying_process`) to a new
     lead, when the feature is on and that process exists and is active."""
     settings = load_settings()
@@ -951,7 +954,8 @@ def set_default_process(actor: User, process_id: int | None) -> None:
     change_setting(actor, "default_qualifying_process", str(process_id or ""))
 
 
-def set_activity_done(activity_id: int, actor: User, done: bool = True) -> LeadActivity:
+@actor_first
+def set_activity_done(actor: User, activity_id: int, done: bool = True) -> LeadActivity:
     """Check an activity off (or reopen it), recording who and when on the activity
     and in the lead's history."""
     _require_feature()
@@ -989,12 +993,14 @@ def set_activity_done(activity_id: int, actor: User, done: bool = True) -> LeadA
     return LeadActivity.get_by_id(activity_id)
 
 
-def check_off_activity(activity_id: int, actor: User) -> LeadActivity:
-    return set_activity_done(activity_id, actor, True)
+@actor_first
+def check_off_activity(actor: User, activity_id: int) -> LeadActivity:
+    return set_activity_done(actor, activity_id, True)
 
 
-def reopen_activity(activity_id: int, actor: User) -> LeadActivity:
-    return set_activity_done(activity_id, actor, False)
+@actor_first
+def reopen_activity(actor: User, activity_id: int) -> LeadActivity:
+    return set_activity_done(actor, activity_id, False)
 
 
 # (level, parent level, purpose, required, days to start, days to finish, role)
@@ -1047,11 +1053,11 @@ def seed_demo_process(
         lead = Lead.get_or_none(Lead.id == lead_id)
         if lead is None or not lead.is_open:
             continue
-        assign_process(lead_id, actor, process.id, on=on)
+        assign_process(actor, lead_id, process.id, on=on)
         # Every other lead has everything required done: ready to qualify.
         for activity in lead_activities(lead_id)[: (6 if i % 2 == 0 else 1)]:
             if activity.required or i % 2 == 0:
-                set_activity_done(activity.id, actor, True)
+                set_activity_done(actor, activity.id, True)
     if at is not None and lead_ids:
         LeadProcess.update(assigned_at=at).where(LeadProcess.lead.in_(lead_ids)).execute()
         LeadActivity.update(done_at=at).where(

@@ -21,6 +21,7 @@ import peewee
 
 from . import normalize, prepared
 from .audit import record
+from .calling import actor_first
 from .db import database_proxy
 from .duplicates import ACCOUNT_RULES, CONTACT_RULES, DuplicateMatches, find_duplicates
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
@@ -313,7 +314,8 @@ def _pick(model: type, record_id: int, what: str) -> object:
     return picked
 
 
-def qualify_lead(lead_id: int, actor: User, choice: QualifyChoice | None = None) -> QualifyResult:
+@actor_first
+def qualify_lead(actor: User, lead_id: int, choice: QualifyChoice | None = None) -> QualifyResult:
     """Qualify one lead, creating or linking its account, contact and opportunity.
 
     The statements that run for every lead are compiled once (`prepared`); the
@@ -445,9 +447,10 @@ class LeadOutcome:
     matches: DuplicateMatches | None = field(default=None, repr=False)
 
 
+@actor_first
 def qualify_leads(
-    lead_ids: list[int],
     actor: User,
+    lead_ids: list[int],
     choice: QualifyChoice | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LeadOutcome]:
@@ -460,7 +463,7 @@ def qualify_leads(
     outcomes: list[LeadOutcome] = []
     for done, lead_id in enumerate(lead_ids, start=1):
         try:
-            result = qualify_lead(lead_id, actor, choice)
+            result = qualify_lead(actor, lead_id, choice)
         except DuplicatesFound as exc:
             outcome = LeadOutcome(lead_id, "", "duplicates", exc.message, matches=exc.matches)
         except ExitCriteriaNotMet as exc:

@@ -35,6 +35,7 @@ import peewee
 
 from . import locks, normalize
 from .audit import record
+from .calling import actor_first
 from .db import database_proxy
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates
 from .entities import Account, Contact, Lead, Note, Opportunity, User, utcnow
@@ -264,12 +265,14 @@ def _value(current: Any, name: str) -> Any:
     return getattr(current, name)
 
 
-def update_account(account_id: int, actor: User, values: dict[str, Any]) -> Account:
+@actor_first
+def update_account(actor: User, account_id: int, values: dict[str, Any]) -> Account:
     """Change fields of an account; its duplicate keys are recomputed."""
     return _update("account", account_id, actor, values)
 
 
-def update_contact(contact_id: int, actor: User, values: dict[str, Any]) -> Contact:
+@actor_first
+def update_contact(actor: User, contact_id: int, values: dict[str, Any]) -> Contact:
     """Change fields of a contact (its account too); its duplicate keys are recomputed."""
     return _update("contact", contact_id, actor, values)
 
@@ -338,12 +341,14 @@ def _delete_customer(kind: str, record_id: int, actor: User) -> None:
         record(actor, "deleted", current, f"Deleted {kind} {current}.{tail}")
 
 
-def delete_account(account_id: int, actor: User) -> None:
+@actor_first
+def delete_account(actor: User, account_id: int) -> None:
     """Delete an account (see the module docstring for what goes with it)."""
     _delete_customer("account", account_id, actor)
 
 
-def delete_contact(contact_id: int, actor: User) -> None:
+@actor_first
+def delete_contact(actor: User, contact_id: int) -> None:
     """Delete a contact (see the module docstring for what goes with it)."""
     _delete_customer("contact", contact_id, actor)
 
@@ -367,12 +372,14 @@ def create_opportunity(actor: User, **values: Any) -> Opportunity:
     return created
 
 
-def update_opportunity(opportunity_id: int, actor: User, values: dict[str, Any]) -> Opportunity:
+@actor_first
+def update_opportunity(actor: User, opportunity_id: int, values: dict[str, Any]) -> Opportunity:
     """Change fields of an open opportunity (a won or lost one is read-only)."""
     return _update("opportunity", opportunity_id, actor, values)
 
 
-def delete_opportunity(opportunity_id: int, actor: User) -> None:
+@actor_first
+def delete_opportunity(actor: User, opportunity_id: int) -> None:
     with database_proxy.obj.atomic():
         current = locked(Opportunity, opportunity_id)
         can(actor, "delete", current).enforce()
@@ -473,7 +480,7 @@ def bulk_update_leads(
         labels.append(shown(value).label if value else "none")
 
     def change(lead_id: int) -> tuple[str, str]:
-        lead = update_lead(lead_id, actor, dict(values))
+        lead = update_lead(actor, lead_id, dict(values))
         return lead.full_name, "Set " + ", ".join(labels)
 
     return _each("lead", lead_ids, change)

@@ -36,7 +36,7 @@ async def test_second_qualifier_is_told_who_qualified_it(
         app.qualify([nancy.id])
         await wait_for_screen(pilot, QualifyDialog)
         # Meanwhile, in another session, the administrator qualifies the same lead.
-        models.qualify_lead(nancy.id, admin, models.QualifyChoice())
+        models.qualify_lead(admin, nancy.id, models.QualifyChoice())
         await pilot.press("enter")
         message = await wait_for_screen(pilot, MessageScreen)
         text = screen_text(message)

@@ -48,10 +48,10 @@ def _race_worker(
         barrier.wait(timeout=TIMEOUT)
         try:
             if action == "qualify":
-                result = models.qualify_lead(lead_id, actor)
+                result = models.qualify_lead(actor, lead_id)
                 outcome = ("won", result.opportunity.id)
             else:
-                models.disqualify_lead(lead_id, actor, models.StatusReason.LOST)
+                models.disqualify_lead(actor, lead_id, models.StatusReason.LOST)
                 outcome = ("won", None)
         except LeadClosed as exc:
             outcome = ("closed", str(exc))
@@ -170,7 +170,7 @@ def test_edit_racing_a_qualification_does_not_reopen_the_lead(db, two_reps, monk
     ann, bob = two_reps
     lead = make_lead(ann)
     race = Race()
-    bob_qualifies = race.add(lambda: models.qualify_lead(lead.id, bob))
+    bob_qualifies = race.add(lambda: models.qualify_lead(bob, lead.id))
     real_lock = models.leads.locked_open_lead
 
     def lock_then_let_bob_in(lead_id: int, *args: Any) -> Lead:
@@ -180,7 +180,7 @@ def test_edit_racing_a_qualification_does_not_reopen_the_lead(db, two_reps, monk
 
     monkeypatch.setattr(models.leads, "locked_open_lead", lock_then_let_bob_in)
     try:
-        models.update_lead(lead.id, ann, {"city": "Seattle"})
+        models.update_lead(ann, lead.id, {"city": "Seattle"})
     finally:
         race.close()
     assert bob_qualifies.error is None
@@ -219,7 +219,7 @@ def test_delete_racing_a_qualification_keeps_the_opportunitys_lead(
     def bob_qualifies() -> None:
         try:
             with models.thread_connection():
-                models.qualify_lead(lead.id, bob)
+                models.qualify_lead(bob, lead.id)
         except BaseException as exc:
             bob_errors.append(exc)
         finally:
@@ -228,7 +228,7 @@ def test_delete_racing_a_qualification_keeps_the_opportunitys_lead(
     bob_thread = threading.Thread(target=bob_qualifies)
     monkeypatch.setattr(Lead, "opportunity", opportunity_then_let_bob_in)
     try:
-        models.delete_lead(lead.id, ann)
+        models.delete_lead(ann, lead.id)
         deleted = True
     except models.PermissionDenied:
         deleted = False

@@ -103,9 +103,9 @@ def four_leads(db, rep):
     mine = make_lead(rep, topic="mine", company="Alpha", email="a@alpha.com")
     theirs = make_lead(other, topic="theirs", company="Beta", email="b@beta.com")
     qualified = make_lead(rep, topic="qualified", company="Gamma", email="g@gamma.com")
-    models.qualify_lead(qualified.id, rep, models.QualifyChoice(ignore_duplicates=True))
+    models.qualify_lead(rep, qualified.id, models.QualifyChoice(ignore_duplicates=True))
     disqualified = make_lead(rep, topic="disqualified", company="Delta", email="d@delta.com")
-    models.disqualify_lead(disqualified.id, rep, StatusReason.CANNOT_CONTACT)
+    models.disqualify_lead(rep, disqualified.id, StatusReason.CANNOT_CONTACT)
     return {"mine": mine, "theirs": theirs, "qualified": qualified, "disq": disqualified}
 
 
@@ -220,13 +220,13 @@ def test_search_with_operator_characters_does_not_fail(searchable, rep, text) ->
 
 def test_search_follows_edits_deletes_and_views(searchable, rep) -> None:
     nancy = searchable["nancy"]
-    models.update_lead(nancy.id, rep, {"company": "Woodgrove Bank"})
+    models.update_lead(rep, nancy.id, {"company": "Woodgrove Bank"})
     assert [x.id for x in models.lead_query("all", rep, search="woodgr")] == [nancy.id]
     assert list(models.lead_query("all", rep, search="contoso ltd")) == []
-    models.qualify_lead(nancy.id, rep)
+    models.qualify_lead(rep, nancy.id)
     assert list(models.lead_query("open", rep, search="woodgr")) == []
     assert [x.id for x in models.lead_query("qualified", rep, search="woodgr")] == [nancy.id]
-    models.delete_lead(searchable["kim"].id, rep)
+    models.delete_lead(rep, searchable["kim"].id)
     assert list(models.lead_query("all", rep, search="northwind")) == []
     assert models.count_leads(models.lead_query("all", rep, search="")) == 2
 

@@ -70,13 +70,13 @@ def test_each_rule_matches_only_when_switched_on(db, admin, rep, rule) -> None:
     assert [m.id for m in found] == [record.id]
     assert found[0].rules == (label,)
     with pytest.raises(models.DuplicatesFound) as caught:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert caught.value.matches == matches
     assert Lead.get_by_id(lead.id).is_open
 
     models.change_setting(admin, rule, False)
     assert not models.find_duplicates(lead)
-    models.qualify_lead(lead.id, rep)  # goes through now
+    models.qualify_lead(rep, lead.id)  # goes through now
     assert model.select().count() == 2
 
 
@@ -287,7 +287,7 @@ def test_keys_follow_edits(db, rep) -> None:
     contact.email = "NANCY@contoso.com"
     contact.save()
     assert [m.id for m in models.find_duplicates(lead).contacts] == [contact.id]
-    models.update_lead(lead.id, rep, {"email": "someone@else.com"})
+    models.update_lead(rep, lead.id, {"email": "someone@else.com"})
     assert models.find_duplicates(Lead.get_by_id(lead.id)).contacts == []
 
 
@@ -338,8 +338,8 @@ def test_leads_with_the_same_email(db, admin, rep) -> None:
 
     # Lead-to-lead matches are shown, but they do not block qualifying.
     assert not models.find_duplicates(a)
-    models.update_lead(a.id, rep, {"company": "Fabrikam"})
-    models.qualify_lead(a.id, rep)
+    models.update_lead(rep, a.id, {"company": "Fabrikam"})
+    models.qualify_lead(rep, a.id)
     assert Lead.get_by_id(a.id).state == models.LeadState.QUALIFIED
 
 
@@ -369,7 +369,7 @@ def test_closed_leads_are_not_possible_duplicates(db, rep) -> None:
     other = make_lead(rep, email="nancy@contoso.com", first_name="Nan", last_name="Other")
     assert {x.id for x in models.lead_query("duplicates", rep)} == {lead.id, other.id}
     assert models.leads_with_duplicates([lead.id, other.id]) == {lead.id, other.id}
-    models.qualify_lead(lead.id, rep)
+    models.qualify_lead(rep, lead.id)
     assert models.find_duplicates(Lead.get_by_id(lead.id)).accounts  # it matches its own
     assert [x.id for x in models.lead_query("duplicates", rep)] == [other.id]
     assert models.leads_with_duplicates([lead.id, other.id]) == {other.id}

@@ -197,7 +197,7 @@ def test_create_policy_creates_duplicates(db, admin) -> None:
 def test_update_policy_fills_blank_fields_only_and_undo_restores_them(db, admin) -> None:
     lead = make_lead(admin, email="nancy@contoso.com", job_title="", city="", company="Contoso")
     qualified = make_lead(admin, email="q@contoso.com", company="Q")
-    models.qualify_lead(qualified.id, admin, models.QualifyChoice(ignore_duplicates=True))
+    models.qualify_lead(admin, qualified.id, models.QualifyChoice(ignore_duplicates=True))
     data = (
         b"Topic,Last Name,Email,Job Title,City,Company\n"
         b"T,Anderson,nancy@contoso.com,Buyer,,Other Co\n"
@@ -214,7 +214,7 @@ def test_update_policy_fills_blank_fields_only_and_undo_restores_them(db, admin)
         models.AuditEvent.select().where(models.AuditEvent.action == "import_updated").count() == 1
     )
 
-    models.update_lead(lead.id, admin, {"city": "Tacoma"})  # changed since: kept
+    models.update_lead(admin, lead.id, {"city": "Tacoma"})  # changed since: kept
     result = importing.undo_import(admin, summary.batch_id)
     assert (result.removed, result.restored, result.kept) == (1, 1, ())
     lead = models.get_lead(lead.id)
@@ -230,7 +230,7 @@ def test_undo_keeps_leads_since_qualified_and_lists_them(db, admin, rep) -> None
     nancy = leads_by_email()["nancy@contoso.com"]
     models.add_note(admin, nancy, "call back")
     bjorn = leads_by_email()["bjorn@fabrikam.se"]
-    models.qualify_lead(bjorn.id, admin)
+    models.qualify_lead(admin, bjorn.id)
     with pytest.raises(models.PermissionDenied, match="Only the user who ran import"):
         importing.undo_import(rep, summary.batch_id)
     result = importing.undo_import(admin, summary.batch_id)

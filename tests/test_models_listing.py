@@ -46,8 +46,8 @@ def many(db: object, rep: models.User, admin: models.User) -> list[models.Lead]:
         created = start + dt.timedelta(hours=(i * 7) % 24)  # not in id order
         models.Lead.update(created_at=created).where(models.Lead.id == lead.id).execute()
         made.append(lead)
-    models.disqualify_lead(made[4].id, admin, models.StatusReason.LOST)
-    models.disqualify_lead(made[9].id, admin, models.StatusReason.LOST)
+    models.disqualify_lead(admin, made[4].id, models.StatusReason.LOST)
+    models.disqualify_lead(admin, made[9].id, models.StatusReason.LOST)
     return made
 
 

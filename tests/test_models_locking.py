@@ -68,10 +68,10 @@ def events(lead_id: int, action: str) -> list[AuditEvent]:
 
 def test_two_reactivations_of_one_lead_one_wins(db, admin, race, monkeypatch) -> None:
     lead = make_lead(admin)
-    models.disqualify_lead(lead.id, admin, models.StatusReason.LOST)
-    bob = race.add(lambda: models.reactivate_lead(lead.id, admin))
+    models.disqualify_lead(admin, lead.id, models.StatusReason.LOST)
+    bob = race.add(lambda: models.reactivate_lead(admin, lead.id))
     pause_after(monkeypatch, models.leads, "locked_lead", lambda: race.start_and_settle(bob))
-    models.reactivate_lead(lead.id, admin)
+    models.reactivate_lead(admin, lead.id)
     bob.join()
     assert isinstance(bob.error, models.ValidationError), bob.error
     assert "already open" in str(bob.error)
@@ -81,7 +81,7 @@ def test_two_reactivations_of_one_lead_one_wins(db, admin, race, monkeypatch) ->
 
 def test_a_note_never_lands_on_a_lead_qualified_meanwhile(db, admin, race, monkeypatch) -> None:
     lead = make_lead(admin)
-    qualifier = race.add(lambda: models.qualify_lead(lead.id, admin))
+    qualifier = race.add(lambda: models.qualify_lead(admin, lead.id))
     pause_after(monkeypatch, models.notes, "locked", lambda: race.start_and_settle(qualifier))
     note = models.add_note(admin, lead, "called them")
     qualifier.join()
@@ -98,7 +98,7 @@ def test_qualify_builds_records_from_the_lead_as_it_closes(db, admin, race, monk
     """An edit acknowledged while qualifying runs is in the account it creates; or
     the edit is refused because the lead closed."""
     lead = make_lead(admin, company="Old Name Ltd")
-    editor = race.add(lambda: models.update_lead(lead.id, admin, {"company": "New Name Ltd"}))
+    editor = race.add(lambda: models.update_lead(admin, lead.id, {"company": "New Name Ltd"}))
     reader = models.qualify._LEAD_READER
 
     class PausingReader:
@@ -109,7 +109,7 @@ def test_qualify_builds_records_from_the_lead_as_it_closes(db, admin, race, monk
             return found
 
     monkeypatch.setattr(models.qualify, "_LEAD_READER", PausingReader())
-    result = models.qualify_lead(lead.id, admin)
+    result = models.qualify_lead(admin, lead.id)
     editor.join()
     account = Account.get_by_id(result.account.id)
     if editor.acknowledged:
@@ -137,12 +137,12 @@ def test_eight_sessions_qualifying_one_companys_leads_make_one_account(
         for i in range(8)
     ]
     others = [
-        race.add(lambda lead_id=lead.id: models.qualify_lead(lead_id, admin)) for lead in leads[1:]
+        race.add(lambda lead_id=lead.id: models.qualify_lead(admin, lead_id)) for lead in leads[1:]
     ]
     pause_after(
         monkeypatch, models.qualify, "find_duplicates", lambda: race.start_and_settle(*others)
     )
-    models.qualify_lead(leads[0].id, admin)
+    models.qualify_lead(admin, leads[0].id)
     for other in others:
         other.join()
         assert isinstance(other.error, models.DuplicatesFound), other.error
@@ -152,11 +152,11 @@ def test_eight_sessions_qualifying_one_companys_leads_make_one_account(
 
 
 def test_two_stage_moves_both_count(db, admin, race, monkeypatch) -> None:
-    result = models.qualify_lead(make_lead(admin).id, admin)
+    result = models.qualify_lead(admin, make_lead(admin).id)
     opportunity_id = result.opportunity.id
-    mover = race.add(lambda: models.move_opportunity_stage(opportunity_id, admin, 1))
+    mover = race.add(lambda: models.move_opportunity_stage(admin, opportunity_id, 1))
     pause_after(monkeypatch, models.opportunities, "locked", lambda: race.start_and_settle(mover))
-    models.move_opportunity_stage(opportunity_id, admin, 1)
+    models.move_opportunity_stage(admin, opportunity_id, 1)
     mover.join()
     assert mover.error is None, mover.error
     assert Opportunity.get_by_id(opportunity_id).stage == Stage.CLOSE

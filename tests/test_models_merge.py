@@ -18,7 +18,7 @@ def test_merge_leads_fields_notes_history_and_closing(db, admin) -> None:
     second = make_lead(admin, city="Seattle", job_title="CFO", email="n.anderson@contoso.com")
     third = make_lead(admin, email="nancy@contoso.com", mobile_phone="")
     models.add_note(admin, second, "met at the fair", attachment=("card.txt", b"vcard"))
-    models.update_lead(third.id, admin, {"summary": "from the third"})
+    models.update_lead(admin, third.id, {"summary": "from the third"})
     fields = {f.name: f for f in models.merge_fields("lead", [master.id, second.id, third.id])}
     assert fields["city"].default == second.id and fields["city"].differs
     assert fields["job_title"].default == master.id
@@ -50,7 +50,7 @@ def test_merge_refusals_change_nothing(db, admin, rep) -> None:
     master = make_lead(admin)
     other = make_lead(admin, email="x@y.com")
     qualified = make_lead(admin, email="q@y.com", company="Q")
-    models.qualify_lead(qualified.id, admin, models.QualifyChoice(ignore_duplicates=True))
+    models.qualify_lead(admin, qualified.id, models.QualifyChoice(ignore_duplicates=True))
     with pytest.raises(models.MergeRefused, match="only open leads can be, as in Dynamics 365"):
         models.merge_leads(admin, master.id, [qualified.id])
     with pytest.raises(models.MergeRefused, match="only open leads"):
@@ -66,19 +66,19 @@ def test_merge_refusals_change_nothing(db, admin, rep) -> None:
     with pytest.raises(models.NotFound):
         models.merge_leads(admin, master.id, [999])
     assert models.get_lead(other.id).is_open and models.get_lead(master.id).merged_into_id is None
-    models.reactivate_lead(qualified.id, admin)  # open again, but an opportunity came from it
+    models.reactivate_lead(admin, qualified.id)  # open again, but an opportunity came from it
     with pytest.raises(models.MergeRefused, match="opportunity came from it"):
         models.merge_leads(admin, master.id, [qualified.id])
 
 
 def test_merge_accounts_repoints_contacts_opportunities_leads_and_notes(db, admin) -> None:
     lead = make_lead(admin)
-    result = models.qualify_lead(lead.id, admin)
+    result = models.qualify_lead(admin, lead.id)
     duplicate = models.Account.create(name="Contoso", phone="", website="contoso.com", city="X")
     other_contact = models.Contact.create(last_name="Lee", account=duplicate)
     models.add_note(admin, duplicate, "account note")
     waiting = make_lead(admin, email="w@contoso.com")
-    models.update_lead(waiting.id, admin, {"existing_account": duplicate.id})
+    models.update_lead(admin, waiting.id, {"existing_account": duplicate.id})
     master = models.merge_accounts(admin, result.account.id, duplicate.id, {"city": duplicate.id})
     assert master.city == "X" and master.name == "Contoso Ltd."
     assert models.Contact.get_by_id(other_contact.id).account_id == master.id
@@ -93,7 +93,7 @@ def test_merge_accounts_repoints_contacts_opportunities_leads_and_notes(db, admi
 
 def test_merge_contacts(db, admin) -> None:
     lead = make_lead(admin)
-    result = models.qualify_lead(lead.id, admin)
+    result = models.qualify_lead(admin, lead.id)
     twin = models.Contact.create(first_name="Nancy", last_name="Anderson", email="", job_title="")
     models.add_note(admin, twin, "twin note")
     master = models.merge_contacts(admin, twin.id, result.contact.id)

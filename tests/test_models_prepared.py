@@ -65,7 +65,7 @@ def test_keys_of_created_records_are_what_normalize_gives(
     db, rep, phone, website, email, company
 ) -> None:
     lead = make_lead(rep, business_phone=phone, website=website, email=email, company=company)
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     assert result.account_created and result.contact_created
     record_keys(result.account, result.contact, "US")
     # And they are the lead's own keys, which the duplicate lookups searched with.
@@ -81,13 +81,13 @@ def test_phone_keys_follow_a_region_changed_after_the_lead_was_saved(db, admin, 
     lead = unique_lead(rep, 1, business_phone="020 7946 0018")
     assert Lead.get_by_id(lead.id).phone_key == "+442079460018"
     models.change_setting(admin, "phone_region", "US")
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     record_keys(result.account, result.contact, "US")
     assert Account.get_by_id(result.account.id).phone_key is None  # not a possible US number
     # A number with its country code keeps the lead's key whatever the region.
     models.change_setting(admin, "phone_region", "DE")
     other = unique_lead(rep, 2, business_phone="+1 206 555 0100")
-    result = models.qualify_lead(other.id, rep)
+    result = models.qualify_lead(rep, other.id)
     assert Contact.get_by_id(result.contact.id).phone_key == "+12065550100"
     record_keys(result.account, result.contact, "DE")
 
@@ -114,13 +114,13 @@ def test_a_setting_changed_in_another_connection_applies_to_the_next_qualificati
     db, admin, rep
 ) -> None:
     first, second, third = (unique_lead(rep, n) for n in (1, 2, 3))
-    models.qualify_lead(first.id, rep)  # the settings are read (and remembered) here
+    models.qualify_lead(rep, first.id)  # the settings are read (and remembered) here
     _in_another_connection(lambda: models.change_setting(admin, "auto_create_on_qualify", False))
     with pytest.raises(QualifyRefused, match="Auto-create is off"):
-        models.qualify_lead(second.id, rep)
+        models.qualify_lead(rep, second.id)
     assert Lead.get_by_id(second.id).is_open
     _in_another_connection(lambda: models.change_setting(admin, "auto_create_on_qualify", True))
-    assert models.qualify_lead(third.id, rep).opportunity is not None
+    assert models.qualify_lead(rep, third.id).opportunity is not None
 
 
 def test_a_setting_written_without_the_service_is_not_missed(db, admin, rep) -> None:
@@ -138,12 +138,12 @@ def test_a_setting_written_without_the_service_is_not_missed(db, admin, rep) -> 
 
 def test_a_duplicate_rule_switched_off_elsewhere_stops_matching_at_once(db, admin, rep) -> None:
     first = unique_lead(rep, 1, email="x@alpha.example")
-    models.qualify_lead(first.id, rep)
+    models.qualify_lead(rep, first.id)
     twin = unique_lead(rep, 2, email="X@Alpha.example")
     with pytest.raises(models.DuplicatesFound):
-        models.qualify_lead(twin.id, rep)
+        models.qualify_lead(rep, twin.id)
     _in_another_connection(lambda: models.change_setting(admin, "dup_contact_email", False))
-    assert models.qualify_lead(twin.id, rep).contact_created
+    assert models.qualify_lead(rep, twin.id).contact_created
 
 
 def test_fast_insert_writes_what_the_orm_writes(db, rep) -> None:
@@ -222,7 +222,7 @@ def test_statements_are_compiled_for_the_database_in_use(db, db_url, rep, tmp_pa
         other_lead = make_lead(other_rep, topic="there")
         assert select.compiled()[0] is other and "?" in select.compiled()[1].sql
         assert select.run({"id": other_lead.id}).fetchone() == ("there",)
-        assert models.qualify_lead(other_lead.id, other_rep).opportunity.topic == "there"
+        assert models.qualify_lead(other_rep, other_lead.id).opportunity.topic == "there"
     finally:
         models.close_database()
         models.open_database(db_url)
@@ -231,8 +231,8 @@ def test_statements_are_compiled_for_the_database_in_use(db, db_url, rep, tmp_pa
 def test_bulk_outcomes_name_every_lead(db, rep) -> None:
     ok = unique_lead(rep, 1, first_name="Ann", last_name="Ok")
     closed = unique_lead(rep, 2, first_name="Cy", last_name="Closed")
-    models.disqualify_lead(closed.id, rep, models.StatusReason.LOST)
-    outcomes = models.qualify_leads([closed.id, 987654, ok.id], rep)
+    models.disqualify_lead(rep, closed.id, models.StatusReason.LOST)
+    outcomes = models.qualify_leads(rep, [closed.id, 987654, ok.id])
     assert [(o.lead_name, o.status) for o in outcomes] == [
         ("Cy Closed", "failed"),
         ("lead #987654", "failed"),

@@ -101,7 +101,7 @@ def test_mapping_data_is_the_spec_table() -> None:
 )
 def test_each_mapping_row_is_copied(db, rep, mapping, attr, expected) -> None:
     lead = make_lead(rep)
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     target = getattr(result, attr)
     stored = type(target).get_by_id(target.id)  # read back from the database
     for lead_field, target_field in mapping:
@@ -114,7 +114,7 @@ def test_each_mapping_row_is_copied(db, rep, mapping, attr, expected) -> None:
 
 def test_created_records_are_tied_together(db, rep) -> None:
     lead = make_lead(rep, estimated_budget="12500.50")
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     opp = Opportunity.get_by_id(result.opportunity.id)
     contact = Contact.get_by_id(result.contact.id)
     assert opp.account_id == result.account.id
@@ -134,7 +134,7 @@ def test_created_records_are_tied_together(db, rep) -> None:
 def test_auto_create_on_creates_all_three_and_moves_to_develop(db, rep) -> None:
     lead = make_lead(rep)
     # Create flags are ignored while auto-create is on.
-    result = models.qualify_lead(lead.id, rep, QualifyChoice(False, False, False))
+    result = models.qualify_lead(rep, lead.id, QualifyChoice(False, False, False))
     assert counts() == {"Account": 1, "Contact": 1, "Opportunity": 1}
     assert result.account_created and result.contact_created
     fresh = Lead.get_by_id(lead.id)
@@ -154,7 +154,7 @@ def test_auto_create_off_honours_each_choice(db, admin, rep, flags) -> None:
     create_account, create_contact, create_opportunity = flags
     lead = make_lead(rep)
     result = models.qualify_lead(
-        lead.id, rep, QualifyChoice(create_account, create_contact, create_opportunity)
+        rep, lead.id, QualifyChoice(create_account, create_contact, create_opportunity)
     )
     assert counts() == {
         "Account": int(create_account),
@@ -178,7 +178,7 @@ def test_auto_create_off_without_a_choice_is_refused(db, admin, rep) -> None:
     auto_create_off(admin)
     lead = make_lead(rep)
     with pytest.raises(QualifyRefused, match="choose"):
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert Lead.get_by_id(lead.id).is_open
     assert counts() == {"Account": 0, "Contact": 0, "Opportunity": 0}
 
@@ -186,7 +186,7 @@ def test_auto_create_off_without_a_choice_is_refused(db, admin, rep) -> None:
 def test_nothing_created_still_qualifies_and_says_so(db, admin, rep) -> None:
     auto_create_off(admin)
     lead = make_lead(rep, company="")
-    result = models.qualify_lead(lead.id, rep, QualifyChoice(False, False, False))
+    result = models.qualify_lead(rep, lead.id, QualifyChoice(False, False, False))
     assert result.lines() == ["Qualified without creating or linking any record"]
     fresh = Lead.get_by_id(lead.id)
     assert fresh.state == models.LeadState.QUALIFIED
@@ -201,7 +201,7 @@ def test_existing_account_and_contact_are_linked_not_duplicated(db, rep) -> None
     contact = Contact.create(first_name="Nancy", last_name="Anderson", email="nancy@contoso.com")
     lead = make_lead(rep, existing_account=account, existing_contact=contact.id)
     before = counts()
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     after = counts()
     assert after["Account"] == before["Account"] == 1
     assert after["Contact"] == before["Contact"] == 1
@@ -217,7 +217,7 @@ def test_existing_account_and_contact_are_linked_not_duplicated(db, rep) -> None
 def test_existing_account_only_creates_contact_under_it(db, rep) -> None:
     account = Account.create(name="Fabrikam")
     lead = make_lead(rep, company="", existing_account=account)
-    result = models.qualify_lead(lead.id, rep)  # no company needed: account is linked
+    result = models.qualify_lead(rep, lead.id)  # no company needed: account is linked
     assert counts() == {"Account": 1, "Contact": 1, "Opportunity": 1}
     assert result.account.id == account.id and not result.account_created
     assert Contact.get_by_id(result.contact.id).account_id == account.id
@@ -228,13 +228,13 @@ def test_picked_duplicates_are_linked(db, rep) -> None:
     contact = Contact.create(first_name="N", last_name="A", email="NANCY@contoso.com")
     lead = make_lead(rep)
     with pytest.raises(models.DuplicatesFound) as caught:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert [m.id for m in caught.value.matches.accounts] == [account.id]
     assert [m.id for m in caught.value.matches.contacts] == [contact.id]
     assert Lead.get_by_id(lead.id).is_open and counts()["Opportunity"] == 0
 
     choice = QualifyChoice(link_account_id=account.id, link_contact_id=contact.id)
-    result = models.qualify_lead(lead.id, rep, choice)
+    result = models.qualify_lead(rep, lead.id, choice)
     assert counts() == {"Account": 1, "Contact": 1, "Opportunity": 1}
     assert (result.account.id, result.contact.id) == (account.id, contact.id)
     opp = Opportunity.get_by_id(result.opportunity.id)
@@ -245,7 +245,7 @@ def test_ignore_duplicates_creates_new_records(db, rep) -> None:
     Account.create(name="Contoso")
     Contact.create(first_name="Nancy", last_name="Anderson")
     lead = make_lead(rep)
-    result = models.qualify_lead(lead.id, rep, QualifyChoice(ignore_duplicates=True))
+    result = models.qualify_lead(rep, lead.id, QualifyChoice(ignore_duplicates=True))
     assert counts() == {"Account": 2, "Contact": 2, "Opportunity": 1}
     assert result.account_created and result.contact_created
 
@@ -253,7 +253,7 @@ def test_ignore_duplicates_creates_new_records(db, rep) -> None:
 def test_picked_record_that_vanished_is_not_found(db, rep) -> None:
     lead = make_lead(rep)
     with pytest.raises(models.NotFound):
-        models.qualify_lead(lead.id, rep, QualifyChoice(link_account_id=999_999))
+        models.qualify_lead(rep, lead.id, QualifyChoice(link_account_id=999_999))
     assert Lead.get_by_id(lead.id).is_open
     assert counts() == {"Account": 0, "Contact": 0, "Opportunity": 0}
 
@@ -264,7 +264,7 @@ def test_picked_record_that_vanished_is_not_found(db, rep) -> None:
 def test_account_needs_a_company_name(db, rep) -> None:
     lead = make_lead(rep, company="   ")
     with pytest.raises(QualifyRefused) as caught:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert "company" in str(caught.value).lower()
     assert Lead.get_by_id(lead.id).is_open
     assert counts() == {"Account": 0, "Contact": 0, "Opportunity": 0}
@@ -275,8 +275,8 @@ def test_no_company_is_fine_when_no_account_is_wanted(db, admin, rep) -> None:
     auto_create_off(admin)
     lead = make_lead(rep, company="")
     with pytest.raises(QualifyRefused, match="company"):
-        models.qualify_lead(lead.id, rep, QualifyChoice(True, True, True))
-    result = models.qualify_lead(lead.id, rep, QualifyChoice(False, True, True))
+        models.qualify_lead(rep, lead.id, QualifyChoice(True, True, True))
+    result = models.qualify_lead(rep, lead.id, QualifyChoice(False, True, True))
     assert result.account is None
     assert counts() == {"Account": 0, "Contact": 1, "Opportunity": 1}
 
@@ -285,19 +285,19 @@ def test_no_company_is_fine_when_no_account_is_wanted(db, admin, rep) -> None:
 def test_closed_lead_is_refused_everywhere(db, rep, close) -> None:
     lead = make_lead(rep)
     if close == "qualify":
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     else:
-        models.disqualify_lead(lead.id, rep, models.StatusReason.LOST)
+        models.disqualify_lead(rep, lead.id, models.StatusReason.LOST)
     before = counts()
     snapshot = Lead.get_by_id(lead.id).__data__.copy()
 
     with pytest.raises(LeadClosed, match="Riley Rep") as caught:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert "reactivate" in str(caught.value)
     with pytest.raises(LeadClosed):
-        models.disqualify_lead(lead.id, rep, models.StatusReason.CANCELED)
+        models.disqualify_lead(rep, lead.id, models.StatusReason.CANCELED)
     with pytest.raises(LeadClosed):
-        models.update_lead(lead.id, rep, {"topic": "changed"})
+        models.update_lead(rep, lead.id, {"topic": "changed"})
     with pytest.raises(LeadClosed):
         models.add_note(rep, Lead.get_by_id(lead.id), "late note")
 
@@ -308,7 +308,7 @@ def test_closed_lead_is_refused_everywhere(db, rep, close) -> None:
 
 def test_unknown_lead_is_not_found(db, rep) -> None:
     with pytest.raises(models.NotFound):
-        models.qualify_lead(424242, rep)
+        models.qualify_lead(rep, 424242)
 
 
 # --- all or nothing -------------------------------------------------------------------
@@ -323,7 +323,7 @@ def test_qualify_is_all_or_nothing(db, rep, monkeypatch, step) -> None:
     lead = make_lead(rep)
     monkeypatch.setattr(models.qualify, step, _boom)
     with pytest.raises(RuntimeError, match="injected"):
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert counts() == {"Account": 0, "Contact": 0, "Opportunity": 0}
     fresh = Lead.get_by_id(lead.id)
     assert fresh.state == models.LeadState.OPEN
@@ -333,7 +333,7 @@ def test_qualify_is_all_or_nothing(db, rep, monkeypatch, step) -> None:
     assert audit_actions(lead.id) == ["created"]
     # Once the failure is gone the same lead qualifies normally.
     monkeypatch.undo()
-    models.qualify_lead(lead.id, rep)
+    models.qualify_lead(rep, lead.id)
     assert counts() == {"Account": 1, "Contact": 1, "Opportunity": 1}
 
 
@@ -345,7 +345,7 @@ def test_failure_while_auditing_rolls_back_too(db, rep, monkeypatch) -> None:
 
     monkeypatch.setattr(models.qualify, "record", failing_record)
     with pytest.raises(peewee.IntegrityError):
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert counts() == {"Account": 0, "Contact": 0, "Opportunity": 0}
     assert Lead.get_by_id(lead.id).is_open
 
@@ -385,7 +385,7 @@ def test_qualify_multiple_reports_each_lead(db, rep, monkeypatch) -> None:
         business_phone="+1 206 555 0103",
         website="gamma.com",
     )
-    models.disqualify_lead(closed.id, rep, models.StatusReason.LOST)
+    models.disqualify_lead(rep, closed.id, models.StatusReason.LOST)
     broken = make_lead(
         rep,
         topic="broken",
@@ -417,7 +417,7 @@ def test_qualify_multiple_reports_each_lead(db, rep, monkeypatch) -> None:
     monkeypatch.setattr(models.qualify, "_create_opportunity", flaky)
     progress: list[tuple[int, int]] = []
     ids = [ok.id, dup.id, closed.id, broken.id, 987654, last.id]
-    outcomes = models.qualify_leads(ids, rep, progress=lambda d, t: progress.append((d, t)))
+    outcomes = models.qualify_leads(rep, ids, progress=lambda d, t: progress.append((d, t)))
 
     assert [o.lead_id for o in outcomes] == ids
     assert [o.status for o in outcomes] == [
@@ -455,7 +455,7 @@ def test_settings_apply_to_the_next_qualification(db, admin, rep) -> None:
     Account.create(name="Contoso")
     first, second = make_lead(rep), make_lead(rep)
     with pytest.raises(models.DuplicatesFound):
-        models.qualify_lead(first.id, rep)
+        models.qualify_lead(rep, first.id)
     for rule in (
         "dup_account_name",
         "dup_contact_email",
@@ -465,16 +465,16 @@ def test_settings_apply_to_the_next_qualification(db, admin, rep) -> None:
         "dup_account_phone",
     ):
         models.change_setting(admin, rule, False)
-    models.qualify_lead(first.id, rep)  # no duplicate check any more
+    models.qualify_lead(rep, first.id)  # no duplicate check any more
     models.change_setting(admin, "auto_create_on_qualify", False)
     with pytest.raises(QualifyRefused):
-        models.qualify_lead(second.id, rep)
+        models.qualify_lead(rep, second.id)
 
 
 def test_qualify_audit_says_what_was_created_and_linked(db, rep) -> None:
     account = Account.create(name="Existing Co")
     lead = make_lead(rep, existing_account=account)
-    models.qualify_lead(lead.id, rep)
+    models.qualify_lead(rep, lead.id)
     event = AuditEvent.for_record("lead", lead.id)[0]
     assert event.action == "qualified"
     assert event.actor_id == rep.id
@@ -487,7 +487,7 @@ def test_notes_follow_the_lead_into_the_opportunity(db, rep) -> None:
     lead = make_lead(rep)
     first = models.add_note(rep, lead, "Called Nancy")
     with_file = models.add_note(rep, lead, "Quote", attachment=("quote.pdf", b"%PDF-1.7\x00\xff"))
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     opp = Opportunity.get_by_id(result.opportunity.id)
     own = models.add_note(rep, opp, "Sent proposal")
 
@@ -498,7 +498,7 @@ def test_notes_follow_the_lead_into_the_opportunity(db, rep) -> None:
     assert not shown[own.id].is_from_lead_of(opp)
     assert bytes(shown[with_file.id].attachment_data) == b"%PDF-1.7\x00\xff"
 
-    models.reactivate_lead(lead.id, rep)
+    models.reactivate_lead(rep, lead.id)
     opp = Opportunity.get_by_id(opp.id)
     assert {n.id for n in opp.notes_for_display()} == {first.id, with_file.id, own.id}
     assert {n.id for n in Lead.get_by_id(lead.id).notes_for_display()} == {first.id, with_file.id}
@@ -534,7 +534,7 @@ def test_qualify_multiple_survives_an_unexpected_error(db, rep, monkeypatch) -> 
         return real(lead, *args, **kwargs)
 
     monkeypatch.setattr(models.qualify, "_create_contact", buggy)
-    outcomes = models.qualify_leads([first.id, second.id], rep)
+    outcomes = models.qualify_leads(rep, [first.id, second.id])
     assert [o.status for o in outcomes] == ["failed", "qualified"]
     assert "a bug, not a rule" in outcomes[0].message
     assert Lead.get_by_id(first.id).is_open

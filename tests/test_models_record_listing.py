@@ -85,9 +85,9 @@ def test_contacts_show_their_account_and_owner(db, rep) -> None:
 
 
 def test_opportunity_views_follow_state(db, rep) -> None:
-    first = models.qualify_lead(make_lead(rep).id, rep).opportunity
+    first = models.qualify_lead(rep, make_lead(rep).id).opportunity
     second = models.create_opportunity(rep, topic="Second deal")
-    models.close_opportunity_won(first.id, rep, "10")
+    models.close_opportunity_won(rep, first.id, "10")
     assert names("opportunity", "open", rep) == ["Second deal"]
     assert names("opportunity", "won", rep) == ["50 ergonomic chairs"]
     assert names("opportunity", "lost", rep) == []

@@ -106,12 +106,12 @@ def test_account_validation(db, rep, values, field) -> None:
 
 def test_edit_account_recomputes_keys_and_audits_the_fields(db, rep) -> None:
     account = models.create_account(rep, name="Fabrikam", website="fabrikam.com")
-    models.update_account(account.id, rep, {"name": "Fabrikam, Inc.", "website": "www.fab.example"})
+    models.update_account(rep, account.id, {"name": "Fabrikam, Inc.", "website": "www.fab.example"})
     fresh = Account.get_by_id(account.id)
     assert (fresh.name_key, fresh.domain_key) == ("fabrikam", "fab.example")
     assert events("account", account.id)[-1].summary == "Changed Account name, Website"
     # Saving the same values changes nothing and records nothing.
-    models.update_account(account.id, rep, {"name": "Fabrikam, Inc."})
+    models.update_account(rep, account.id, {"name": "Fabrikam, Inc."})
     assert len(events("account", account.id)) == 2
 
 
@@ -120,10 +120,10 @@ def test_salesperson_edits_only_what_they_own(db, rep, other_rep, manager, admin
     decision = models.can(other_rep, "edit", account)
     assert not decision and "belongs to Riley Rep" in decision.reason
     with pytest.raises(PermissionDenied) as caught:
-        models.update_account(account.id, other_rep, {"name": "Stolen"})
+        models.update_account(other_rep, account.id, {"name": "Stolen"})
     assert str(caught.value) == decision.reason  # the same rule, the same sentence
     for boss in (manager, admin):
-        models.update_account(account.id, boss, {"phone": "+1 425 555 0100"})
+        models.update_account(boss, account.id, {"phone": "+1 425 555 0100"})
     assert Account.get_by_id(account.id).name == "Fabrikam"
 
 
@@ -144,9 +144,9 @@ def test_contact_belongs_to_an_account_picked_by_id(db, rep) -> None:
         "leverling janet",
     )
     with pytest.raises(ValidationError) as caught:
-        models.update_contact(contact.id, rep, {"account": 999_999})
+        models.update_contact(rep, contact.id, {"account": 999_999})
     assert "no longer exists" in caught.value.errors["account"]
-    models.update_contact(contact.id, rep, {"account": None})
+    models.update_contact(rep, contact.id, {"account": None})
     assert Contact.get_by_id(contact.id).account_id is None
 
 
@@ -161,7 +161,7 @@ def test_contact_duplicates_by_email(db, rep) -> None:
 
 
 def qualified(rep: models.User, **overrides: object) -> models.QualifyResult:
-    return models.qualify_lead(make_lead(rep, **overrides).id, rep)
+    return models.qualify_lead(rep, make_lead(rep, **overrides).id)
 
 
 def test_account_with_an_open_opportunity_cannot_be_deleted(db, rep, admin) -> None:
@@ -170,21 +170,21 @@ def test_account_with_an_open_opportunity_cannot_be_deleted(db, rep, admin) -> N
         decision = models.can(actor, "delete", result.account)
         assert not decision and isinstance(decision.error, DeleteRefused)
         with pytest.raises(DeleteRefused, match="open opportunities"):
-            models.delete_account(result.account.id, actor)
+            models.delete_account(actor, result.account.id)
     assert Account.select().count() == 1
 
 
 def test_account_delete_cascades_as_dynamics_does(db, rep) -> None:
     lead = make_lead(rep)
     models.add_note(rep, lead, "lead note")
-    result = models.qualify_lead(lead.id, rep)
-    models.close_opportunity_lost(result.opportunity.id, rep, "canceled")
+    result = models.qualify_lead(rep, lead.id)
+    models.close_opportunity_lost(rep, result.opportunity.id, "canceled")
     models.add_note(rep, result.account, "account note")
     models.add_note(rep, result.contact, "contact note")
     impact = models.delete_impact("account", result.account.id)
     assert (impact.contacts, impact.opportunities, impact.notes) == (1, 1, 2)
     assert impact.sentence() == "With it: 1 contact, 1 closed opportunity, 2 notes."
-    models.delete_account(result.account.id, rep)
+    models.delete_account(rep, result.account.id)
     assert Account.select().count() == Contact.select().count() == 0
     assert Opportunity.select().count() == 0
     lead = Lead.get_by_id(result.lead_id)
@@ -195,9 +195,9 @@ def test_account_delete_cascades_as_dynamics_does(db, rep) -> None:
 def test_contact_delete_removes_link_on_opportunities_with_an_account(db, rep) -> None:
     result = qualified(rep)
     with pytest.raises(DeleteRefused, match="customer of open opportunities"):
-        models.delete_contact(result.contact.id, rep)
-    models.close_opportunity_won(result.opportunity.id, rep, "1000")
-    models.delete_contact(result.contact.id, rep)
+        models.delete_contact(rep, result.contact.id)
+    models.close_opportunity_won(rep, result.opportunity.id, "1000")
+    models.delete_contact(rep, result.contact.id)
     kept = Opportunity.get_by_id(result.opportunity.id)
     assert kept.contact_id is None and kept.account_id == result.account.id
 
@@ -205,17 +205,17 @@ def test_contact_delete_removes_link_on_opportunities_with_an_account(db, rep) -
 def test_salesperson_cannot_delete_another_reps_account(db, rep, other_rep) -> None:
     account = models.create_account(rep, name="Fabrikam")
     with pytest.raises(PermissionDenied):
-        models.delete_account(account.id, other_rep)
-    models.delete_account(account.id, rep)
+        models.delete_account(other_rep, account.id)
+    models.delete_account(rep, account.id)
     assert Account.select().count() == 0
 
 
 def test_deleting_the_opportunity_frees_its_lead(db, rep) -> None:
     result = qualified(rep)
     models.add_note(rep, result.opportunity, "opp note")
-    models.delete_opportunity(result.opportunity.id, rep)
+    models.delete_opportunity(rep, result.opportunity.id)
     assert Note.select().where(Note.opportunity.is_null(False)).count() == 0
-    models.delete_lead(result.lead_id, rep)  # no opportunity came from it any more
+    models.delete_lead(rep, result.lead_id)  # no opportunity came from it any more
     assert Lead.select().count() == 0
 
 
@@ -233,14 +233,14 @@ def test_create_and_edit_an_opportunity(db, rep) -> None:
     assert fresh.estimated_close_date == dt.date(2026, 12, 31)
     assert fresh.state == "open" and fresh.stage == "develop"
     assert models.money(fresh.estimated_value) == "12,500.50"
-    models.update_opportunity(opp.id, rep, {"estimated_value": "13000", "customer_need": "Cars"})
+    models.update_opportunity(rep, opp.id, {"estimated_value": "13000", "customer_need": "Cars"})
     fresh = Opportunity.get_by_id(opp.id)
     assert fresh.estimated_value == Decimal("13000.00")
     assert fresh.stage_filled()["customer_need"] is True
     assert events("opportunity", opp.id)[-1].summary == "Changed Estimated value, Customer need"
     with pytest.raises(ValidationError) as caught:
         models.update_opportunity(
-            opp.id, rep, {"estimated_value": "-1", "estimated_close_date": "soon"}
+            rep, opp.id, {"estimated_value": "-1", "estimated_close_date": "soon"}
         )
     assert set(caught.value.errors) == {"estimated_value", "estimated_close_date"}
 
@@ -248,8 +248,8 @@ def test_create_and_edit_an_opportunity(db, rep) -> None:
 def test_close_as_won_is_read_only_until_reopened(db, rep) -> None:
     opp = qualified(rep).opportunity
     with pytest.raises(ValidationError, match="Actual revenue is required"):
-        models.close_opportunity_won(opp.id, rep, "")
-    won = models.close_opportunity_won(opp.id, rep, "9,999.99", "2026-11-30")
+        models.close_opportunity_won(rep, opp.id, "")
+    won = models.close_opportunity_won(rep, opp.id, "9,999.99", "2026-11-30")
     assert (won.state, won.status_reason, won.stage) == ("won", "won", "close")
     assert won.actual_revenue == Decimal("9999.99")
     assert won.actual_close_date == dt.date(2026, 11, 30)
@@ -259,12 +259,12 @@ def test_close_as_won_is_read_only_until_reopened(db, rep) -> None:
         assert isinstance(decision.error, OpportunityClosed)
         assert "was won by Riley Rep on 2026-11-30" in decision.reason
     with pytest.raises(OpportunityClosed):
-        models.update_opportunity(opp.id, rep, {"topic": "Changed"})
+        models.update_opportunity(rep, opp.id, {"topic": "Changed"})
     with pytest.raises(OpportunityClosed):
-        models.move_opportunity_stage(opp.id, rep, -1)
+        models.move_opportunity_stage(rep, opp.id, -1)
     with pytest.raises(OpportunityClosed):
-        models.close_opportunity_lost(opp.id, rep, "canceled")
-    reopened = models.reopen_opportunity(opp.id, rep)
+        models.close_opportunity_lost(rep, opp.id, "canceled")
+    reopened = models.reopen_opportunity(rep, opp.id)
     assert (reopened.state, reopened.status_reason, reopened.actual_revenue) == (
         "open",
         "in_progress",
@@ -278,7 +278,7 @@ def test_close_as_won_is_read_only_until_reopened(db, rep) -> None:
 @pytest.mark.parametrize("reason", ["canceled", "out_sold"])
 def test_close_as_lost_with_reason_and_competitor(db, rep, reason) -> None:
     opp = qualified(rep).opportunity
-    lost = models.close_opportunity_lost(opp.id, rep, reason, competitor="Northwind")
+    lost = models.close_opportunity_lost(rep, opp.id, reason, competitor="Northwind")
     assert (lost.state, lost.status_reason, lost.competitor) == ("lost", reason, "Northwind")
     assert lost.actual_close_date == dt.datetime.now(dt.UTC).date()
     assert "competitor Northwind" in events("opportunity", opp.id)[-1].summary
@@ -288,17 +288,17 @@ def test_close_as_lost_with_reason_and_competitor(db, rep, reason) -> None:
 def test_close_as_lost_needs_a_real_reason(db, rep, reason) -> None:
     opp = qualified(rep).opportunity
     with pytest.raises(ValidationError, match="Canceled, Out-sold"):
-        models.close_opportunity_lost(opp.id, rep, reason)
+        models.close_opportunity_lost(rep, opp.id, reason)
     assert Opportunity.get_by_id(opp.id).is_open
 
 
 def test_closing_another_reps_opportunity_is_refused(db, rep, other_rep, manager) -> None:
     opp = qualified(rep).opportunity
     with pytest.raises(PermissionDenied):
-        models.close_opportunity_won(opp.id, other_rep, "10")
-    models.close_opportunity_won(opp.id, manager, "10")
+        models.close_opportunity_won(other_rep, opp.id, "10")
+    models.close_opportunity_won(manager, opp.id, "10")
     with pytest.raises(PermissionDenied):
-        models.reopen_opportunity(opp.id, other_rep)
+        models.reopen_opportunity(other_rep, opp.id)
 
 
 def test_stage_steps_and_pipeline(db, rep, other_rep) -> None:
@@ -307,11 +307,11 @@ def test_stage_steps_and_pipeline(db, rep, other_rep) -> None:
     second = qualified(rep, email="b@b.example", company="B", estimated_budget="50", **unique)
     second = second.opportunity
     qualified(other_rep, email="c@c.example", company="C", estimated_budget="7", **unique)
-    models.move_opportunity_stage(second.id, rep, 1)
-    models.set_opportunity_step(first.id, rep, "identify_stakeholders", True)
+    models.move_opportunity_stage(rep, second.id, 1)
+    models.set_opportunity_step(rep, first.id, "identify_stakeholders", True)
     assert Opportunity.get_by_id(first.id).stage_filled()["identify_stakeholders"]
     with pytest.raises(ValidationError):
-        models.set_opportunity_step(first.id, rep, "customer_need", True)  # a text step
+        models.set_opportunity_step(rep, first.id, "customer_need", True)  # a text step
     figures = {f.stage.value: (f.count, f.value) for f in models.pipeline()}
     assert figures == {
         "develop": (2, Decimal("107.00")),
@@ -320,7 +320,7 @@ def test_stage_steps_and_pipeline(db, rep, other_rep) -> None:
     }
     mine = {f.stage.value: f.count for f in models.pipeline(rep)}
     assert mine == {"develop": 1, "propose": 1, "close": 0}
-    models.close_opportunity_lost(first.id, rep, "out_sold")
+    models.close_opportunity_lost(rep, first.id, "out_sold")
     assert models.pipeline()[0].count == 1  # closed ones leave the pipeline
 
 
@@ -334,8 +334,8 @@ def test_stage_bar_contact_step_is_filled_after_qualifying_with_a_contact(db, re
     models.change_setting(admin, "auto_create_on_qualify", False)
     lead = make_lead(rep)
     models.qualify_lead(
-        lead.id,
         rep,
+        lead.id,
         QualifyChoice(create_account=False, create_contact=True, create_opportunity=False),
     )
     filled = Lead.get_by_id(lead.id).qualify_stage_filled()
@@ -366,7 +366,7 @@ def test_assign_owner_one_or_many_audited(db, rep, other_rep, manager) -> None:
 def test_bulk_edit_rating_source_status_reason(db, rep, admin) -> None:
     open_ids = [make_lead(rep, email=f"l{i}@x.example").id for i in range(2)]
     closed = make_lead(rep, email="q@x.example").id
-    models.disqualify_lead(closed, rep, "lost")
+    models.disqualify_lead(rep, closed, "lost")
     outcomes = models.bulk_update_leads(
         rep,
         [*open_ids, closed],
@@ -388,7 +388,7 @@ def test_bulk_edit_rating_source_status_reason(db, rep, admin) -> None:
 
 def test_can_answers_what_the_services_enforce(db, rep, other_rep) -> None:
     lead = make_lead(rep)
-    models.qualify_lead(lead.id, rep)
+    models.qualify_lead(rep, lead.id)
     lead = Lead.get_by_id(lead.id)
     answers = models.decisions(other_rep, lead)
     assert set(answers) == set(models.ACTIONS[Lead])
@@ -396,41 +396,41 @@ def test_can_answers_what_the_services_enforce(db, rep, other_rep) -> None:
     assert not answers["delete"] and isinstance(answers["delete"].error, PermissionDenied)
     assert answers["reactivate"]
     with pytest.raises(models.LeadClosed) as caught:
-        models.disqualify_lead(lead.id, other_rep, "lost")
+        models.disqualify_lead(other_rep, lead.id, "lost")
     assert str(caught.value) == answers["disqualify"].reason
 
 
 def test_qualify_refused_before_asking_with_open_required_activities(db, rep, admin) -> None:
     process = models.seed_demo_process(admin)
     lead = make_lead(rep)
-    models.assign_process(lead.id, admin, process.id)
+    models.assign_process(admin, lead.id, process.id)
     decision = models.can(rep, "qualify", lead)
     assert isinstance(decision.error, models.ExitCriteriaNotMet)
     with pytest.raises(models.ExitCriteriaNotMet) as caught:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert str(caught.value) == decision.reason
 
 
 def test_qualify_closed_lead_with_auto_create_off_says_closed(db, rep, admin) -> None:
     lead = make_lead(rep)
-    models.qualify_lead(lead.id, rep)
+    models.qualify_lead(rep, lead.id)
     models.change_setting(admin, "auto_create_on_qualify", False)
     with pytest.raises(models.LeadClosed):
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
 
 
 def test_remove_process_from_a_lead(db, rep, admin) -> None:
     process = models.seed_demo_process(admin)
     lead = make_lead(rep)
     assert not models.can(rep, "remove_process", lead)
-    models.assign_process(lead.id, admin, process.id)
-    models.remove_process(lead.id, rep)
+    models.assign_process(admin, lead.id, process.id)
+    models.remove_process(rep, lead.id)
     assert models.lead_process(lead.id) is None and models.lead_activities(lead.id) == []
     assert events("lead", lead.id)[-1].action == "process_removed"
-    models.assign_process(lead.id, admin, process.id)
-    models.check_off_activity(models.lead_activities(lead.id)[0].id, rep)
+    models.assign_process(admin, lead.id, process.id)
+    models.check_off_activity(rep, models.lead_activities(lead.id)[0].id)
     with pytest.raises(models.ProcessRefused, match="reopen them"):
-        models.remove_process(lead.id, rep)
+        models.remove_process(rep, lead.id)
 
 
 # --- re-qualifying ----------------------------------------------------------------------
@@ -440,8 +440,8 @@ def test_remove_process_from_a_lead(db, rep, admin) -> None:
 def test_requalify_links_what_it_produced_before(db, rep, close_first) -> None:
     first = qualified(rep)
     if close_first:
-        models.close_opportunity_lost(first.opportunity.id, rep, "canceled")
-    models.reactivate_lead(first.lead_id, rep)
+        models.close_opportunity_lost(rep, first.opportunity.id, "canceled")
+    models.reactivate_lead(rep, first.lead_id)
     previous = models.previous_records(first.lead_id)
     assert (previous.account.id, previous.contact.id, previous.opportunity.id) == (
         first.account.id,
@@ -449,8 +449,8 @@ def test_requalify_links_what_it_produced_before(db, rep, close_first) -> None:
         first.opportunity.id,
     )
     again = models.qualify_lead(
-        first.lead_id,
         rep,
+        first.lead_id,
         QualifyChoice(
             link_account_id=previous.account.id,
             link_contact_id=previous.contact.id,
@@ -467,11 +467,11 @@ def test_requalify_links_what_it_produced_before(db, rep, close_first) -> None:
 
 def test_requalify_with_a_new_opportunity(db, rep) -> None:
     first = qualified(rep)
-    models.reactivate_lead(first.lead_id, rep)
+    models.reactivate_lead(rep, first.lead_id)
     previous = models.previous_records(first.lead_id)
     again = models.qualify_lead(
-        first.lead_id,
         rep,
+        first.lead_id,
         QualifyChoice(link_account_id=previous.account.id, link_contact_id=previous.contact.id),
     )
     assert again.opportunity.id != first.opportunity.id

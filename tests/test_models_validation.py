@@ -77,7 +77,7 @@ def test_update_with_invalid_data_leaves_the_row_unchanged(db, rep, field, value
     before = counts()
     with pytest.raises(ValidationError) as caught:
         # A valid change alongside the bad one must not be saved either.
-        models.update_lead(lead.id, rep, {"city": "Seattle", field: value})
+        models.update_lead(rep, lead.id, {"city": "Seattle", field: value})
     assert message in caught.value.errors[field]
     assert Lead.get_by_id(lead.id).__data__ == row
     assert counts() == before
@@ -149,7 +149,7 @@ def test_maximum_lengths_fit_on_both_backends(db, rep) -> None:
     )
     fresh = Lead.get_by_id(lead.id)
     assert (len(fresh.topic), len(fresh.last_name), len(fresh.summary)) == (300, 50, 20_000)
-    result = models.qualify_lead(lead.id, rep, models.QualifyChoice(ignore_duplicates=True))
+    result = models.qualify_lead(rep, lead.id, models.QualifyChoice(ignore_duplicates=True))
     assert Account.get_by_id(result.account.id).name == "c" * 160
     assert Contact.get_by_id(result.contact.id).last_name == "🦄" * 50
 
@@ -212,7 +212,7 @@ def test_hostile_strings_round_trip(db, rep, text) -> None:
     assert stored_note.text == text + long_text
     assert stored_note.attachment_name == wrap(text)[:200].split("/")[-1]
 
-    result = models.qualify_lead(lead.id, rep, models.QualifyChoice(ignore_duplicates=True))
+    result = models.qualify_lead(rep, lead.id, models.QualifyChoice(ignore_duplicates=True))
     assert Account.get_by_id(result.account.id).name == wrap(text)[:160]
     assert Contact.get_by_id(result.contact.id).first_name == wrap(text)[:50]
     opp = Opportunity.get_by_id(result.opportunity.id)

@@ -38,11 +38,11 @@ def other_lead(actor: models.User, n: int) -> models.Lead:
 def linked(admin: models.User, rep: models.User) -> dict[str, object]:
     """A lead naming an existing account and contact, with notes and a process whose
     activities two different users checked off; qualified leads behind the account."""
-    first = models.qualify_lead(make_lead(rep).id, rep)
+    first = models.qualify_lead(rep, make_lead(rep).id)
     lead = other_lead(rep, 1)
     models.update_lead(
-        lead.id,
         rep,
+        lead.id,
         {"existing_account": first.account.id, "existing_contact": first.contact.id},
     )
     for n in range(4):
@@ -91,7 +91,7 @@ def test_lead_detail_takes_ten_queries_whatever_the_lead_holds(
         models.lead_detail(lead.id)  # type: ignore[attr-defined]
     for n in range(6):
         models.add_note(admin, lead, f"more {n}")  # type: ignore[arg-type]
-    models.update_lead(lead.id, admin, {"summary": "Keen"})  # type: ignore[attr-defined]
+    models.update_lead(admin, lead.id, {"summary": "Keen"})  # type: ignore[attr-defined]
     with assert_query_count(10):
         detail = models.lead_detail(lead.id)  # type: ignore[attr-defined]
     assert len(detail.notes) == 11
@@ -99,7 +99,7 @@ def test_lead_detail_takes_ten_queries_whatever_the_lead_holds(
 
 def test_a_qualified_lead_names_what_qualifying_made(admin: models.User, rep: models.User) -> None:
     lead = make_lead(rep)
-    result = models.qualify_lead(lead.id, admin)
+    result = models.qualify_lead(admin, lead.id)
     with assert_query_count(8):  # the feature is off: no activities read
         detail = models.lead_detail(lead.id)
     assert not detail.is_open and detail.state == "qualified"
@@ -118,10 +118,10 @@ def test_every_view_raises_not_found_once_the_record_is_gone(
     admin: models.User, rep: models.User
 ) -> None:
     lead = make_lead(rep)
-    models.delete_lead(lead.id, admin)
+    models.delete_lead(admin, lead.id)
     with pytest.raises(NotFound, match="no longer exists"):
         models.lead_detail(lead.id)
-    result = models.qualify_lead(make_lead(rep).id, admin)
+    result = models.qualify_lead(admin, make_lead(rep).id)
     ids = {
         "account": result.account.id,
         "contact": result.contact.id,
@@ -140,7 +140,7 @@ def test_every_view_raises_not_found_once_the_record_is_gone(
 
 # Account, contact and opportunity views.
 def test_record_views_in_a_fixed_number_of_queries(admin: models.User, rep: models.User) -> None:
-    first = models.qualify_lead(make_lead(rep).id, rep)
+    first = models.qualify_lead(rep, make_lead(rep).id)
     account_id, contact_id = first.account.id, first.contact.id
     with assert_query_count(6):
         account = models.account_view(account_id)
@@ -151,7 +151,7 @@ def test_record_views_in_a_fixed_number_of_queries(admin: models.User, rep: mode
     for n in range(4):  # more contacts, opportunities, leads and notes: same counts
         lead = other_lead(rep, n)
         choice = models.QualifyChoice(link_account_id=account_id, link_contact_id=contact_id)
-        models.qualify_lead(lead.id, rep, choice)
+        models.qualify_lead(rep, lead.id, choice)
         models.Contact.create(first_name=f"C{n}", last_name="Extra", account=account_id)
         models.add_note(admin, models.Account.get_by_id(account_id), f"note {n}")
     with assert_query_count(6):
@@ -177,7 +177,7 @@ def test_record_views_in_a_fixed_number_of_queries(admin: models.User, rep: mode
 def test_an_opportunity_shows_the_lead_notes_marked(admin: models.User, rep: models.User) -> None:
     lead = make_lead(rep)
     models.add_note(rep, lead, "from the lead")
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     models.add_note(admin, result.opportunity, "own")
     view = models.opportunity_view(result.opportunity.id)
     assert [(n.text, n.from_lead) for n in view.notes] == [
@@ -243,22 +243,22 @@ def test_qualifying_takes_a_fixed_number_of_queries(admin: models.User, rep: mod
     lead = make_lead(rep)
     for n in range(5):
         models.add_note(rep, lead, f"note {n}")  # notes are carried by reference: no copies
-    base = queries(lambda: models.qualify_lead(lead.id, rep))
+    base = queries(lambda: models.qualify_lead(rep, lead.id))
     second = other_lead(rep, 2)
     with assert_query_count(base):
-        models.qualify_lead(second.id, rep)
+        models.qualify_lead(rep, second.id)
     leads = [other_lead(rep, n).id for n in range(10, 14)]
-    counted = queries(lambda: models.qualify_leads(leads, rep))
+    counted = queries(lambda: models.qualify_leads(rep, leads))
     assert counted == 4 * base  # each lead its own transaction, the same statements
 
 
 def test_qualifying_into_duplicates_stops_in_a_fixed_number_of_queries(
     rep: models.User,
 ) -> None:
-    models.qualify_lead(make_lead(rep).id, rep)
+    models.qualify_lead(rep, make_lead(rep).id)
     first = make_lead(rep)
     with count_queries() as counted, pytest.raises(models.DuplicatesFound):
-        models.qualify_lead(first.id, rep)
+        models.qualify_lead(rep, first.id)
     base = counted.count
     account = models.Account.get()
     for n in range(8):
@@ -267,5 +267,5 @@ def test_qualifying_into_duplicates_stops_in_a_fixed_number_of_queries(
         )
     again = make_lead(rep)
     with assert_query_count(base), pytest.raises(models.DuplicatesFound) as found:
-        models.qualify_lead(again.id, rep)
+        models.qualify_lead(rep, again.id)
     assert len(found.value.matches.contacts) == 9

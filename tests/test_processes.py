@@ -220,7 +220,7 @@ def test_delete_refused_while_assigned(feature_on: models.User, rep: models.User
     spare = models.create_process(feature_on, "Spare")
     models.add_level(feature_on, spare.id, "Only")
     lead = make_lead(rep)
-    models.assign_process(lead.id, rep, process.id)
+    models.assign_process(rep, lead.id, process.id)
     with pytest.raises(ProcessRefused, match="assigned to 1 lead"):
         models.delete_process(feature_on, process.id)
     models.delete_process(feature_on, spare.id)
@@ -234,7 +234,7 @@ def test_assignment_copies_activities_with_due_dates(
 ) -> None:
     process = build_process(feature_on)
     lead = make_lead(rep)
-    assignment = models.assign_process(lead.id, rep, process.id, on=ASSIGNED_ON)
+    assignment = models.assign_process(rep, lead.id, process.id, on=ASSIGNED_ON)
     assert assignment.process_name == "Standard"
     rows = [
         (a.level_path, a.purpose, a.required, a.due_start, a.due_finish, a.responsible_role)
@@ -279,36 +279,36 @@ def test_inactive_process_cannot_be_assigned(feature_on: models.User, rep: model
     models.deactivate_process(feature_on, process.id)
     lead = make_lead(rep)
     with pytest.raises(ProcessRefused, match="inactive and cannot be assigned"):
-        models.assign_process(lead.id, rep, process.id)
+        models.assign_process(rep, lead.id, process.id)
     assert models.lead_process(lead.id) is None
     copy = models.copy_process(feature_on, process.id)
     with pytest.raises(ProcessRefused, match="cannot be assigned"):
-        models.assign_process(lead.id, rep, copy.id)
+        models.assign_process(rep, lead.id, copy.id)
     models.activate_process(feature_on, process.id)
-    models.assign_process(lead.id, rep, process.id)
+    models.assign_process(rep, lead.id, process.id)
     assert models.lead_process(lead.id).process_id == process.id
 
 
 def test_assign_refused_on_closed_lead(feature_on: models.User, rep: models.User) -> None:
     process = build_process(feature_on)
     lead = make_lead(rep)
-    models.disqualify_lead(lead.id, rep, "lost")
+    models.disqualify_lead(rep, lead.id, "lost")
     with pytest.raises(LeadClosed, match="reactivate"):
-        models.assign_process(lead.id, rep, process.id)
+        models.assign_process(rep, lead.id, process.id)
 
 
 def test_check_off_records_who_and_when(feature_on: models.User, rep: models.User) -> None:
     process = build_process(feature_on)
     lead = make_lead(rep)
-    models.assign_process(lead.id, rep, process.id, on=ASSIGNED_ON)
+    models.assign_process(rep, lead.id, process.id, on=ASSIGNED_ON)
     before = models.entities.utcnow()
-    done = models.check_off_activity(activity(lead, "Call the lead").id, rep)
+    done = models.check_off_activity(rep, activity(lead, "Call the lead").id)
     assert done.done is True
     assert done.done_by_id == rep.id
     assert done.done_at >= before.replace(microsecond=0) - dt.timedelta(seconds=1)
     events = [(e.action, e.actor_id, e.summary) for e in lead.history()]
     assert ("activity_done", rep.id, "Checked off activity Call the lead (Discovery)") in events
-    reopened = models.reopen_activity(done.id, feature_on)
+    reopened = models.reopen_activity(feature_on, done.id)
     assert (reopened.done, reopened.done_by_id, reopened.done_at) == (False, None, None)
     assert lead.history()[0].action == "activity_reopened"
     assert lead.history()[0].actor_id == feature_on.id
@@ -320,24 +320,24 @@ def test_open_required_activities_block_qualifying(
 ) -> None:
     process = build_process(feature_on)
     lead = make_lead(rep)
-    models.assign_process(lead.id, rep, process.id)
+    models.assign_process(rep, lead.id, process.id)
     assert models.open_required_activities(lead) == ["Call the lead", "Confirm the budget"]
     with pytest.raises(ExitCriteriaNotMet) as exc:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert exc.value.open_activities == ["Call the lead", "Confirm the budget"]
     assert "Call the lead" in str(exc.value) and "Confirm the budget" in str(exc.value)
     assert models.get_lead(lead.id).is_open
     assert models.Account.select().count() == 0
 
-    models.check_off_activity(activity(lead, "Call the lead").id, rep)
+    models.check_off_activity(rep, activity(lead, "Call the lead").id)
     with pytest.raises(ExitCriteriaNotMet) as exc:
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert exc.value.open_activities == ["Confirm the budget"]
 
     # The optional "Send brochure" is still open and never blocks.
-    models.check_off_activity(activity(lead, "Confirm the budget").id, rep)
+    models.check_off_activity(rep, activity(lead, "Confirm the budget").id)
     assert activity(lead, "Send brochure").done is False
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     assert result.opportunity is not None
     assert models.get_lead(lead.id).state == "qualified"
 
@@ -347,9 +347,9 @@ def test_optional_only_process_never_blocks(feature_on: models.User, rep: models
     level = models.add_level(feature_on, process.id, "Only")
     models.add_activity(feature_on, level.id, purpose="Nice to have", required=False)
     lead = make_lead(rep)
-    models.assign_process(lead.id, rep, process.id)
+    models.assign_process(rep, lead.id, process.id)
     assert models.open_required_activities(lead) == []
-    models.qualify_lead(lead.id, rep)
+    models.qualify_lead(rep, lead.id)
     assert models.get_lead(lead.id).state == "qualified"
 
 
@@ -375,8 +375,8 @@ def test_bulk_qualify_reports_blocked_and_continues(
         website="beta.com",
         business_phone="+1 206 555 0002",
     )
-    models.assign_process(blocked.id, rep, process.id)
-    outcomes = models.qualify_leads([blocked.id, free.id], rep)
+    models.assign_process(rep, blocked.id, process.id)
+    outcomes = models.qualify_leads(rep, [blocked.id, free.id])
     assert [(o.lead_id, o.status) for o in outcomes] == [
         (blocked.id, "blocked"),
         (free.id, "qualified"),
@@ -401,22 +401,22 @@ def test_feature_off_nothing_enforced_and_data_kept(
         first_name="Ola",
         last_name="Other",
     )
-    models.assign_process(lead.id, rep, process.id)
-    models.assign_process(other.id, rep, process.id)
-    models.check_off_activity(activity(lead, "Call the lead").id, rep)
+    models.assign_process(rep, lead.id, process.id)
+    models.assign_process(rep, other.id, process.id)
+    models.check_off_activity(rep, activity(lead, "Call the lead").id)
 
     models.change_setting(feature_on, "lead_qualifying_process", False)
     assert models.feature_enabled() is False
     # Not enforced: the lead qualifies although required activities are open.
-    models.qualify_lead(other.id, rep)
+    models.qualify_lead(rep, other.id)
     assert models.get_lead(other.id).state == "qualified"
     # Nothing can be defined, assigned or checked off while off.
     with pytest.raises(FeatureOff, match="switch it on in Settings"):
         models.create_process(feature_on, "New")
     with pytest.raises(FeatureOff):
-        models.assign_process(lead.id, rep, process.id)
+        models.assign_process(rep, lead.id, process.id)
     with pytest.raises(FeatureOff):
-        models.check_off_activity(activity(lead, "Confirm the budget").id, rep)
+        models.check_off_activity(rep, activity(lead, "Confirm the budget").id)
     # Data kept.
     assert QualifyingProcess.select().count() == 1
     assert models.lead_process(lead.id).process_id == process.id
@@ -425,7 +425,7 @@ def test_feature_off_nothing_enforced_and_data_kept(
     # On again: everything is back and enforced.
     models.change_setting(feature_on, "lead_qualifying_process", True)
     with pytest.raises(ExitCriteriaNotMet, match="Confirm the budget"):
-        models.qualify_lead(lead.id, rep)
+        models.qualify_lead(rep, lead.id)
     assert [a.done for a in models.lead_activities(lead.id)] == [True, False, False]
 
 
@@ -439,13 +439,13 @@ def test_reassign_replaces_open_activities_refused_when_any_done(
         feature_on, models.add_level(feature_on, light.id, "L").id, purpose="Quick call"
     )
     lead = make_lead(rep)
-    models.assign_process(lead.id, rep, process.id)
-    models.assign_process(lead.id, rep, light.id)
+    models.assign_process(rep, lead.id, process.id)
+    models.assign_process(rep, lead.id, light.id)
     assert [a.purpose for a in models.lead_activities(lead.id)] == ["Quick call"]
     assert LeadProcess.select().count() == 1
-    models.check_off_activity(activity(lead, "Quick call").id, rep)
+    models.check_off_activity(rep, activity(lead, "Quick call").id)
     with pytest.raises(ProcessRefused, match="already done"):
-        models.assign_process(lead.id, rep, process.id)
+        models.assign_process(rep, lead.id, process.id)
     assert [a.purpose for a in models.lead_activities(lead.id)] == ["Quick call"]
 
 
@@ -476,8 +476,8 @@ def test_default_process_for_new_leads(feature_on: models.User, rep: models.User
 def test_deleting_a_lead_removes_its_activities(feature_on: models.User, rep: models.User) -> None:
     process = build_process(feature_on)
     lead = make_lead(rep)
-    models.assign_process(lead.id, rep, process.id)
-    models.delete_lead(lead.id, rep)
+    models.assign_process(rep, lead.id, process.id)
+    models.delete_lead(rep, lead.id)
     assert LeadActivity.select().count() == 0
     assert LeadProcess.select().count() == 0
 

@@ -162,7 +162,7 @@ def test_demo_leads_are_ready_and_qualify(db: object) -> None:
         matches = models.find_duplicates(lead)
         assert not matches and not matches.leads
     rep = models.get_user("riley")
-    result = models.qualify_lead(demo[0].id, rep)
+    result = models.qualify_lead(rep, demo[0].id)
     assert result.account_created and result.contact_created
     assert result.account.name == demo[0].company
     assert result.opportunity.stage == "develop"
@@ -194,7 +194,7 @@ def test_new_records_after_seeding_get_fresh_ids(db: object) -> None:
     rep = models.get_user("sam")
     lead = models.create_lead(rep, topic="After seeding", last_name="Later", company="Later Co")
     assert lead.id > max(row.id for row in models.Lead.select(models.Lead.id) if row.id != lead.id)
-    result = models.qualify_lead(lead.id, rep)
+    result = models.qualify_lead(rep, lead.id)
     assert result.account.id and result.contact.id and result.opportunity.id
 
 

@@ -180,7 +180,7 @@ async def test_back_without_changes_leaves_at_once(ada: models.User) -> None:
 @pytest.mark.asyncio
 async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
     lead = make_lead(ada)
-    models.disqualify_lead(lead.id, ada, "lost")
+    models.disqualify_lead(ada, lead.id, "lost")
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_lead(pilot, lead.id)
@@ -206,7 +206,7 @@ async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
         assert notes.has_class("-read-only")
         assert "reactivate it to add notes" in str(notes.query_one("#note-message", Static).visual)
         # Reactivating (as the flow does) opens the form again.
-        models.reactivate_lead(lead.id, ada)
+        models.reactivate_lead(ada, lead.id)
         app.data_changed()
         await settle(pilot)
         assert not field(screen, "topic").disabled
@@ -226,7 +226,7 @@ async def test_stage_bar_shows_filled_steps_then_develop_after_qualify(ada: mode
         assert "● Qualify 2/7" in text
         assert "✓ Timeframe" in text and "✓ Summary" in text and "○ Budget" in text
 
-        result = models.qualify_lead(lead.id, ada)
+        result = models.qualify_lead(ada, lead.id)
         app.data_changed()
         await settle(pilot)
         assert bar.active == Stage.DEVELOP
@@ -252,7 +252,7 @@ async def test_deleted_elsewhere_goes_back(ada: models.User) -> None:
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_lead(pilot, lead.id)
-        models.delete_lead(lead.id, ada)
+        models.delete_lead(ada, lead.id)
         app.data_changed()
         await wait_until(pilot, lambda: not isinstance(app.screen, LeadDetailScreen))
         await wait_until(
@@ -516,7 +516,7 @@ def test_snapshot_lead_detail_open(ada: models.User, snap_compare) -> None:  # t
 
 def test_snapshot_lead_detail_closed(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
     lead = _snapshot_lead(ada)
-    models.qualify_lead(lead.id, ada)
+    models.qualify_lead(ada, lead.id)
     freeze_times()
     app = make_app(ada)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open_after(lead.id))
@@ -532,7 +532,7 @@ def test_snapshot_lead_notes(ada: models.User, snap_compare) -> None:  # type: i
 
 def test_snapshot_lead_history(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
     lead = _snapshot_lead(ada)
-    models.update_lead(lead.id, ada, {"city": "Seattle"})
+    models.update_lead(ada, lead.id, {"city": "Seattle"})
     freeze_times()
     app = make_app(ada)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open_after(lead.id, ("h",)))
@@ -607,7 +607,7 @@ async def test_reactivate_from_the_detail_reopens_the_form(ada: models.User) -> 
     from tui.screens.confirm import ConfirmScreen
 
     lead = make_lead(ada)
-    models.disqualify_lead(lead.id, ada, "canceled")
+    models.disqualify_lead(ada, lead.id, "canceled")
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_lead(pilot, lead.id)
@@ -632,7 +632,7 @@ def test_notes_to_show_reads_sizes_not_bytes(db: object) -> None:
     assert notes[0].attachment_bytes == 3000 and notes[0].attachment_data is None
     assert notes[1].attachment_bytes is None
     assert notes[0].author.full_name == "Ada Admin"
-    result = models.qualify_lead(lead.id, ada)
+    result = models.qualify_lead(ada, lead.id)
     models.add_note(ada, result.opportunity, "own")
     on_opportunity = models.notes_to_show(result.opportunity)
     assert [n.is_from_lead_of(result.opportunity) for n in on_opportunity] == [False, True, True]

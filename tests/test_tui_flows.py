@@ -184,7 +184,7 @@ async def test_qualify_refused_without_company_is_shown(rep: models.User) -> Non
 @pytest.mark.asyncio
 async def test_qualifying_a_closed_lead_names_who_closed_it(rep: models.User) -> None:
     nancy = make_lead(rep)
-    models.qualify_lead(nancy.id, rep)
+    models.qualify_lead(rep, nancy.id)
     app = make_app(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         app.qualify([nancy.id])
@@ -329,7 +329,7 @@ def lead_with_open_required_activity(admin: models.User, owner: models.User) -> 
     level = models.add_level(admin, process.id, "Discovery")
     models.add_activity(admin, level.id, purpose="Budget call", required=True)
     blocked = make_lead(owner, first_name="Bo", email="bo@contoso.com")
-    models.assign_process(blocked.id, admin, process.id)
+    models.assign_process(admin, blocked.id, process.id)
     return blocked
 
 
@@ -501,8 +501,8 @@ async def test_disqualify_with_a_reason(rep: models.User) -> None:
 @pytest.mark.asyncio
 async def test_disqualify_refused_when_an_opportunity_exists(rep: models.User) -> None:
     nancy = make_lead(rep)
-    models.qualify_lead(nancy.id, rep)
-    models.reactivate_lead(nancy.id, rep)
+    models.qualify_lead(rep, nancy.id)
+    models.reactivate_lead(rep, nancy.id)
     app = make_app(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         app.disqualify([nancy.id])
@@ -518,8 +518,8 @@ async def test_disqualify_refused_when_an_opportunity_exists(rep: models.User) -
 async def test_disqualify_several_reports_each_lead(rep: models.User) -> None:
     free = make_lead(rep, first_name="Fay")
     with_opportunity = make_lead(rep, first_name="Olga")
-    models.qualify_lead(with_opportunity.id, rep)
-    models.reactivate_lead(with_opportunity.id, rep)
+    models.qualify_lead(rep, with_opportunity.id)
+    models.reactivate_lead(rep, with_opportunity.id)
     app = make_app(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         app.disqualify([free.id, with_opportunity.id])
@@ -537,7 +537,7 @@ async def test_disqualify_several_reports_each_lead(rep: models.User) -> None:
 @pytest.mark.asyncio
 async def test_reactivate_after_confirmation(rep: models.User) -> None:
     nancy = make_lead(rep)
-    models.disqualify_lead(nancy.id, rep, models.StatusReason.LOST)
+    models.disqualify_lead(rep, nancy.id, models.StatusReason.LOST)
     app = make_app(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         app.reactivate(nancy.id)
@@ -714,8 +714,8 @@ class TestSnapshots:
 
     def test_disqualify_refused_message(self, snap_compare, rep: models.User) -> None:
         nancy = make_lead(rep)
-        models.qualify_lead(nancy.id, rep)
-        models.reactivate_lead(nancy.id, rep)
+        models.qualify_lead(rep, nancy.id)
+        models.reactivate_lead(rep, nancy.id)
         run_before = start(lambda app: app.disqualify([nancy.id]), DisqualifyDialog, "enter")
 
         async def then_wait(pilot: Pilot) -> None:

@@ -119,11 +119,11 @@ def world(eve: models.User) -> dict[str, object]:
 
     source = hostile_lead(eve)
     models.add_note(eve, source, ALL + "\n" + LONG, (ATTACHMENT, b"data"))
-    result = models.qualify_lead(source.id, eve, QualifyChoice(ignore_duplicates=True))
+    result = models.qualify_lead(eve, source.id, QualifyChoice(ignore_duplicates=True))
     assert result.account and result.contact and result.opportunity
 
     lead = hostile_lead(eve)
-    models.assign_process(lead.id, eve, process.id)
+    models.assign_process(eve, lead.id, process.id)
     models.add_note(eve, lead, ALL + "\n" + LONG, (ATTACHMENT, b"x"))
     # The name sort ignores punctuation: "z" puts this one after the main lead.
     other = hostile_lead(eve, first_name=OTHER_FIRST)
@@ -273,7 +273,7 @@ async def test_list_header_help_and_palette(world: dict[str, object], eve: model
 async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User) -> None:
     lead = world["lead"]
     assert isinstance(lead, models.Lead)
-    models.update_lead(lead.id, eve, {"existing_account": world["account"].id})  # type: ignore[union-attr]
+    models.update_lead(eve, lead.id, {"existing_account": world["account"].id})  # type: ignore[union-attr]
     app = make_app(eve)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         app.open_lead(lead.id)
@@ -332,7 +332,7 @@ async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User)
         await settle(pilot)
         await assert_literal(pilot, "Save " + ATTACHMENT, "/" + ATTACHMENT)
 
-    models.disqualify_lead(lead.id, eve, models.DISQUALIFY_REASONS[0].value)
+    models.disqualify_lead(eve, lead.id, models.DISQUALIFY_REASONS[0].value)
     app = make_app(eve)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         app.open_lead(lead.id)

@@ -70,8 +70,8 @@ def leads(admin: models.User, rep: models.User) -> dict[str, models.Lead]:
         )
         set_created(lead, start - dt.timedelta(days=i))
         made[first] = lead
-    models.qualify_lead(made["Linus"].id, admin)
-    models.disqualify_lead(made["Barbara"].id, admin, models.StatusReason.LOST)
+    models.qualify_lead(admin, made["Linus"].id)
+    models.disqualify_lead(admin, made["Barbara"].id, models.StatusReason.LOST)
     return made
 
 
@@ -230,8 +230,8 @@ async def test_a_lead_qualified_elsewhere_leaves_the_open_view(
         await pilot.press("down", "down")  # on Alan
         assert table.current_row and table.current_row.name == "Alan Turing"
         await pilot.press("space")  # select Alan; the cursor moves on to Ada
-        models.qualify_lead(leads["Grace"].id, admin)  # "another session"
-        models.qualify_lead(leads["Alan"].id, admin)
+        models.qualify_lead(admin, leads["Grace"].id)  # "another session"
+        models.qualify_lead(admin, leads["Alan"].id)
         app.data_changed()
         table = await settle(pilot, app)
         await pilot.pause(0.2)
@@ -248,7 +248,7 @@ async def test_poll_picks_up_another_sessions_change_without_a_key(
     async with app.run_test(size=(100, 30)) as pilot:
         table = await settle(pilot, app)
         await pilot.pause(1.2)  # the first poll records the current change token
-        models.qualify_lead(leads["Nancy"].id, admin)
+        models.qualify_lead(admin, leads["Nancy"].id)
         for _ in range(40):
             await pilot.pause(0.1)
             if table.loaded and table.total == 3:

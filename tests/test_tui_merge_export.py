@@ -114,7 +114,7 @@ async def test_merge_screen_takes_values_side_by_side(ada: models.User) -> None:
 @pytest.mark.asyncio
 async def test_merge_needs_two_to_five_and_says_refusals(ada: models.User) -> None:
     first, second = twins(ada)
-    models.disqualify_lead(second.id, ada, "lost")
+    models.disqualify_lead(ada, second.id, "lost")
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         await select(pilot, [first.id])

@@ -101,7 +101,7 @@ async def test_lead_deleted_elsewhere_is_said_and_the_detail_goes_back(ada: mode
     app = make_app(ada, poll=True)  # the poll notices the other session's change
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
-        elsewhere(lambda: models.delete_lead(lead.id, ada))
+        elsewhere(lambda: models.delete_lead(ada, lead.id))
         await wait_until(pilot, lambda: app.screen is not screen)
         await wait_until(pilot, lambda: notified(pilot, GONE))
         # Keys on what is left do nothing harmful.
@@ -117,7 +117,7 @@ async def test_saving_a_lead_deleted_elsewhere_goes_back(ada: models.User) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
         screen.query_one("#f-city", Input).value = "Seattle"
-        elsewhere(lambda: models.delete_lead(lead.id, ada))
+        elsewhere(lambda: models.delete_lead(ada, lead.id))
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is not screen)
         await wait_until(pilot, lambda: notified(pilot, GONE))
@@ -128,7 +128,7 @@ async def test_saving_a_lead_deleted_elsewhere_goes_back(ada: models.User) -> No
 async def test_account_deleted_elsewhere_while_covered_goes_back_when_uncovered(
     ada: models.User,
 ) -> None:
-    result = models.qualify_lead(make_lead(ada).id, ada)
+    result = models.qualify_lead(ada, make_lead(ada).id)
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         account = await open_screen(
@@ -180,7 +180,7 @@ async def test_process_level_removed_elsewhere_while_highlighted(
 async def test_only_the_screen_on_top_reloads(
     ada: models.User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = models.qualify_lead(make_lead(ada).id, ada)
+    result = models.qualify_lead(ada, make_lead(ada).id)
     reads: list[str] = []
     real_detail, real_record = models.lead_detail, models.record_view
     monkeypatch.setattr(models, "lead_detail", lambda i: reads.append("lead") or real_detail(i))
@@ -246,7 +246,7 @@ async def test_a_stale_read_is_dropped(ada: models.User, monkeypatch: pytest.Mon
         monkeypatch.setattr(models, "lead_detail", detail)
         screen.reload()
         await wait_until(pilot, entered.is_set)  # it has read the lead as it was
-        elsewhere(lambda: models.update_lead(lead.id, ada, {"city": "Oslo"}))
+        elsewhere(lambda: models.update_lead(ada, lead.id, {"city": "Oslo"}))
         screen.reload()  # a newer read shows Oslo while the first is still held
         await wait_until(pilot, lambda: screen.query_one("#f-city", Input).value == "Oslo")
         may_end.set()  # the first read ends now, with Redmond: dropped
@@ -262,7 +262,7 @@ async def test_screens_and_services_never_query_on_the_event_loop(
     ada: models.User, tmp_path: Path
 ) -> None:
     lead = make_lead(ada)
-    result = models.qualify_lead(make_lead(ada, email="o@x.example").id, ada)
+    result = models.qualify_lead(ada, make_lead(ada, email="o@x.example").id)
     models.seed_demo_process(ada, [lead.id])
     attachment = tmp_path / "deck.bin"
     attachment.write_bytes(b"\x00" * (2 * 1024 * 1024))

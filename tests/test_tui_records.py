@@ -33,7 +33,7 @@ def qualified(ada: models.User) -> models.QualifyResult:
     """A qualified lead with a note and an attachment, and what qualifying created."""
     lead = make_lead(ada, estimated_budget="25000")
     models.add_note(ada, lead, "Budget approved by the board.", ("budget.csv", b"a,b\n1,2\n"))
-    return models.qualify_lead(lead.id, ada)
+    return models.qualify_lead(ada, lead.id)
 
 
 def related_ids(screen) -> list[str]:  # type: ignore[no-untyped-def]
@@ -152,7 +152,7 @@ async def test_opportunity_stage_moves_forward_and_back(
 async def test_lead_stage_bar_follows_the_opportunity(
     ada: models.User, qualified: models.QualifyResult
 ) -> None:
-    models.move_opportunity_stage(qualified.opportunity.id, ada, 1)
+    models.move_opportunity_stage(ada, qualified.opportunity.id, 1)
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         pilot.app.open_lead(qualified.lead_id)
@@ -246,7 +246,7 @@ async def test_deleted_record_goes_back(ada: models.User, qualified: models.Qual
 @pytest.mark.asyncio
 async def test_markup_in_record_names_is_literal(ada: models.User) -> None:
     lead = make_lead(ada, company=INJECTION, first_name="[b]Bo[/b]", topic="\x1b[31mRed")
-    result = models.qualify_lead(lead.id, ada)
+    result = models.qualify_lead(ada, lead.id)
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_record(pilot, "open_account", result.account.id, AccountScreen)
@@ -288,7 +288,7 @@ def test_snapshot_contact(ada, qualified, snap_compare) -> None:  # type: ignore
 
 
 def test_snapshot_opportunity(ada, qualified, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    models.move_opportunity_stage(qualified.opportunity.id, ada, 1)
+    models.move_opportunity_stage(ada, qualified.opportunity.id, 1)
     freeze_times()
     app = make_app(ada)
     run_before = _open("open_opportunity", qualified.opportunity.id, OpportunityScreen)

@@ -592,7 +592,7 @@ def _qualify(args: argparse.Namespace, user: Any) -> int:
 
     if (args.link_account or args.link_contact) and len(args.ids) > 1:
         raise CommandFailed("--link-account and --link-contact are for one lead at a time.", 2)
-    outcomes = models.qualify_leads(args.ids, user, _choice(args))
+    outcomes = models.qualify_leads(user, args.ids, _choice(args))
     if args.json:
         _print_json([outcome_json(o) for o in outcomes])
     else:
@@ -608,7 +608,7 @@ def _disqualify(args: argparse.Namespace, user: Any) -> int:
     import models
 
     reason = args.reason.strip().lower().replace(" ", "_")
-    lead = models.disqualify_lead(args.id, user, reason)
+    lead = models.disqualify_lead(user, args.id, reason)
     if args.json:
         _print_json(lead_json(models.lead_detail(lead.id)))
     else:

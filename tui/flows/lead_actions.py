@@ -144,7 +144,7 @@ async def qualify_one_flow(app: LeadqApp, lead_id: int) -> None:
                 return
             choice = asked
         try:
-            result = await _service(app, models.qualify_lead, lead_id, app.user, choice)
+            result = await _service(app, models.qualify_lead, app.user, lead_id, choice)
         except models.DuplicatesFound as found:
             picked = await app.push_screen_wait(
                 DuplicatePicker(
@@ -154,7 +154,7 @@ async def qualify_one_flow(app: LeadqApp, lead_id: int) -> None:
             if not picked.proceeds:
                 return
             choice = picked.choice(choice)
-            result = await _service(app, models.qualify_lead, lead_id, app.user, choice)
+            result = await _service(app, models.qualify_lead, app.user, lead_id, choice)
     except (models.LeadqError, peewee.PeeweeException) as error:
         await _show_error(app, error)
         return
@@ -191,7 +191,7 @@ async def qualify_many_flow(app: LeadqApp, lead_ids: list[int]) -> None:
         app.call_from_thread(screen.set_progress, done, total)
 
     try:
-        outcomes = await _service(app, models.qualify_leads, lead_ids, app.user, choice, progress)
+        outcomes = await _service(app, models.qualify_leads, app.user, lead_ids, choice, progress)
     except (models.LeadqError, peewee.PeeweeException) as error:
         screen.dismiss(None)
         await _show_error(app, error, "Qualify multiple failed")
@@ -234,7 +234,7 @@ async def qualify_many_flow(app: LeadqApp, lead_ids: list[int]) -> None:
             continue
         try:
             result = await _service(
-                app, models.qualify_lead, lead_id, app.user, picked.choice(choice)
+                app, models.qualify_lead, app.user, lead_id, picked.choice(choice)
             )
         except (models.LeadqError, peewee.PeeweeException) as error:
             summary[lead_id] = LeadSummary(lead_id, name, "failed", str(error))
@@ -276,7 +276,7 @@ async def disqualify_flow(app: LeadqApp, lead_ids: list[int]) -> None:
     label = models.StatusReason(reason).label
 
     def disqualify(lead_id: int) -> object:
-        return models.disqualify_lead(lead_id, app.user, reason)
+        return models.disqualify_lead(app.user, lead_id, reason)
 
     results = await _service(app, _each, lead_ids, names, disqualify)
     await _report(app, results, f"Disqualified ({label})", "Disqualify")
@@ -336,7 +336,7 @@ async def reactivate_flow(app: LeadqApp, lead_id: int) -> None:
     if not confirmed:
         return
     results = await _service(
-        app, _each, [lead_id], {lead_id: name}, lambda i: models.reactivate_lead(i, app.user)
+        app, _each, [lead_id], {lead_id: name}, lambda i: models.reactivate_lead(app.user, i)
     )
     await _report(app, results, "Reactivated", "Reactivate")
 
@@ -384,5 +384,5 @@ async def delete_flow(app: LeadqApp, lead_ids: list[int]) -> None:
     )
     if not confirmed:
         return
-    results = await _service(app, _each, ids, names, lambda i: models.delete_lead(i, app.user))
+    results = await _service(app, _each, ids, names, lambda i: models.delete_lead(app.user, i))
     await _report(app, results, "Deleted", "Delete")

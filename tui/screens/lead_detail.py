@@ -471,7 +471,7 @@ class LeadDetailScreen(ViewScreen):
             return True
         try:
             await run_service(
-                self.app, models.update_lead, self.lead_id, self.app.user, changes, changes=True
+                self.app, models.update_lead, self.app.user, self.lead_id, changes, changes=True
             )
         except models.ValidationError as error:
             self.show_errors(error.errors)

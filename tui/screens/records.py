@@ -264,8 +264,8 @@ class OpportunityScreen(RecordScreen):
             await run_service(
                 self.app,
                 models.move_opportunity_stage,
-                self.record_id,
                 self.app.user,
+                self.record_id,
                 step,
                 changes=True,
             )

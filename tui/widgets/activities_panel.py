@@ -270,8 +270,8 @@ class ActivitiesPanel(Vertical, can_focus=False):
             changed = await run_service(
                 self.app,
                 models.set_activity_done,
-                activity.id,
                 self.app.user,
+                activity.id,
                 not activity.done,
                 changes=True,
             )
@@ -304,8 +304,8 @@ class ActivitiesPanel(Vertical, can_focus=False):
             assignment = await run_service(
                 self.app,
                 models.assign_process,
-                self.lead.id,
                 self.app.user,
+                self.lead.id,
                 process_id,
                 changes=True,
             )
