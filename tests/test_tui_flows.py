@@ -458,10 +458,10 @@ async def test_bulk_qualify_keeps_the_ui_live_while_it_runs(
     release = threading.Event()
     real_qualify_leads = models.qualify_leads
 
-    def slow_qualify_leads(lead_ids, actor, choice=None, progress=None):
+    def slow_qualify_leads(actor, lead_ids, choice=None, progress=None):
         progress(1, len(lead_ids))
         assert release.wait(30), "the test never released the batch"
-        return real_qualify_leads(lead_ids, actor, choice, progress)
+        return real_qualify_leads(actor, lead_ids, choice, progress)
 
     monkeypatch.setattr(models, "qualify_leads", slow_qualify_leads)
     app = make_app(rep)
