@@ -52,7 +52,7 @@ def run_orm(url: str, actor_id: int) -> tuple[float, float]:
         actor = models.User.get_by_id(actor_id)
         ids = [row[0] for row in Lead.select(Lead.id).order_by(Lead.id).tuples()]
         started, cpu = time.perf_counter(), time.process_time()
-        outcomes = models.qualify_leads(ids, actor)
+        outcomes = models.qualify_leads(actor, ids)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         bad = [o for o in outcomes if o.status != "qualified"]
         if bad:
@@ -187,10 +187,10 @@ def statements_per_lead(server: PostgresServer) -> tuple[list[str], list[str]]:
             peewee_logger = logging.getLogger("peewee")
             try:
                 actor = models.User.get_by_id(actor_id)
-                models.qualify_lead(1, actor)
+                models.qualify_lead(actor, 1)
                 peewee_logger.addHandler(handler)
                 peewee_logger.setLevel(logging.DEBUG)
-                models.qualify_lead(2, actor)
+                models.qualify_lead(actor, 2)
             finally:
                 peewee_logger.removeHandler(handler)
                 peewee_logger.setLevel(logging.WARNING)

@@ -101,12 +101,12 @@ def _act(op: str, lead_id: int, token: str, actor: Any, rng: random.Random) -> d
     import models
 
     if op == "update":
-        models.update_lead(lead_id, actor, {"city": token})
+        models.update_lead(actor, lead_id, {"city": token})
     elif op == "note":
         models.add_note(actor, models.Lead(id=lead_id), token)
     elif op == "qualify":
         try:
-            result = models.qualify_lead(lead_id, actor)
+            result = models.qualify_lead(actor, lead_id)
             linked = False
         except models.DuplicatesFound as exc:
             # As a rep would: link the company's account when it is the only match;
@@ -114,7 +114,7 @@ def _act(op: str, lead_id: int, token: str, actor: Any, rng: random.Random) -> d
             if len(exc.matches.accounts) != 1 or exc.matches.contacts:
                 raise
             choice = models.QualifyChoice(link_account_id=exc.matches.accounts[0].id)
-            result = models.qualify_lead(lead_id, actor, choice)
+            result = models.qualify_lead(actor, lead_id, choice)
             linked = True
         return {
             "opportunity": result.opportunity.id if result.opportunity else None,
@@ -122,11 +122,11 @@ def _act(op: str, lead_id: int, token: str, actor: Any, rng: random.Random) -> d
         }
     elif op == "disqualify":
         reason = rng.choice(list(models.DISQUALIFY_REASONS))
-        models.disqualify_lead(lead_id, actor, reason)
+        models.disqualify_lead(actor, lead_id, reason)
     elif op == "reactivate":
-        models.reactivate_lead(lead_id, actor)
+        models.reactivate_lead(actor, lead_id)
     elif op == "delete":
-        models.delete_lead(lead_id, actor)
+        models.delete_lead(actor, lead_id)
     elif op == "move_stage":
         opportunity = (
             models.Opportunity.select(models.Opportunity.id)
@@ -135,7 +135,7 @@ def _act(op: str, lead_id: int, token: str, actor: Any, rng: random.Random) -> d
         )
         if opportunity is None:
             raise LookupError("no opportunity")  # not an operation: skipped
-        models.move_opportunity_stage(opportunity.id, actor, rng.choice((1, -1)))
+        models.move_opportunity_stage(actor, opportunity.id, rng.choice((1, -1)))
         return {"opportunity": opportunity.id}
     return {}
 

@@ -67,14 +67,14 @@ def test_a_write_lock_held_too_long_says_busy(sqlite_db, tmp_path, monkeypatch) 
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock throughout
     try:
         with pytest.raises(DatabaseBusy) as caught:
-            models.update_lead(lead.id, ada, {"city": "Busytown"})
+            models.update_lead(ada, lead.id, {"city": "Busytown"})
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert isinstance(caught.value, models.LeadqError)
     assert "busy" in str(caught.value) and "try again" in str(caught.value)
     assert Lead.get_by_id(lead.id).city == "Redmond"
-    models.update_lead(lead.id, ada, {"city": "Seattle"})  # free again: it works
+    models.update_lead(ada, lead.id, {"city": "Seattle"})  # free again: it works
     assert Lead.get_by_id(lead.id).city == "Seattle"
 
 
@@ -99,7 +99,7 @@ def test_a_writer_waits_its_turn_below_the_busy_timeout(sqlite_db, tmp_path, mon
 
     releaser = threading.Thread(target=release_once_waiting)
     releaser.start()
-    models.update_lead(lead.id, ada, {"city": "Seattle"})
+    models.update_lead(ada, lead.id, {"city": "Seattle"})
     releaser.join(DEADLINE)
     other.close()
     assert Lead.get_by_id(lead.id).city == "Seattle"
@@ -227,11 +227,11 @@ def test_an_io_error_is_named_and_nothing_half_written(sqlite_db, monkeypatch) -
 
     monkeypatch.setattr(backends.SqliteDatabase, "execute_prepared", fail_on_audit)
     with pytest.raises(backends.DiskError) as caught:
-        models.update_lead(lead.id, ada, {"city": "Nowhere"})
+        models.update_lead(ada, lead.id, {"city": "Nowhere"})
     assert "disk I/O error" in str(caught.value) and "nothing was saved" in str(caught.value)
     monkeypatch.undo()
     assert Lead.get_by_id(lead.id).city == "Redmond"
-    models.update_lead(lead.id, ada, {"city": "Seattle"})
+    models.update_lead(ada, lead.id, {"city": "Seattle"})
     assert Lead.get_by_id(lead.id).city == "Seattle"
 
 
@@ -271,7 +271,7 @@ def test_a_dropped_connection_is_replaced_on_the_next_call(pg, pg_url) -> None:
     terminate_my_backend(pg_url)
     assert models.get_lead(lead.id).city == "Redmond"  # a read: run again on a new connection
     terminate_my_backend(pg_url)
-    models.update_lead(lead.id, ada, {"city": "Seattle"})  # BEGIN: run again, then the edit
+    models.update_lead(ada, lead.id, {"city": "Seattle"})  # BEGIN: run again, then the edit
     assert models.get_lead(lead.id).city == "Seattle"
     assert len(models.AuditEvent.select().where(models.AuditEvent.action == "updated")) == 1
 
@@ -287,11 +287,11 @@ def test_a_write_cut_off_is_reported_and_not_applied(pg, pg_url, monkeypatch) ->
 
     monkeypatch.setattr(models.leads, "record", record_after_the_connection_drops)
     with pytest.raises(ConnectionLost) as caught:
-        models.update_lead(lead.id, ada, {"city": "Cut Off"})
+        models.update_lead(ada, lead.id, {"city": "Cut Off"})
     assert "nothing was saved" in str(caught.value)
     monkeypatch.undo()
     assert models.get_lead(lead.id).city == "Redmond"
-    models.update_lead(lead.id, ada, {"city": "Seattle"})
+    models.update_lead(ada, lead.id, {"city": "Seattle"})
     assert models.get_lead(lead.id).city == "Seattle"
 
 
@@ -328,7 +328,7 @@ def test_a_server_restart_is_ridden_out() -> None:
         server.restart()
         assert models.get_lead(lead.id).topic == lead.topic
         server.restart()
-        models.update_lead(lead.id, ada, {"city": "Seattle"})
+        models.update_lead(ada, lead.id, {"city": "Seattle"})
         assert models.get_lead(lead.id).city == "Seattle"
     finally:
         models.close_database()
@@ -390,7 +390,7 @@ def test_statements_and_lock_waits_time_out(pg, pg_url) -> None:
         pg.execute_sql("SET lock_timeout = 200")
         try:
             with pytest.raises(DatabaseBusy) as busy:
-                models.update_lead(lead.id, ada, {"city": "Locked"})
+                models.update_lead(ada, lead.id, {"city": "Locked"})
         finally:
             pg.execute_sql("RESET lock_timeout")
     assert "Someone else is changing" in str(busy.value)

@@ -42,7 +42,7 @@ def test_eszett_names_and_a_long_international_domain_qualify(db, admin) -> None
         website=LONG_IDN_SITE,
     )
     assert lead.person_key == normalize.person_key(ESZETT_50, ESZETT_50)
-    result = models.qualify_lead(lead.id, admin)
+    result = models.qualify_lead(admin, lead.id)
     contact = Contact.get_by_id(result.contact.id)
     account = Account.get_by_id(result.account.id)
     assert contact.person_key == lead.person_key
@@ -72,7 +72,7 @@ def test_keys_are_capped_to_fit_an_index_entry() -> None:
 def test_a_lead_with_a_huge_expanding_company_saves(db, admin) -> None:
     lead = make_lead(admin, company="\ufdfa" * 160)
     assert len(Lead.get_by_id(lead.id).company_key) == normalize.KEY_MAX
-    models.qualify_lead(lead.id, admin)
+    models.qualify_lead(admin, lead.id)
 
 
 @pytest.mark.parametrize("field", ["company", "topic", "summary", "city"])
@@ -84,7 +84,7 @@ def test_a_lone_surrogate_is_refused_in_validation(db, admin, field) -> None:
     assert Lead.select().count() == 0
     lead = make_lead(admin)
     with pytest.raises(models.ValidationError):
-        models.update_lead(lead.id, admin, {field: "\ud83d"})
+        models.update_lead(admin, lead.id, {field: "\ud83d"})
     assert Lead.get_by_id(lead.id).company == "Contoso Ltd."
 
 
