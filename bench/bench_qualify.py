@@ -6,7 +6,7 @@ Setup (not timed): a fresh SQLite file with the demo users and N open leads that
 duplicate nothing (unique company, website, phone, email and name), written by
 seed.py's bulk path; the file is copied so both sides start from the same state.
 
-- ORM: `models.qualify_leads(ids, actor)` with the default settings (auto-create
+- ORM: `models.qualify_leads(actor, ids)` with the default settings (auto-create
   account, contact and opportunity on; every duplicate rule on). Each lead is its
   own transaction, as the rules require.
 - Anchor (`run_raw`): the standard library's sqlite3, one transaction, row by row,

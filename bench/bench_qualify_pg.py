@@ -7,7 +7,7 @@ Setup (not timed): a throwaway PostgreSQL server (as the tests start one) and a
 template database with the demo users and N open, duplicate-free leads (the same
 as bench_qualify.py); each run gets a fresh copy (`CREATE DATABASE ... TEMPLATE`).
 
-- ORM: `models.qualify_leads(ids, actor)`, default settings, a transaction per
+- ORM: `models.qualify_leads(actor, ids)`, default settings, a transaction per
   lead, on leadq's PostgreSQL database (timeouts, reconnection, fault messages).
 - Anchor: psycopg 3 (the same driver, autocommit off by hand: BEGIN ... COMMIT per
   lead), issuing per lead the statements the rules make necessary, as the model
