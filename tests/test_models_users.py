@@ -412,13 +412,13 @@ def _world(tmp_path: Path) -> dict[str, Any]:
     activity = models.add_activity(ada, level.id, purpose="Call", required=False)
     models.add_activity(ada, level.id, purpose="Mail", required=False)
     lead = make_lead(riley)
-    models.assign_process(lead.id, riley, process.id)
+    models.assign_process(riley, lead.id, process.id)
     lead_activity = models.lead_activities(lead.id)[0]
     done_activity = models.lead_activities(lead.id)[1]
-    models.check_off_activity(done_activity.id, riley)
-    qualified = models.qualify_lead(make_lead(riley, email="q@x.com", company="Q Inc").id, riley)
+    models.check_off_activity(riley, done_activity.id)
+    qualified = models.qualify_lead(riley, make_lead(riley, email="q@x.com", company="Q Inc").id)
     closed = make_lead(riley, email="d@x.com", company="D Inc")
-    models.disqualify_lead(closed.id, riley, models.StatusReason.LOST)
+    models.disqualify_lead(riley, closed.id, models.StatusReason.LOST)
     other = models.create_process(ada, "Other")
     idle = models.create_process(ada, "Idle", active=False)
     fresh = make_lead(
@@ -427,19 +427,18 @@ def _world(tmp_path: Path) -> dict[str, Any]:
     )  # fmt: skip
     spare = make_lead(riley, first_name="Sue", last_name="Spare", email="s@x.com", company="S Inc",
                       business_phone="", mobile_phone="", website="")  # fmt: skip
-    second = models.qualify_lead(
-        make_lead(riley, first_name="Gus", last_name="Second", email="g@x.com", company="G Inc",
-                  business_phone="+1 206 555 0111", mobile_phone="", website="https://g.example",
-                  street1="", city="").id, riley,
-    )  # fmt: skip
+    gus = make_lead(riley, first_name="Gus", last_name="Second", email="g@x.com", company="G Inc",
+                    business_phone="+1 206 555 0111", mobile_phone="", website="https://g.example",
+                    street1="", city="")  # fmt: skip
+    second = models.qualify_lead(riley, gus.id)
     plain = make_lead(riley, first_name="Pat", last_name="Plain", email="p@x.com",
                       company="P Inc", business_phone="", mobile_phone="", website="")  # fmt: skip
-    models.assign_process(plain.id, riley, process.id)
+    models.assign_process(riley, plain.id, process.id)
     lone_account = models.create_account(riley, name="Lone Co", ignore_duplicates=True)
     lone_contact = models.create_contact(
         riley, first_name="Lou", last_name="Loner", ignore_duplicates=True
     )
-    models.close_opportunity_won(second.opportunity.id, riley, actual_revenue=1000)
+    models.close_opportunity_won(riley, second.opportunity.id, actual_revenue=1000)
     models.create_user("sam", "Sam", Role.SALESPERSON)
     models.add_user_key("otto", ssh_keygen(tmp_path, "k", "-t", "ed25519"))
     key = ssh_keygen(tmp_path, "new", "-t", "ed25519")
@@ -459,19 +458,19 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "add_note": lambda w: models.add_note(w["riley"], w["lead"], "a note"),
     "add_user_key": lambda w: models.add_user_key("otto", w["key"], actor=w["ada"]),
     "add_user_keys": lambda w: models.add_user_keys("otto", [w["key"]], actor=w["ada"]),
-    "assign_process": lambda w: models.assign_process(w["fresh"].id, w["riley"], w["process"].id),
+    "assign_process": lambda w: models.assign_process(w["riley"], w["fresh"].id, w["process"].id),
     "change_setting": lambda w: models.change_setting(w["ada"], "auto_create_on_qualify", False),
-    "check_off_activity": lambda w: models.check_off_activity(w["lead_activity"].id, w["riley"]),
+    "check_off_activity": lambda w: models.check_off_activity(w["riley"], w["lead_activity"].id),
     "copy_process": lambda w: models.copy_process(w["ada"], w["process"].id),
     "create_lead": lambda w: make_lead(w["riley"], email="n@x.com", company="N"),
     "create_process": lambda w: models.create_process(w["ada"], "Brand new"),
     "create_user": lambda w: models.create_user("newbie", "New", actor=w["ada"]),
     "deactivate_process": lambda w: models.deactivate_process(w["ada"], w["process"].id),
     "deactivate_user": lambda w: models.deactivate_user("sam", actor=w["ada"]),
-    "delete_lead": lambda w: models.delete_lead(w["lead"].id, w["riley"]),
+    "delete_lead": lambda w: models.delete_lead(w["riley"], w["lead"].id),
     "delete_process": lambda w: models.delete_process(w["ada"], w["other"].id),
     "disqualify_lead": lambda w: models.disqualify_lead(
-        w["lead"].id, w["riley"], models.StatusReason.LOST
+        w["riley"], w["lead"].id, models.StatusReason.LOST
     ),
     "import_leads": lambda w: import_csv(w["riley"], b"Topic,Last Name\nNew,Person\n"),
     "undo_import": lambda w: models.undo_import(w["riley"], w["batch"]),
@@ -487,10 +486,10 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
         w["riley"], [w["lead"].id], {"rating": "hot"}
     ),
     "close_opportunity_lost": lambda w: models.close_opportunity_lost(
-        w["qualified"].opportunity.id, w["riley"], "out_sold"
+        w["riley"], w["qualified"].opportunity.id, "out_sold"
     ),
     "close_opportunity_won": lambda w: models.close_opportunity_won(
-        w["qualified"].opportunity.id, w["riley"], actual_revenue=10
+        w["riley"], w["qualified"].opportunity.id, actual_revenue=10
     ),
     "create_account": lambda w: models.create_account(w["riley"], name="Brand New Co"),
     "create_contact": lambda w: models.create_contact(w["riley"], last_name="Newcomer"),
@@ -498,48 +497,48 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
         w["riley"], topic="Checked", last_name="Newcomer"
     ),
     "create_opportunity": lambda w: models.create_opportunity(w["riley"], topic="Deal"),
-    "delete_account": lambda w: models.delete_account(w["lone_account"].id, w["riley"]),
-    "delete_contact": lambda w: models.delete_contact(w["lone_contact"].id, w["riley"]),
+    "delete_account": lambda w: models.delete_account(w["riley"], w["lone_account"].id),
+    "delete_contact": lambda w: models.delete_contact(w["riley"], w["lone_contact"].id),
     "delete_opportunity": lambda w: models.delete_opportunity(
-        w["qualified"].opportunity.id, w["riley"]
+        w["riley"], w["qualified"].opportunity.id
     ),
-    "remove_process": lambda w: models.remove_process(w["plain"].id, w["riley"]),
+    "remove_process": lambda w: models.remove_process(w["riley"], w["plain"].id),
     "reopen_opportunity": lambda w: models.reopen_opportunity(
-        w["second"].opportunity.id, w["riley"]
+        w["riley"], w["second"].opportunity.id
     ),
     "set_opportunity_step": lambda w: models.set_opportunity_step(
-        w["qualified"].opportunity.id, w["riley"], "identify_stakeholders", True
+        w["riley"], w["qualified"].opportunity.id, "identify_stakeholders", True
     ),
     "update_account": lambda w: models.update_account(
-        w["lone_account"].id, w["riley"], {"name": "Renamed Co"}
+        w["riley"], w["lone_account"].id, {"name": "Renamed Co"}
     ),
     "update_contact": lambda w: models.update_contact(
-        w["lone_contact"].id, w["riley"], {"first_name": "Lew"}
+        w["riley"], w["lone_contact"].id, {"first_name": "Lew"}
     ),
     "update_opportunity": lambda w: models.update_opportunity(
-        w["qualified"].opportunity.id, w["riley"], {"topic": "Renamed deal"}
+        w["riley"], w["qualified"].opportunity.id, {"topic": "Renamed deal"}
     ),
     "move_item": lambda w: models.move_item(w["ada"], "level", w["second_level"].id, -1),
     "move_opportunity_stage": lambda w: models.move_opportunity_stage(
-        w["qualified"].opportunity.id, w["riley"], 1
+        w["riley"], w["qualified"].opportunity.id, 1
     ),
-    "qualify_lead": lambda w: models.qualify_lead(w["fresh"].id, w["riley"]),
-    "qualify_leads": lambda w: models.qualify_leads([w["fresh"].id], w["riley"]),
-    "reactivate_lead": lambda w: models.reactivate_lead(w["closed"].id, w["riley"]),
+    "qualify_lead": lambda w: models.qualify_lead(w["riley"], w["fresh"].id),
+    "qualify_leads": lambda w: models.qualify_leads(w["riley"], [w["fresh"].id]),
+    "reactivate_lead": lambda w: models.reactivate_lead(w["riley"], w["closed"].id),
     "reactivate_user": lambda w: models.reactivate_user("riley", actor=w["ada"]),
     "record": lambda w: models.record(w["riley"], "noted", w["lead"], "x"),
     "remove_activity": lambda w: models.remove_activity(w["ada"], w["activity"].id),
     "remove_level": lambda w: models.remove_level(w["ada"], w["second_level"].id),
     "rename_level": lambda w: models.rename_level(w["ada"], w["level"].id, "Renamed"),
-    "reopen_activity": lambda w: models.reopen_activity(w["done_activity"].id, w["riley"]),
+    "reopen_activity": lambda w: models.reopen_activity(w["riley"], w["done_activity"].id),
     "revoke_user_key": lambda w: models.revoke_user_key("otto", "k@test", actor=w["ada"]),
     "seed_demo_process": lambda w: models.seed_demo_process(w["ada"]),
-    "set_activity_done": lambda w: models.set_activity_done(w["lead_activity"].id, w["riley"]),
+    "set_activity_done": lambda w: models.set_activity_done(w["riley"], w["lead_activity"].id),
     "set_default_process": lambda w: models.set_default_process(w["ada"], w["process"].id),
     "set_process_active": lambda w: models.set_process_active(w["ada"], w["process"].id, False),
     "set_user_active": lambda w: models.set_user_active("sam", False, actor=w["ada"]),
     "update_activity": lambda w: models.update_activity(w["ada"], w["activity"].id, purpose="P"),
-    "update_lead": lambda w: models.update_lead(w["lead"].id, w["riley"], {"topic": "New"}),
+    "update_lead": lambda w: models.update_lead(w["riley"], w["lead"].id, {"topic": "New"}),
     "update_process": lambda w: models.update_process(w["ada"], w["process"].id, name="Std 2"),
 }
 READ_ONLY = {"can_delete"}
@@ -579,7 +578,7 @@ def test_a_deactivated_actor_is_refused_and_nothing_changes(db, tmp_path, servic
 def test_a_reactivated_actor_can_write_again(db, tmp_path: Path) -> None:
     world = _world(tmp_path)
     models.reactivate_user("riley")
-    assert models.update_lead(world["lead"].id, world["riley"], {"topic": "Back"}).topic == "Back"
+    assert models.update_lead(world["riley"], world["lead"].id, {"topic": "Back"}).topic == "Back"
 
 
 def test_a_deactivation_during_a_write_refuses_it(db, rep, monkeypatch) -> None:
@@ -589,7 +588,7 @@ def test_a_deactivation_during_a_write_refuses_it(db, rep, monkeypatch) -> None:
     lead = make_lead(rep)
     out: dict[str, Any] = {}
     hold = Hold(monkeypatch, models.leads, "record", lambda: "deactivate" in out)
-    writer = _in_thread(lambda: models.update_lead(lead.id, rep, {"topic": "Late"}), out, "write")
+    writer = _in_thread(lambda: models.update_lead(rep, lead.id, {"topic": "Late"}), out, "write")
     assert hold.entered.wait(30)
     deactivator = _in_thread(lambda: models.deactivate_user("riley"), out, "deactivate")
     writer.join(30)

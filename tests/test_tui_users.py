@@ -61,7 +61,7 @@ async def test_a_write_before_the_poll_notices_is_refused(rep: models.User) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         models.deactivate_user("riley")
         with pytest.raises(models.UserInactive):
-            models.update_lead(lead.id, app.user, {"topic": "After"})
+            models.update_lead(app.user, lead.id, {"topic": "After"})
         app.data_changed()  # what the poll does once it sees the change
         await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == DEACTIVATED_EXIT_STATUS
