@@ -39,7 +39,7 @@ def sam(sqlite_db: object) -> models.User:
 
 @pytest.fixture
 def deal(riley: models.User) -> models.QualifyResult:
-    return models.qualify_lead(make_lead(riley, estimated_budget="25000").id, riley)
+    return models.qualify_lead(riley, make_lead(riley, estimated_budget="25000").id)
 
 
 async def wait_screen(pilot: Pilot, kind: type) -> object:

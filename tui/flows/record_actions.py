@@ -171,7 +171,7 @@ async def delete_record_flow(app: LeadqApp, kind: str, record_id: int, then: Any
     if not confirmed:
         return
     try:
-        await _service(app, DELETERS[kind], record_id, app.user)
+        await _service(app, DELETERS[kind], app.user, record_id)
     except (models.LeadqError, peewee.PeeweeException) as error:
         await _show_error(app, error, error_title(error, "Cannot delete"))
         return
@@ -203,11 +203,11 @@ async def close_flow(app: LeadqApp, opportunity_id: int, won: bool) -> None:
         return
     try:
         if won:
-            await _service(app, models.close_opportunity_won, opportunity_id, app.user,
+            await _service(app, models.close_opportunity_won, app.user, opportunity_id,
                            values["actual_revenue"], values["close_date"],
                            values["description"])  # fmt: skip
         else:
-            await _service(app, models.close_opportunity_lost, opportunity_id, app.user,
+            await _service(app, models.close_opportunity_lost, app.user, opportunity_id,
                            values["reason"], values["close_date"], values["competitor"],
                            values["description"])  # fmt: skip
     except (models.LeadqError, peewee.PeeweeException) as error:
@@ -235,7 +235,7 @@ async def reopen_flow(app: LeadqApp, opportunity_id: int) -> None:
     if not confirmed:
         return
     try:
-        await _service(app, models.reopen_opportunity, opportunity_id, app.user)
+        await _service(app, models.reopen_opportunity, app.user, opportunity_id)
     except (models.LeadqError, peewee.PeeweeException) as error:
         await _show_error(app, error)
         return

@@ -213,7 +213,7 @@ class RecordFormScreen(Screen[None]):
             "contact": models.update_contact,
             "opportunity": models.update_opportunity,
         }[kind]
-        return update(record_id, user, values)
+        return update(user, record_id, values)
 
     def _saved(self, outcome: str, detail: Any) -> None:
         self.saving = False
