@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import os
 import pty
 import select
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from pathlib import Path
 
@@ -74,6 +77,7 @@ class Client:
     def __init__(self, port: int, user: str) -> None:
         self.master, slave = pty.openpty()
         os.set_blocking(self.master, False)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             ["ssh", "-F", "/dev/null", "-tt", "-o", "StrictHostKeyChecking=no",
@@ -93,12 +97,18 @@ class Client:
         if self.shown is None and all(mark in self.output for mark in LIST_SHOWN):
             self.shown = time.monotonic() - self.started
 
-    def close(self) -> None:
+    def quit(self) -> None:
         with contextlib.suppress(OSError):
             os.write(self.master, b"\x11")  # Ctrl+Q
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
+
+    def close(self, bound: float = 30.0) -> None:
+        """Quit, reading what ssh still writes (a full pty would block it), until it ends."""
+        self.quit()
+        deadline = time.monotonic() + bound
+        while self.process.poll() is None and time.monotonic() < deadline:
+            select.select([self.master], [], [], 0.2)
+            self.read()
+        if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
         os.close(self.master)
@@ -172,6 +182,8 @@ def measure(url: str, tmp: Path, how: str, rounds: int, sessions: int) -> dict[s
             pss = [pss_kib(p) for p in apps]
             factory_pss = sum(pss_kib(p) for p in factories if under[p] == server.pid)
         finally:
+            for client in clients:
+                client.quit()
             for client in clients:
                 client.close()
         errors = (tmp / f"serve-{how}.log").read_text().count("Traceback")

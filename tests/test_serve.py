@@ -1146,12 +1146,15 @@ def test_a_web_app_that_does_not_start_closes_its_tab_and_says_why(
     assert f"leadq: {said}.".encode() in result["screen"]
 
 
-def test_web_needs_the_printed_token_and_the_pages_origin(tmp_path: Path) -> None:
+@pytest.mark.parametrize("session_start", ["fork", "spawn"])
+def test_web_needs_the_printed_token_and_the_pages_origin(
+    tmp_path: Path, session_start: str
+) -> None:
     with account_dir() as shared:
-        _web_server_checks(tmp_path, shared)
+        _web_server_checks(tmp_path, shared, session_start)
 
 
-def _web_server_checks(tmp_path: Path, shared: Path) -> None:
+def _web_server_checks(tmp_path: Path, shared: Path, session_start: str) -> None:
     db_url = f"sqlite:///{shared / 'leadq.db'}"
     models.open_database(db_url)
     models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
@@ -1161,7 +1164,8 @@ def _web_server_checks(tmp_path: Path, shared: Path) -> None:
     env = {**os.environ, "LEADQ_DATA_DIR": str(tmp_path / "data")}
     server = subprocess.Popen(
         [*serve_command(), "--web", "--port", str(port),
-         "--db", db_url, "--user", "ada", "--max-sessions", "1", *real_app_args()],
+         "--db", db_url, "--user", "ada", "--max-sessions", "1", *real_app_args(),
+         "--session-start", session_start],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=serve_env(env), cwd=ROOT, text=True,
     )  # fmt: skip
     try:
@@ -1198,6 +1202,11 @@ def _web_server_checks(tmp_path: Path, shared: Path) -> None:
         assert "closed" not in session, f"{session}; {output_so_far(server.stdout)}"
         assert b"Open leads" in session["screen"] and b"Ada Admin" in session["screen"]
         assert session["others"] == [503]
+        factories = [
+            pid for pid in _children_of(server.pid)
+            if b"tui.ssh.factory" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]  # fmt: skip
+        assert len(factories) == (1 if session_start == "fork" else 0)
     finally:
         server.terminate()
         server.wait(10)
@@ -1214,7 +1223,10 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
         env = {**os.environ, "LEADQ_DATA_DIR": str(tmp_path / "data")}
         server = subprocess.Popen(
             [*serve_command(), "--web", "--port", str(port),
-             "--db", db_url, "--user", "ada", *real_app_args()],
+             "--db", db_url, "--user", "ada", *real_app_args(),
+             # the spawned app's own command line and environment (a forked one shows
+             # the factory's: test_web_needs_the_printed_token_and_the_pages_origin)
+             "--session-start", "spawn"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=serve_env(env), cwd=ROOT,
             text=True,
         )  # fmt: skip

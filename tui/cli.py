@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("fork", "spawn"),
         default="fork",
         help="fork: sessions forked from a preloaded factory process (fast, shared memory); "
-        "spawn: a fresh Python per session (SSH sessions only; --web always spawns)",
+        "spawn: a fresh Python per session (SSH and --web)",
     )
     serve.add_argument("--idle-timeout", type=int, default=1800, metavar="SECONDS")
     serve.add_argument(

@@ -232,6 +232,12 @@ def _serve_web(
     # through the environment textual-serve passes on): it has no server paths.
     os.environ[models.file_area.LIMITS_ENV] = limits.encode()
     public_host = f"[{host}]" if ":" in host else host
+    factory = None
+    if args.session_start == "fork":
+        from .ssh.factory import SessionFactory
+        from .ssh.server import factory_environment
+
+        factory = SessionFactory(sys.executable, factory_environment(url))
     server = TokenServer(
         [sys.executable, "-m", "tui", "--user", user.username, "--no-seed"],
         host=host,
@@ -241,6 +247,7 @@ def _serve_web(
         run_as=run_as,
         max_sessions=args.max_sessions,
         area_fd=area_fd,
+        factory=factory,
         title="leadq",
         public_url=f"http://{public_host}:{port}",
     )

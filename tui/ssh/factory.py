@@ -181,8 +181,11 @@ def _received_fds(ancdata: list) -> list[int]:
 
 
 def _fork_session(request: dict, fds: list[int], own: Sequence[int]) -> int:
-    if len(fds) != 2:
-        raise ValueError(f"a request carries a pty and a file area, not {len(fds)} descriptors")
+    if len(fds) not in (2, 4):
+        raise ValueError(
+            f"a request carries a pty (or stdin, stdout and stderr) and a file area, "
+            f"not {len(fds)} descriptors"
+        )
     # fork() copies only the calling thread: a lock another thread held would stay
     # locked for ever in the child. The factory never starts one.
     assert threading.active_count() == 1, "the session factory must not start threads"
@@ -192,7 +195,7 @@ def _fork_session(request: dict, fds: list[int], own: Sequence[int]) -> int:
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         code = 1
         try:
-            code = _become_session(request, fds[0], fds[1], own)
+            code = _become_session(request, fds[:-1], fds[-1], own)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException:
@@ -207,8 +210,9 @@ def _fork_session(request: dict, fds: list[int], own: Sequence[int]) -> int:
     return pid
 
 
-def _become_session(request: dict, slave: int, area: int, own: Sequence[int]) -> int:
-    """In the child: the session's terminal, descriptors, account, environment; then the app."""
+def _become_session(request: dict, stdio: list[int], area: int, own: Sequence[int]) -> int:
+    """In the child: the session's terminal (or, for --web, its three pipes),
+    descriptors, account, environment; then the app."""
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
@@ -217,8 +221,9 @@ def _become_session(request: dict, slave: int, area: int, own: Sequence[int]) ->
             os.close(fd)
     os.setsid()
     for target in (0, 1, 2):
-        os.dup2(slave, target)
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        os.dup2(stdio[target % len(stdio)], target)
+    if len(stdio) == 1:  # a pty: it becomes the controlling terminal
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
     # Only the terminal and the file area stay open (at a fixed place, 3).
     if area != 3:
         os.dup2(area, 3, inheritable=False)
@@ -308,6 +313,35 @@ class ForkedProcess:
 
     async def wait(self) -> int:
         return await asyncio.shield(self._done)
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+class ForkedPipeProcess(ForkedProcess):
+    """A forked --web app with asyncio.subprocess.Process's pipes (stdin, stdout, stderr)."""
+
+    stdin: asyncio.StreamWriter
+    stdout: asyncio.StreamReader
+    stderr: asyncio.StreamReader
+
+    async def connect(self, stdin: int, stdout: int, stderr: int) -> None:
+        """Take over the server's ends of the three pipes."""
+        loop = asyncio.get_running_loop()
+        readers = []
+        for fd in (stdout, stderr):
+            reader = asyncio.StreamReader(limit=2**16, loop=loop)
+            await loop.connect_read_pipe(
+                lambda reader=reader: asyncio.StreamReaderProtocol(reader, loop=loop),
+                os.fdopen(fd, "rb", 0),
+            )
+            readers.append(reader)
+        self.stdout, self.stderr = readers
+        transport, protocol = await loop.connect_write_pipe(
+            lambda: asyncio.streams.FlowControlMixin(loop=loop), os.fdopen(stdin, "wb", 0)
+        )
+        self.stdin = asyncio.StreamWriter(transport, protocol, None, loop)
 
 
 def _set_child_subreaper() -> None:
@@ -451,10 +485,11 @@ class SessionFactory:
         loop.add_reader(child.pidfd, ready)
 
     async def fork(
-        self, args: Sequence[str], env: dict[str, str], slave: int, area: int,
+        self, args: Sequence[str], env: dict[str, str], stdio: Sequence[int], area: int,
         run_as: RunAs | None,
     ) -> ForkedProcess:  # fmt: skip
-        """A session's app forked on `slave`; FactoryUnavailable if it cannot be."""
+        """A session's app forked on `stdio` (a pty slave, or stdin, stdout and stderr
+        pipe ends) with the file area `area`; FactoryUnavailable if it cannot be."""
         if self.closed:
             raise FactoryUnavailable("the server is closing")
         if not self.running:
@@ -473,7 +508,7 @@ class SessionFactory:
         }  # fmt: skip
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
-        fds = array.array("i", [slave, area]).tobytes()
+        fds = array.array("i", [*stdio, area]).tobytes()
         try:
             self.sock.sendmsg(
                 [json.dumps(request).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)]
@@ -486,7 +521,7 @@ class SessionFactory:
         except TimeoutError:
             self._pending.pop(request_id, None)
             raise FactoryUnavailable("the session factory did not answer in time") from None
-        child = ForkedProcess(pid)
+        child = (ForkedProcess if len(stdio) == 1 else ForkedPipeProcess)(pid)
         if pid in self._early_exits:
             child.finished(self._early_exits.pop(pid))
         else:
@@ -502,6 +537,8 @@ class SessionFactory:
                 asyncio.get_running_loop().remove_reader(self.sock.fileno())
             self.sock.close()  # the factory sees the end and exits
             self.sock = None
+        for child in list(self._children.values()):
+            self._adopt(child)  # sessions still running are reaped here from now on
         if self.process is not None:
             try:
                 await asyncio.wait_for(self.process.wait(), 5)

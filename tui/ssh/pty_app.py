@@ -169,7 +169,7 @@ class PtyApp:
             make_raw(slave)
             if run_as is not None:
                 os.fchown(slave, run_as.uid, tty_group())
-            process = await factory.fork(args, env, slave, area, run_as)
+            process = await factory.fork(args, env, [slave], area, run_as)
         except BaseException:
             os.close(master)
             raise

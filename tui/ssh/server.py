@@ -176,6 +176,15 @@ class ServeOptions:
     file_limits: models.FileLimits = field(default_factory=models.FileLimits)
 
 
+def factory_environment(db_url: str) -> dict[str, str]:
+    """The session factory's environment, which is what every forked session's
+    /proc/PID/environ shows (a fork keeps it): only what Python needs, and the URL
+    that sessions get anyway. Each session's own replaces it before the app runs."""
+    env = {k: v for k, v in os.environ.items() if k in _FACTORY_ENV}
+    env[DB_ENV_VAR] = db_url
+    return env
+
+
 def should_drop(pending: int, start: int, rate: int, full: int, coin: float) -> bool:
     """sshd's MaxStartups decision for a new connection while `pending` have not
     signed in; `coin` is uniform in [0, 1)."""
@@ -231,12 +240,7 @@ class LeadqServer:
         self.run_as = resolve_run_as(opts.run_as, opts.allow_root_sessions)
         self.host_key = load_or_create_host_key(opts.data_dir)
         if opts.session_start == "fork":
-            # The factory's environment is what every session's /proc/PID/environ
-            # shows (a fork keeps it): only what Python needs, and the URL that
-            # sessions get anyway. Each session's own replaces it before the app.
-            factory_env = {k: v for k, v in os.environ.items() if k in _FACTORY_ENV}
-            factory_env[DB_ENV_VAR] = self.db_url
-            self.factory = SessionFactory(opts.app_command[0], factory_env)
+            self.factory = SessionFactory(opts.app_command[0], factory_environment(self.db_url))
             try:
                 await self.factory.start()
             except FactoryUnavailable as exc:  # sessions fall back to spawning meanwhile

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import os
 import secrets
 import shlex
 import signal
@@ -34,6 +35,7 @@ from models.db import ENV_VAR as DB_ENV_VAR
 from models.file_area import AREA_ENV, AREA_FD_ENV
 
 from .account import RunAs
+from .factory import FactoryUnavailable, ForkedPipeProcess, SessionFactory
 from .pty_app import clamp_window
 
 COOKIE = "leadq_token"
@@ -82,6 +84,7 @@ class LeadqAppService(AppService):
         area_fd: int | None = None,
         ended: Callable[[str], Awaitable[None]] | None = None,
         start_seconds: float = START_SECONDS,
+        factory: SessionFactory | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(shlex.join(argv), **kwargs)
@@ -95,6 +98,8 @@ class LeadqAppService(AppService):
         self.start_seconds = start_seconds
         self.started = asyncio.Event()
         """Set at the app's first packet."""
+        self.factory = factory
+        """The preloaded session factory (--session-start fork), else None (spawn)."""
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         width, height = clamp_window(width, height)
@@ -114,6 +119,11 @@ class LeadqAppService(AppService):
         return env
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        if self.factory is not None:
+            try:
+                return await self._fork_app_process(width, height)
+            except FactoryUnavailable as exc:
+                log.warning("web session: %s; starting the app afresh", exc)
         account = self.run_as.popen_kwargs() if self.run_as is not None else {}
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
@@ -130,6 +140,34 @@ class LeadqAppService(AppService):
 
     async def set_terminal_size(self, width: int, height: int) -> None:
         await super().set_terminal_size(*clamp_window(width, height))
+
+    async def _fork_app_process(self, width: int, height: int) -> Any:
+        """The app forked by the session factory on three pipes, as textual-serve's
+        own process would have them."""
+        assert self.factory is not None
+        pipes = [os.pipe() for _ in range(3)]
+        ours = [pipes[0][1], pipes[1][0], pipes[2][0]]
+        theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
+        area = self.area_fd if self.area_fd is not None else os.open("/", os.O_RDONLY)
+        try:
+            process = await self.factory.fork(
+                self.argv[-3:], self._build_environment(width=width, height=height),
+                theirs, area, self.run_as,
+            )  # fmt: skip
+        except BaseException:
+            for fd in ours:
+                os.close(fd)
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+            if self.area_fd is None:
+                os.close(area)
+        assert isinstance(process, ForkedPipeProcess)
+        await process.connect(*ours)
+        self._process = process  # type: ignore[assignment]
+        self._stdin = process.stdin
+        return process
 
     async def on_data(self, payload: bytes) -> None:
         self.started.set()
@@ -215,6 +253,7 @@ class TokenServer(Server):
         run_as: RunAs | None = None,
         max_sessions: int = 32,
         area_fd: int | None = None,
+        factory: SessionFactory | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(shlex.join(argv), host=host, port=port, **kwargs)
@@ -226,6 +265,7 @@ class TokenServer(Server):
         self.area_fd = area_fd
         self.sessions = 0
         self.start_seconds = START_SECONDS
+        self.factory = factory
         parts = urlsplit(self.public_url)
         self.origin = f"{parts.scheme}://{parts.netloc}".lower()
 
@@ -239,8 +279,18 @@ class TokenServer(Server):
         return app
 
     async def on_startup(self, app: web.Application) -> None:
+        if self.factory is not None:
+            try:
+                await self.factory.start()
+            except FactoryUnavailable as exc:
+                log.warning("%s; sessions are started afresh until it is back", exc)
         print(f"leadq serve: open {self.url}", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        await super().on_shutdown(app)
+        if self.factory is not None:
+            await self.factory.close()
 
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
         """The page's websocket: only from the page's own origin, within the cap."""
@@ -290,6 +340,7 @@ class TokenServer(Server):
                 area_fd=self.area_fd,
                 ended=ended,
                 start_seconds=self.start_seconds,
+                factory=self.factory,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=websocket.close,
