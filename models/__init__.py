@@ -102,6 +102,7 @@ from .listing import (
     lead_rows,
     search_order,
     sort_key,
+    sorted_search_limit,
 )
 from .lookup import search_accounts, search_contacts
 from .merge import (
@@ -513,6 +514,7 @@ __all__ = [
     "set_user_active",
     "size_text",
     "sort_key",
+    "sorted_search_limit",
     "thread_connection",
     "undo_import",
     "update_account",

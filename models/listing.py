@@ -100,6 +100,11 @@ def count_matches(text: str, limit: int) -> int:
     return inner.count(database_proxy.obj)
 
 
+def sorted_search_limit() -> int:
+    """How many matches a search sorts; past that it lists them as entered."""
+    return SORTED_SEARCH_LIMIT
+
+
 def search_order(search: str, sort: str) -> str:
     """The sort the list can afford for `search`: `sort`, or `ENTERED` when more
     than `SORTED_SEARCH_LIMIT` leads match (see the module's docstring)."""

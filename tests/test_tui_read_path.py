@@ -209,17 +209,18 @@ async def test_a_local_save_reloads_the_detail_once(
     reads: list[int] = []
     real_detail = models.lead_detail
     monkeypatch.setattr(models, "lead_detail", lambda i: reads.append(i) or real_detail(i))
-    monkeypatch.setattr("tui.app.POLL_SECONDS", 0.05)
+    monkeypatch.setattr("tui.app.POLL_SECONDS", 0.1)
     app = make_app(ada, poll=True)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
         polls = app._change_token
         screen.query_one("#f-city", Input).value = "Seattle"
+        await settle(pilot)
         reads.clear()
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: notified(pilot, "Saved."))
+        await wait_until(pilot, lambda: notified(pilot, "Saved."), timeout=60)
         await wait_until(pilot, lambda: screen.query_one("#f-city", Input).value == "Seattle")
-        # Twenty poll intervals: the poll saw the token the save left, no reload.
+        # Ten poll intervals: the poll saw the token the save left, no reload.
         await pilot.pause(1.0)
         await settle(pilot)
         assert reads == [lead.id]

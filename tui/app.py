@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App
@@ -18,6 +19,9 @@ from textual.reactive import reactive
 import models
 
 from .preferences import load_preferences, save_preference
+
+if TYPE_CHECKING:
+    from .loading import ViewScreen
 
 POLL_SECONDS = 1.0
 DEACTIVATED_EXIT_STATUS = 3
@@ -70,6 +74,7 @@ class LeadqApp(App[None]):
         # by another session before the first poll still refreshes this one.
         self._change_token = models.change_token() if poll else -1
         self.user = models.current_user(user_id)
+        self._built: dict[type[ViewScreen], ViewScreen] = {}
 
     # Start-up.
     def get_default_screen(self):  # type: ignore[override]
@@ -168,25 +173,39 @@ class LeadqApp(App[None]):
         )
 
     # Navigation.
+    def show_screen(self, kind: type[ViewScreen], *args: Any) -> None:
+        """Push the `kind` screen for `args`: the one built before, refilled, unless it
+        is already on the stack (then a new one). A screen is built once: composing
+        and styling the lead form costs far more than reading and showing a lead."""
+        screen = self._built.get(kind)
+        if screen is None or screen in self.screen_stack or not screen.reusable():
+            screen = kind(*args)
+            if kind not in self._built:
+                self._built[kind] = screen
+                self.install_screen(screen, f"leadq-{kind.__name__}")
+        else:
+            screen.refill(*args)
+        self.push_screen(screen)
+
     def open_lead(self, lead_id: int) -> None:
         from .screens.lead_detail import LeadDetailScreen
 
-        self.push_screen(LeadDetailScreen(lead_id))
+        self.show_screen(LeadDetailScreen, lead_id)
 
     def open_account(self, account_id: int) -> None:
         from .screens.records import AccountScreen
 
-        self.push_screen(AccountScreen(account_id))
+        self.show_screen(AccountScreen, account_id)
 
     def open_contact(self, contact_id: int) -> None:
         from .screens.records import ContactScreen
 
-        self.push_screen(ContactScreen(contact_id))
+        self.show_screen(ContactScreen, contact_id)
 
     def open_opportunity(self, opportunity_id: int) -> None:
         from .screens.records import OpportunityScreen
 
-        self.push_screen(OpportunityScreen(opportunity_id))
+        self.show_screen(OpportunityScreen, opportunity_id)
 
     def open_import(self) -> None:
         from .screens.import_leads import ImportScreen
@@ -253,14 +272,14 @@ class LeadqApp(App[None]):
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen
 
-        self.push_screen(SettingsScreen())
+        self.show_screen(SettingsScreen)
 
     def open_processes(self) -> None:
         """The qualifying processes screen (it says so when the feature is off)."""
         from .screens.processes import ProcessesScreen
 
         if not isinstance(self.screen, ProcessesScreen):
-            self.push_screen(ProcessesScreen())
+            self.show_screen(ProcessesScreen)
 
     def action_processes(self) -> None:
         self.open_processes()

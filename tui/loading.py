@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee
-from textual import work
+from textual import events, work
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerFailed, get_current_worker
 
@@ -81,10 +81,21 @@ class ViewScreen(Screen):
         self.gone = False
         self._wanted = 0  # the number of the latest reload asked for
         self._stale = False  # data changed while another screen was on top
+        self._styled_theme: str | None = None
 
     @property
     def leadq(self) -> LeadqApp:
         return self.app  # type: ignore[return-value]
+
+    # Built once, refilled (see `LeadqApp.show_screen`).
+    def reusable(self) -> bool:
+        """Whether this screen, built before, can show what is asked next."""
+        return True
+
+    def refill(self, *args: Any) -> None:
+        """Show another record (or the same again) when pushed next: the view is read
+        again as the screen comes back."""
+        self._stale = True
 
     # What a screen says (overridden).
     def read_view(self) -> Any:
@@ -111,7 +122,17 @@ class ViewScreen(Screen):
         else:
             self._stale = True
 
-    def on_screen_resume(self) -> None:
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown again: reload if data changed meanwhile, go back if the record went.
+
+        Textual's own handler (`Screen._on_screen_resume`, dispatched after this one)
+        restyles every widget of a screen it shows again: 250 on the lead form, most
+        of the cost of showing it. Only a theme changed since the screen was last
+        styled can make its styles stale, so the restyle is kept for that case."""
+        theme = self.app.theme
+        if self._styled_theme == theme:
+            event.refresh_styles = False
+        self._styled_theme = theme
         if self.gone:
             self.record_gone()
         elif self._stale:

@@ -204,6 +204,9 @@ class LeadDetailScreen(ViewScreen):
         self._loaded_stamp: object = None
         self._refill = True  # the next view fills the form even over unsaved edits
         self.errors: dict[str, str] = {}
+        self._shown_errors = True  # whether error lines may be showing (cleared once)
+        self._reasons_for: str | None = None  # the state the status reasons list is for
+        self._fields: dict[str, Widget] = {}
 
     # Layout.
     def compose(self) -> ComposeResult:
@@ -273,6 +276,24 @@ class LeadDetailScreen(ViewScreen):
         self.reload()
         self.query_one("#detail-tabs Tabs").focus()
 
+    def refill(self, lead_id: int) -> None:
+        """Show lead `lead_id` next: this screen is built once and refilled (see
+        `LeadqApp.show_screen`); what the last lead left is cleared first."""
+        self.lead_id = lead_id
+        self.lead = None
+        self.view = None
+        self.gone = False
+        self._loaded = {}
+        self._loaded_stamp = None
+        self._refill = True
+        self.title, self.sub_title = "Lead", ""
+        self.query_one("#detail-tabs").loading = True  # until this lead arrives
+        self.query_one(NotesPanel).reset()
+        self.query_one("#activities").clear_message()  # type: ignore[attr-defined]
+        self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
+        self.query_one("#form", VerticalScroll).scroll_home(animate=False)
+        super().refill()
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Mark the focused field's row, so its label stands out even without colour.
         for row in self.query(".field.-focused"):
@@ -289,6 +310,10 @@ class LeadDetailScreen(ViewScreen):
         """Show the lead as read; the form keeps unsaved edits unless refilled."""
         was_open = self.lead.is_open if self.lead is not None else None
         self.lead = lead
+        tabs = self.query_one("#detail-tabs")
+        if tabs.loading:  # refilled: shown again with this lead, the tabs focused
+            tabs.loading = False
+            self.query_one("#detail-tabs Tabs").focus()
         self.title = printable(lead.full_name) or "Lead"
         self.sub_title = printable(lead.topic)
         self._show_stage()
@@ -380,18 +405,27 @@ class LeadDetailScreen(ViewScreen):
         }[kind](int(record_id))
 
     # The form.
+    def form_field(self, name: str) -> Widget:
+        """The input of form field `name` (looked up once: the form is built once)."""
+        widget = self._fields.get(name)
+        if widget is None:
+            widget = self._fields[name] = self.query_one(f"#f-{name}")
+        return widget
+
     def _fill_form(self, lead: models.LeadDetail) -> None:
         closed = not lead.is_open
         for name in ALL_FIELDS:
-            widget = self.query_one(f"#f-{name}")
+            widget = self.form_field(name)
             if name in LOOKUPS:
                 linked = getattr(lead, name)
                 assert isinstance(widget, LookupField)
                 widget.set_reference(linked.id if linked else None, linked.label if linked else "")
             elif name == "status_reason":
                 assert isinstance(widget, Select)
-                reasons = STATUS_REASONS[LeadState(lead.state)]
-                widget.set_options([(r.label, r.value) for r in reasons])
+                if self._reasons_for != lead.state:
+                    reasons = STATUS_REASONS[LeadState(lead.state)]
+                    widget.set_options([(r.label, r.value) for r in reasons])
+                    self._reasons_for = lead.state
                 widget.value = lead.status_reason
             elif isinstance(widget, Select):
                 value = lead.values[name]
@@ -419,7 +453,7 @@ class LeadDetailScreen(ViewScreen):
         """What the form holds now, as `update_lead` takes it."""
         values: dict[str, Any] = {}
         for name in ALL_FIELDS:
-            widget = self.query_one(f"#f-{name}")
+            widget = self.form_field(name)
             if isinstance(widget, LookupField):
                 values[name] = widget.value
             elif isinstance(widget, Select):
@@ -442,6 +476,9 @@ class LeadDetailScreen(ViewScreen):
     def show_errors(self, errors: dict[str, str]) -> None:
         """Put each message beside its field (and a summary at the top)."""
         self.errors = dict(errors)
+        if not errors and not self._shown_errors:
+            return  # nothing showing, nothing to clear
+        self._shown_errors = bool(errors)
         for name in ALL_FIELDS:
             line = self.query_one(f"#err-{name}", Static)
             message = errors.get(name, "")

@@ -143,7 +143,7 @@ class LeadListScreen(Screen[None]):
             # Too many matches to sort quickly (models.listing.search_order): listed as
             # entered; the sort the user picked comes back once the search is narrower.
             label, _ = models.SORTS[self.list_query.sort]
-            limit = models.SORTED_SEARCH_LIMIT
+            limit = models.sorted_search_limit()
             parts.append(f"{limit:,}+ match, refine to sort by {label.lower()}")
         if table.selected:
             parts.append(f"{len(table.selected):,} selected")

@@ -121,6 +121,10 @@ class ProcessesScreen(ViewScreen):
         self.reload()
         table.focus()
 
+    def refill(self) -> None:
+        self._say("")
+        super().refill()
+
     # Loading.
     def read_view(self) -> models.ProcessesView:
         return models.processes_view(self.app.user, self.process_id)

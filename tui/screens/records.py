@@ -100,6 +100,22 @@ class RecordScreen(SaysWhyNot, ViewScreen):
         self.reload()
         self.query_one("#related", OptionList).focus()
 
+    def refill(self, record_id: int) -> None:
+        """Show record `record_id` next (built once and refilled, as the lead is)."""
+        self.record_id = record_id
+        self.view = None
+        self.gone = False
+        self.title, self.sub_title = self.KIND.capitalize(), ""
+        self.query_one("#record-tabs").loading = True  # until this record arrives
+        self.query_one(NotesPanel).reset()
+        self.query_one("#record-tabs", TabbedContent).active = "tab-overview"
+        self.query_one("#related", OptionList).highlighted = None
+        self.reset_top()
+        super().refill()
+
+    def reset_top(self) -> None:
+        pass
+
     def read_view(self) -> models.RecordView:
         view = models.record_view(self.KIND, self.record_id)
         return models.with_actions(view, self.app.user)
@@ -112,6 +128,10 @@ class RecordScreen(SaysWhyNot, ViewScreen):
         self.say_why_not(event)
 
     def show_view(self, record: models.RecordView) -> None:
+        tabs = self.query_one("#record-tabs")
+        if tabs.loading:  # refilled: shown again with this record, its links focused
+            tabs.loading = False
+            self.query_one("#related", OptionList).focus()
         self.title = printable(record.title)
         self.sub_title = f"{self.KIND.capitalize()} #{record.id}"
         self.query_one("#fields", Static).update(fields_content(record.fields))
@@ -231,6 +251,11 @@ class OpportunityScreen(RecordScreen):
     def compose_top(self) -> ComposeResult:
         yield StageBar(Stage.DEVELOP, hint="[ back  ] forward", id="stage-bar")
         yield Static("", id="stage-message")
+
+    def reset_top(self) -> None:
+        message = self.query_one("#stage-message", Static)
+        message.update("")
+        message.remove_class("error")
 
     def show_top(self, record: models.RecordView) -> None:
         assert record.stage is not None

@@ -55,13 +55,19 @@ class SettingsScreen(ViewScreen):
         super().__init__()
         self.values: dict[str, Any] = asdict(models.OrgSettings())
         self.process_names: dict[str, str] = {}
+        self._composed_for_admin: bool | None = None
 
     @property
     def editable(self) -> bool:
         return bool(self.app.user.is_admin)
 
+    def reusable(self) -> bool:
+        """Built for an administrator or not: a role change builds it anew."""
+        return self._composed_for_admin == bool(self.app.user.is_admin)
+
     def compose(self) -> ComposeResult:
         user = self.app.user
+        self._composed_for_admin = bool(user.is_admin)
         # Admins start on the first switch; others on the (scrollable) read-only list.
         self.AUTO_FOCUS = "Switch" if user.is_admin else "#settings"
         yield Header()

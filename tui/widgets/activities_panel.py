@@ -239,6 +239,12 @@ class ActivitiesPanel(Vertical, can_focus=False):
         else:
             tabs.hide_tab(pane.id)
 
+    def clear_message(self) -> None:
+        """Forget what was said about the last lead (the panel shows another)."""
+        self._said = False
+        self._say("")
+        self._said = False
+
     def _say(self, message: str, *, error: bool = False) -> None:
         self._said = True
         line = self.query_one("#activities-message", Static)

@@ -265,6 +265,18 @@ class NotesPanel(Vertical):
         else:
             self.query_one("#note-text", TextArea).focus()
 
+    def reset(self) -> None:
+        """Forget the last record: its composed note, messages and save row (the
+        panel is about to show another record)."""
+        self.target = None
+        self.query_one("#note-text", TextArea).clear()
+        if self.file_area is not None:
+            self.query_one("#attach-file", Select).clear()
+        else:
+            self.query_one("#attach-path", Input).value = ""
+        self._say("")
+        self.query_one("#save-row").remove_class("visible")
+
     def _say(self, message: str, *, error: bool = False) -> None:
         line = self.query_one("#note-message", Static)
         line.set_class(error, "error")
