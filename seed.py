@@ -47,6 +47,7 @@ from typing import Any
 import models
 from models import backends
 from models.db import is_postgres
+from models.demo import DEMO_USERS, DemoUser  # noqa: F401 (seed.DEMO_USERS, as before)
 from models.entities import (
     Account,
     AuditEvent,
@@ -64,7 +65,6 @@ from models.enums import (
     PurchaseProcess,
     PurchaseTimeframe,
     Rating,
-    Role,
     Stage,
     StatusReason,
 )
@@ -80,21 +80,6 @@ BULK_CACHE_KIB = 1_000_000
 # How many closed leads at most go through the model services (the rest in bulk).
 SERVICE_QUALIFY_MAX = 40
 SERVICE_DISQUALIFY_MAX = 16
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    full_name: str
-    role: Role
-
-
-DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("admin", "Ada Admin", Role.SYSTEM_ADMINISTRATOR),
-    DemoUser("morgan", "Morgan Manager", Role.SALES_MANAGER),
-    DemoUser("riley", "Riley Rep", Role.SALESPERSON),
-    DemoUser("sam", "Sam Seller", Role.SALESPERSON),
-)
 
 
 class SeedRefused(models.LeadqError):

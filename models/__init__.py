@@ -6,6 +6,7 @@ never imports the UI.
 
 from .audit import change_token, record
 from .db import close_database, database_proxy, open_database, resolve_url, thread_connection
+from .demo import DEMO_USERS, DemoUser
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates, leads_with_duplicates
 from .entities import (
     LEAD_FORM_FIELDS,
@@ -275,6 +276,7 @@ from .views import (
 
 __all__ = [
     "ACTIONS",
+    "DEMO_USERS",
     "DISQUALIFY_REASONS",
     "ENTERED",
     "EXPORT_FORMATS",
@@ -301,6 +303,7 @@ __all__ = [
     "Decision",
     "DeleteImpact",
     "DeleteRefused",
+    "DemoUser",
     "DisqualifyRefused",
     "DuplicateMatches",
     "DuplicatesFound",

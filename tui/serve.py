@@ -188,7 +188,7 @@ def serve_main(args: argparse.Namespace) -> int:
             flush=True,
         )
         if options.demo:
-            names = ", ".join(sorted(options.demo_users)) or "(none: seed.DEMO_USERS is empty)"
+            names = ", ".join(sorted(options.demo_users)) or "(none: models.DEMO_USERS is empty)"
             print(f"leadq serve: demo mode, no key needed for: {names}", flush=True)
         print(f"leadq serve: connect with  ssh -p {server.port} USER@{host}", flush=True)
 

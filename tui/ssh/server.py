@@ -112,12 +112,8 @@ def is_loopback(host: str) -> bool:
 
 
 def demo_usernames() -> frozenset[str]:
-    """The seeded demo users that `--demo` lets in without a key (seed.DEMO_USERS)."""
-    try:
-        from seed import DEMO_USERS
-    except ImportError:  # an installation without the seed script has no demo users
-        return frozenset()
-    return frozenset(user.username for user in DEMO_USERS)
+    """The seeded demo users that `--demo` lets in without a key (models.DEMO_USERS)."""
+    return frozenset(user.username for user in models.DEMO_USERS)
 
 
 @dataclass
