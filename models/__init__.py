@@ -40,6 +40,11 @@ from .enums import (
     StatusReason,
 )
 from .errors import (
+    DatabaseDamaged,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    DatabaseUnavailable,
+    DatabaseUrlInvalid,
     DeleteRefused,
     DisqualifyRefused,
     DuplicatesFound,
@@ -300,6 +305,11 @@ __all__ = [
     "AssignmentView",
     "AuditEvent",
     "Contact",
+    "DatabaseDamaged",
+    "DatabaseReadOnly",
+    "DatabaseTooNew",
+    "DatabaseUnavailable",
+    "DatabaseUrlInvalid",
     "Decision",
     "DeleteImpact",
     "DeleteRefused",

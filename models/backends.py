@@ -62,6 +62,8 @@ class DiskError(DatabaseFault):
 class DatabaseUnreachable(DatabaseFault):
     """No connection to the database server could be made."""
 
+    exit_status = 3  # the database cannot be opened (docs/errors.md)
+
 
 class UnstorableText(DatabaseFault):
     """Text with a character no database can store reached a statement (the

@@ -12,11 +12,10 @@ import logging
 import os
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import peewee
 
-from . import backends
+from . import backends, opening
 
 database_proxy = peewee.DatabaseProxy()
 logger = logging.getLogger(__name__)
@@ -29,10 +28,7 @@ _PG_MIGRATION_LOCK = 0x1EAD9
 
 def default_url() -> str:
     """The SQLite file in the user's data directory."""
-    from platformdirs import user_data_dir
-
-    path = Path(user_data_dir("leadq", appauthor=False)) / "leadq.db"
-    return f"sqlite:///{path}"  # path is absolute, so this gives four slashes
+    return f"sqlite:///{data_dir() / 'leadq.db'}"  # absolute, so this gives four slashes
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -40,23 +36,25 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_VAR) or default_url()
 
 
+def data_dir() -> Path:
+    """leadq's own data directory (the one directory it creates when missing)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("leadq", appauthor=False))
+
+
 def make_database(url: str) -> peewee.Database:
     """A Peewee database for `sqlite:///path` or `postgresql://user@host:port/name`.
 
     SQLite paths follow SQLAlchemy: three slashes then a relative path, four for an
-    absolute one (`sqlite:////var/lib/leadq.db`).
+    absolute one (`sqlite:////var/lib/leadq.db`). The URL's form is checked
+    (`opening.parse_url`); nothing is opened or created here.
     """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "sqlite":
-        # As in SQLAlchemy and Peewee: sqlite:///relative.db, sqlite:////absolute.db
-        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
-        path = path or ":memory:"
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    parsed = opening.parse_url(url)
+    if parsed.backend == "sqlite":
         # Waiting for the write lock, WAL switch retries, fault messages: backends.py.
         return backends.SqliteDatabase(
-            path,
+            parsed.target,
             pragmas={
                 "journal_mode": "wal",
                 "foreign_keys": 1,
@@ -65,10 +63,8 @@ def make_database(url: str) -> peewee.Database:
             },
             lock_type="IMMEDIATE",
         )
-    if scheme in ("postgres", "postgresql"):
-        # Timeouts, reconnection, fault messages: backends.py.
-        return backends.PostgresDatabase(url.replace("postgres://", "postgresql://", 1))
-    raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///path or postgresql://...")
+    # Timeouts (connect_timeout 5 s), reconnection, fault messages: backends.py.
+    return backends.PostgresDatabase(parsed.target)
 
 
 def is_postgres(db: peewee.Database | None = None) -> bool:
@@ -102,20 +98,38 @@ def pending_migrations(db: peewee.Database) -> list[str]:
 
 
 def open_database(url: str | None = None, *, run_migrations: bool = True) -> peewee.Database:
-    """Connect the models to the database at `url` and bring its schema up to date."""
-    db = make_database(resolve_url(url))
+    """Connect the models to the database at `url` and bring its schema up to date.
+
+    Refused with a `LeadqError` (nothing created or changed) when the URL is wrong,
+    the file cannot be used or is damaged, the server cannot be reached, or the
+    schema comes from a newer leadq; see models/opening.py.
+    """
+    url = resolve_url(url)
+    db = make_database(url)
+    if isinstance(db, peewee.SqliteDatabase):
+        opening.check_sqlite_file(db.database, data_dir)
+    opening.connect(db, url)
+    where = db.database if isinstance(db, peewee.SqliteDatabase) else opening.redacted(url)
+    try:
+        opening.check_schema(db, _migration_names(), where)
+    except BaseException:
+        db.close()
+        raise
     database_proxy.initialize(db)
-    db.connect(reuse_if_open=True)
     if run_migrations and not _all_applied(db):
         migrate(db)
     return db
+
+
+def _migration_names() -> set[str]:
+    return {path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py")}
 
 
 def _all_applied(db: peewee.Database) -> bool:
     """Whether every migration file is recorded as applied: one query, so that an
     up-to-date database (every start but the first after an upgrade) skips loading
     playhouse.migrations and the write lock `migrate()` takes."""
-    names = {path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py")}
+    names = _migration_names()
     try:
         rows = db.execute_sql('SELECT "name" FROM "schema_migration"').fetchall()
     except peewee.DatabaseError:

@@ -9,7 +9,13 @@ if TYPE_CHECKING:
 
 
 class LeadqError(Exception):
-    """Base class: `str(error)` is a sentence fit to show a user."""
+    """Base class: `str(error)` is a sentence fit to show a user.
+
+    `exit_status` is what a command (`leadq`, `seed.py`) exits with when this error
+    ends it; the codes are listed in docs/errors.md.
+    """
+
+    exit_status = 1  # leadq refused what it was asked (a rule, a bad value, not found)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -85,3 +91,32 @@ class DuplicatesFound(LeadqError):
         super().__init__(
             "Possible duplicates: " + " and ".join(parts) + ". Link one or create new records."
         )
+
+
+class DatabaseUrlInvalid(LeadqError, ValueError):
+    """The database URL is malformed or names something leadq cannot use."""
+
+    exit_status = 2
+
+
+class DatabaseUnavailable(LeadqError):
+    """The database cannot be opened: a missing directory, a file that is not a
+    database, a server that cannot be reached. Nothing was created or changed."""
+
+    exit_status = 3
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    """The database file (or its directory) cannot be written; leadq refuses to
+    start rather than fail at the first save."""
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The file is a SQLite database, but truncated or with damaged pages."""
+
+
+class DatabaseTooNew(LeadqError):
+    """The database was upgraded by a newer leadq: its schema records migrations this
+    leadq does not know, so it is neither used nor migrated downward."""
+
+    exit_status = 4

@@ -47,7 +47,7 @@ def test_migrations_are_recorded_and_not_reapplied(db, db_url) -> None:
 
 
 def test_fresh_sqlite_file_is_created_in_wal_with_foreign_keys(tmp_path) -> None:
-    path = tmp_path / "sub" / "dir" / "leadq.db"
+    path = tmp_path / "leadq.db"
     db = models.open_database(f"sqlite:///{path}")
     try:
         assert path.exists()

@@ -228,7 +228,7 @@ def test_command_line(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "30 leads" in first.stdout and "admin" in first.stdout
     again = _run("seed.py", "--db", url, "--leads", "30", "--quiet")
-    assert again.returncode == 2
+    assert again.returncode == 1
     assert "already has users or leads" in again.stderr
 
 

@@ -75,6 +75,17 @@ class LeadqApp(App[None]):
         self._change_token = models.change_token() if poll else -1
         self.user = models.current_user(user_id)
         self._built: dict[type[ViewScreen], ViewScreen] = {}
+        self._panicked = False
+
+    @property
+    def crashed(self) -> bool:
+        """Whether the app ended on an unhandled exception or a panic (Textual printed
+        the traceback)."""
+        return self._exception is not None or self._panicked
+
+    def panic(self, *renderables) -> None:  # type: ignore[no-untyped-def]
+        self._panicked = True  # e.g. the input thread died (Textual calls this)
+        super().panic(*renderables)
 
     # Start-up.
     def get_default_screen(self):  # type: ignore[override]

@@ -6,10 +6,55 @@ import argparse
 import getpass
 import os
 import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Exit statuses of `leadq` and `seed.py` (docs/errors.md). A `LeadqError` carries
+# its own (`exit_status`: 1 refused, 2 usage, 3 database cannot be opened, 4 newer
+# database); these are the ones no error class stands for.
+EXIT_USAGE = 2
+EXIT_BUG = 70  # sysexits' EX_SOFTWARE: a traceback was printed
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+BUG_REPORT = "this is a bug in leadq: please report it with the traceback above."
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what is wrong, where to look) and
+    exit status 2, instead of the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def run_guarded(prog: str, body: Callable[[], T]) -> T | int:
+    """Run a command's body as every leadq command line does: a known failure
+    (`LeadqError`) prints one line and exits with its status; Ctrl+C prints one
+    line; anything else is a bug: its traceback, then a line asking to report it."""
+    import models
+
+    try:
+        return body()
+    except models.LeadqError as exc:
+        print(f"{prog}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `leadq user list | head`: the reader has gone
+        sys.stderr.close()
+        return 0
+    except Exception:
+        traceback.print_exc()
+        print(f"{prog}: {BUG_REPORT}", file=sys.stderr)
+        return EXIT_BUG
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="leadq", description="A keyboard-driven terminal CRM for qualifying leads."
     )
     parser.add_argument(
@@ -120,6 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     from . import scripting  # import, export, leads list, lead show, qualify, disqualify
 
     scripting.add_commands(sub)
+
+    sub.add_parser("check", help="check the whole database file for damage (no time limit)")
     return parser
 
 
@@ -159,40 +206,79 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command not in ("serve", "seed"):
         skip_postgres_drivers(args.db)
+    outcome = run_guarded("leadq", lambda: _run(args))
+    return outcome.run() if isinstance(outcome, StartApp) else outcome
+
+
+@dataclass(frozen=True)
+class StartApp:
+    """What `_run` returns to start the TUI once the database is open and the user
+    known. The app runs outside `run_guarded`: Textual prints its own tracebacks."""
+
+    user_id: int
+    db_url: str
+    file_area: object  # models.FileArea | None
+
+    def run(self) -> int:
+        from .app import LeadqApp
+
+        app = LeadqApp(user_id=self.user_id, db_url=self.db_url, file_area=self.file_area)
+        app.run()
+        if app.crashed:
+            print(f"leadq: {BUG_REPORT}", file=sys.stderr)
+            return EXIT_BUG
+        return app.return_code or 0
+
+
+def _run(args: argparse.Namespace) -> int | StartApp:
     import models
 
     from . import scripting
 
     if args.command in scripting.COMMANDS:
-        return scripting.run(args)
-    try:
-        if args.command == "serve":
-            from .serve import serve_main
+        return scripting.run(args)  # its own messages, JSON with --json
+    if args.command == "serve":
+        from .serve import serve_main
 
-            return serve_main(args)
-        models.open_database(args.db)
-        if args.command == "user":
-            from .users_cli import user_command
+        return serve_main(args)
+    if args.command == "seed":
+        import seed
 
-            return user_command(args)
-        if args.command == "seed":
-            import seed
+        seed.check_counts(args.leads, url=models.resolve_url(args.db))  # before any file
+    models.open_database(args.db)
+    if args.command == "user":
+        from .users_cli import user_command
 
-            seed.seed(leads=args.leads)
-            return 0
-        if not args.no_seed and not models.User.select().exists():
-            import seed
+        return user_command(args)
+    if args.command == "seed":
+        import seed
 
-            print("Empty database: adding demo data...", file=sys.stderr)
-            seed.seed()
-        user = resolve_user(args.user)
-        # Set by `leadq serve` for a served session; no flag turns it off.
-        file_area = models.FileArea.from_environment()
-    except models.LeadqError as exc:
-        print(f"leadq: {exc}", file=sys.stderr)
-        return 2
-    from .app import LeadqApp
+        seed.seed(leads=args.leads, progress=seed.stamped)
+        return 0
+    if args.command == "check":
+        return _check_command(args)
+    if not args.no_seed and not models.User.select().exists():
+        import seed
 
-    app = LeadqApp(user_id=user.id, db_url=models.resolve_url(args.db), file_area=file_area)
-    app.run()
-    return app.return_code or 0
+        print("Empty database: adding demo data...", file=sys.stderr)
+        seed.seed()
+    user = resolve_user(args.user)
+    # Set by `leadq serve` for a served session; no flag turns it off.
+    file_area = models.FileArea.from_environment()
+    return StartApp(user.id, models.resolve_url(args.db), file_area)
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    """`leadq check`: SQLite's quick_check over the whole file, however long it takes."""
+    import models
+    from models.db import is_postgres
+    from models.opening import quick_check
+
+    db = models.database_proxy.obj
+    if is_postgres(db):
+        print("leadq check: PostgreSQL checks its own pages; nothing to do.")
+        return 0
+    models.close_database()
+    quick_check(db.database, seconds=None)
+    print(f"leadq check: {db.database} is sound.")
+    return 0

@@ -24,24 +24,26 @@ DEFAULT_SSH_PORT = 2222
 DEFAULT_WEB_PORT = 8000
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = 2) -> int:
     print(f"leadq serve: {message}", file=sys.stderr)
-    return 2
+    return status
 
 
-def _check_database(url: str) -> str | None:
-    """Open (and migrate) the database once; an error sentence if it cannot serve."""
+def _check_database(url: str) -> tuple[str, int] | None:
+    """Open (and migrate) the database once; an error sentence and the exit status
+    (docs/errors.md) if it cannot serve."""
     try:
         models.open_database(url)
         if not models.User.select().exists():
             return (
                 "there are no users in this database yet: run `leadq --db URL seed` for "
-                "the demo users, or `leadq --db URL user add NAME --role ROLE --key FILE`."
+                "the demo users, or `leadq --db URL user add NAME --role ROLE --key FILE`.",
+                2,
             )
     except models.LeadqError as exc:
-        return str(exc)
+        return str(exc), exc.exit_status
     except Exception as exc:  # a server that cannot be reached, a bad URL
-        return f"cannot open the database: {exc}"
+        return f"cannot open the database: {exc}", 3
     finally:
         models.close_database()
     return None
@@ -155,7 +157,7 @@ def serve_main(args: argparse.Namespace) -> int:
     url = absolute_url(models.resolve_url(args.db))
     problem = _check_database(url) or _account_problem(run_as, url)
     if problem:
-        return _fail(problem)
+        return _fail(*problem)
     if web:
         return _serve_web(args, url, host, port, run_as, files_dir, file_limits)
 
