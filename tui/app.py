@@ -75,7 +75,18 @@ class LeadqApp(App[None]):
         self._change_token = models.change_token() if poll else -1
         self.user = models.current_user(user_id)
         self._built: dict[type[ViewScreen], ViewScreen] = {}
+        self._asking_to_quit = False
         self._panicked = False
+
+    def get_driver_class(self):  # type: ignore[no-untyped-def]
+        """Textual's choice, except that `LinuxDriver` becomes `LenientLinuxDriver`:
+        input bytes that are not UTF-8 arrive as U+FFFD (see tui/driver.py)."""
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver":
+            from .driver import LenientLinuxDriver
+
+            return LenientLinuxDriver
+        return driver
 
     @property
     def crashed(self) -> bool:
@@ -182,6 +193,36 @@ class LeadqApp(App[None]):
                 "this session has ended."
             ),
         )
+
+    # Quitting.
+    async def action_quit(self) -> None:
+        """Quit (ctrl+q, the palette's Quit); first ask, as escape on a lead does, when
+        a form has unsaved edits or a note was typed and not added."""
+        if self._asking_to_quit:
+            return
+        unsaved = self.unsaved_changes()
+        if not unsaved:
+            self.exit()
+            return
+        from .screens.lead_detail import DiscardChangesScreen
+
+        def answered(discard: bool | None) -> None:
+            self._asking_to_quit = False
+            if discard:
+                self.exit()
+
+        self._asking_to_quit = True
+        question = "Quit leadq and discard them?"
+        self.push_screen(DiscardChangesScreen(unsaved, question=question), answered)
+
+    def unsaved_changes(self) -> list[str]:
+        """What quitting now would lose, from every open screen (`unsaved_changes()`)."""
+        found: list[str] = []
+        for screen in self.screen_stack:
+            ask = getattr(screen, "unsaved_changes", None)
+            if callable(ask):
+                found += ask()
+        return found
 
     # Navigation.
     def show_screen(self, kind: type[ViewScreen], *args: Any) -> None:

@@ -136,18 +136,17 @@ class DiscardChangesScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Keep editing", id="discard.no"),
     ]
 
-    def __init__(self, changed: list[str]) -> None:
+    def __init__(
+        self, changed: list[str], *, question: str = "Leave and discard the changes?"
+    ) -> None:
         super().__init__()
         self.changed = changed
+        self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical() as dialog:
             dialog.border_title = "Unsaved changes"
-            yield Static(
-                literal(
-                    "You changed " + ", ".join(self.changed) + ". Leave and discard the changes?"
-                )
-            )
+            yield Static(literal("Not saved: " + ", ".join(self.changed) + ". " + self.question))
             with Horizontal():
                 yield Button("Discard (y)", id="discard", variant="error")
                 yield Button("Keep editing (n)", id="keep", variant="primary")
@@ -614,9 +613,15 @@ class LeadDetailScreen(ViewScreen):
         if self.lead is not None and self.lead.opportunity is not None:
             self.app.open_opportunity(self.lead.opportunity.id)
 
-    def action_back(self) -> None:
+    def unsaved_changes(self) -> list[str]:
+        """The labels of the fields edited and not saved, then a note typed and not
+        added (what leaving or quitting would lose)."""
         changes = self.changes() if self.lead is not None and self.lead.is_open else {}
-        if not changes:
+        return [LABELS[name] for name in changes] + self.query_one(NotesPanel).draft()
+
+    def action_back(self) -> None:
+        unsaved = self.unsaved_changes()
+        if not unsaved:
             self.app.pop_screen()
             return
 
@@ -624,4 +629,4 @@ class LeadDetailScreen(ViewScreen):
             if discard:
                 self.app.pop_screen()
 
-        self.app.push_screen(DiscardChangesScreen([LABELS[n] for n in changes]), answered)
+        self.app.push_screen(DiscardChangesScreen(unsaved), answered)

@@ -258,6 +258,11 @@ class NotesPanel(Vertical):
             self._say(read_only_reason)
         self.refresh_area_files()
 
+    def draft(self) -> list[str]:
+        """["a note you have not added"] while the composer holds text, else []."""
+        typed = self.query_one("#note-text", TextArea).text.strip()
+        return ["a note you have not added"] if typed else []
+
     def focus_composer(self) -> None:
         if self.read_only_reason:
             self._say(self.read_only_reason, error=True)
