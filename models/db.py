@@ -104,8 +104,14 @@ def open_database(url: str | None = None, *, run_migrations: bool = True) -> pee
     the file cannot be used or is damaged, the server cannot be reached, or the
     schema comes from a newer leadq; see models/opening.py.
     """
+    from_env = not url and bool(os.environ.get(ENV_VAR))
     url = resolve_url(url)
-    db = make_database(url)
+    try:
+        db = make_database(url)
+    except opening.DatabaseUrlInvalid as exc:
+        if from_env:  # say where the URL came from
+            raise opening.DatabaseUrlInvalid(f"{ENV_VAR}: {exc}") from None
+        raise
     if isinstance(db, peewee.SqliteDatabase):
         opening.check_sqlite_file(db.database, data_dir)
     opening.connect(db, url)

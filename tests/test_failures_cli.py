@@ -340,9 +340,10 @@ def test_a_refusal_by_a_rule_exits_1(tmp_path: Path, seeded: Path) -> None:
 
 
 def test_serve_says_what_is_wrong_with_the_database(tmp_path: Path) -> None:
-    argv = [*LEADQ, "serve", "--db", "foo://bar"]
+    serve = [*LEADQ, "serve", *(["--run-as", "nobody"] if os.geteuid() == 0 else [])]
+    argv = [*serve, "--db", "foo://bar"]
     refused_without_change(tmp_path, argv, USAGE, "Unsupported", prog="leadq serve")
-    argv = [*LEADQ, "serve", "--db", f"sqlite:///{tmp_path / 'missing' / 'x.db'}"]
+    argv = [*serve, "--db", f"sqlite:///{tmp_path / 'missing' / 'x.db'}"]
     refused_without_change(tmp_path, argv, UNAVAILABLE, "does not exist", prog="leadq serve")
 
 
@@ -443,3 +444,55 @@ def test_a_seed_killed_midway_leaves_nothing_half_seeded(tmp_path: Path) -> None
     again = run([*LEADQ, "--db", url, "seed", "--leads", "40"], tmp_path)
     assert again.returncode == 0, again.stderr
     assert "40 leads" in again.stderr
+
+
+def test_a_bad_url_from_the_environment_says_so(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "LEADQ_DB": "sqlite://leads.db"}
+    done = subprocess.run(
+        [*LEADQ, "user", "list"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert_refused(done, USAGE, "LEADQ_DB: 'sqlite://leads.db'")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- The same checks on both backends, in the model layer --------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of this test's own (the session's shared one must stay usable)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'own.db'}"
+    server = request.getfixturevalue("pg_server")
+    return server.create_database(f"leadq_own_{os.getpid()}")
+
+
+def test_a_newer_schema_is_refused_on_both_backends(own_database: str) -> None:
+    models.open_database(own_database)
+    models.database_proxy.execute_sql(
+        "INSERT INTO schema_migration (name, applied) VALUES ('0099_future', '2027-01-01')"
+    )
+    models.close_database()
+    with pytest.raises(models.DatabaseTooNew, match="0099_future"):
+        models.open_database(own_database)
+    database = models.db.make_database(own_database)  # as it is, without any check
+    database.connect()
+    try:
+        names = {row[0] for row in database.execute_sql("SELECT name FROM schema_migration")}
+        assert "0099_future" in names and "0001_initial" in names
+    finally:
+        database.close()
+
+
+def test_someone_elses_tables_are_refused_on_both_backends(own_database: str) -> None:
+    database = models.db.make_database(own_database)
+    database.connect()
+    database.execute_sql("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    database.close()
+    with pytest.raises(models.DatabaseUnavailable, match="not a leadq database"):
+        models.open_database(own_database)
+    database.connect()
+    try:
+        assert database.get_tables() == ["invoices"]
+    finally:
+        database.close()

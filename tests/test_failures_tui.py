@@ -136,8 +136,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture
-def tmux(demo_db: str, tmp_path: Path) -> Iterator[Tmux]:
+def launch(program: list[str], demo_db: str, tmp_path: Path) -> Tmux:
     terminal = Tmux()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -146,11 +145,44 @@ def tmux(demo_db: str, tmp_path: Path) -> Iterator[Tmux]:
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
-    terminal.start([sys.executable, "-m", "tui", "--db", demo_db, "--user", "riley"], env)
+    terminal.start([*program, "--db", demo_db, "--user", "riley"], env)
     # The list has the focus (and so its keys) once the footer offers "Open".
     terminal.wait_until(lambda s: "Priya Raman" in s and "⏎ Open" in s, "the lead list")
+    return terminal
+
+
+@pytest.fixture
+def tmux(demo_db: str, tmp_path: Path) -> Iterator[Tmux]:
+    terminal = launch([sys.executable, "-m", "tui"], demo_db, tmp_path)
     yield terminal
     terminal.kill()
+
+
+# leadq with Textual's own driver (a strict decoder): the crash the override prevents.
+WITH_TEXTUALS_DRIVER = """
+import sys
+from textual.app import App
+import tui.app
+tui.app.LeadqApp.get_driver_class = App.get_driver_class
+from tui.cli import main
+sys.exit(main())
+"""
+
+
+def test_without_the_override_the_byte_crashes_and_leadq_asks_for_a_report(
+    demo_db: str, tmp_path: Path
+) -> None:
+    """What the override prevents, and that a crash in the TUI (a genuine bug) ends
+    with Textual's traceback, the request to report it and exit status 70."""
+    terminal = launch([sys.executable, "-c", WITH_TEXTUALS_DRIVER], demo_db, tmp_path)
+    try:
+        terminal.raw(b"\xe9x")
+        assert terminal.wait_for_exit() == "70"
+        screen = terminal.screen()
+        assert "UnicodeDecodeError" in screen
+        assert "this is a bug in leadq: please report it" in screen
+    finally:
+        terminal.kill()
 
 
 def _search_line(screen: str) -> str:
@@ -177,14 +209,26 @@ def test_bytes_that_are_not_utf8_become_replacement_characters(tmux: Tmux) -> No
 
 def _edit_a_lead(tmux: Tmux) -> None:
     tmux.keys("Enter")
-    tmux.wait_until(lambda s: "Topic *" in s, "the lead detail")
-    deadline = time.monotonic() + WAIT
-    while "!" not in _topic_line(tmux.screen()):
-        # `e` focuses the topic once the form is laid out; keys sent before that land
-        # on the tabs, where they do nothing. So ask again until the edit shows.
-        assert time.monotonic() < deadline, tmux.screen()
-        tmux.keys("e", "End", "!")
-        time.sleep(0.3)
+    tmux.wait_until(lambda s: "Topic *" in s and "Qualify" in _footer(s), "the lead detail")
+    tmux.keys("e")
+    # The topic has the focus once the footer drops the lead keys (q, d, ...).
+    tmux.wait_until(lambda s: "Qualify" not in _footer(s), "the topic field focused")
+    tmux.keys("!")  # replaces the topic (focus selects it) or adds to it: an edit either way
+    tmux.wait_until(lambda s: "!" in _topic_line(s), "the edited topic")
+
+
+def _footer(screen: str) -> str:
+    return screen.rstrip("\n").splitlines()[-1]
+
+
+def _first_command(screen: str) -> str:
+    """The palette's search text and its first hit."""
+    lines = screen.splitlines()
+    for index, line in enumerate(lines):
+        if "🔎" in line:
+            hits = [hit.strip() for hit in lines[index + 1 :] if hit.strip()]
+            return f"{line.strip()} | {hits[0] if hits else ''}"
+    return ""
 
 
 def _topic_line(screen: str) -> str:
@@ -203,7 +247,7 @@ def test_quitting_with_unsaved_edits_asks_through_a_terminal(tmux: Tmux) -> None
     tmux.keys("C-p")
     tmux.wait_until(lambda s: "Search for commands" in s, "the command palette")
     tmux.keys("-l", "quit")
-    tmux.wait_until(lambda s: "Quit the application as soon" in s, "the Quit command")
+    tmux.wait_until(lambda s: _first_command(s) == "🔎 quit | Quit", "Quit as the first hit")
     tmux.keys("Enter")
     tmux.wait_until(lambda s: "Quit leadq and discard them?" in s, "the question again")
     tmux.keys("y")
