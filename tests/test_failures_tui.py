@@ -190,7 +190,9 @@ def _search_line(screen: str) -> str:
 
 
 def test_bytes_that_are_not_utf8_become_replacement_characters(tmux: Tmux) -> None:
-    tmux.keys("/")  # the search box takes the keys that follow, in order
+    tmux.keys("/")
+    # The search box has the focus once the footer drops the list's keys.
+    tmux.wait_until(lambda s: "⏎ Open" not in _footer(s), "the search box focused")
     tmux.raw(b"\xe9")  # a Latin-1 e-acute, as a terminal set to ISO-8859-1 sends it
     tmux.raw(b"x")
     tmux.wait_until(lambda s: "\ufffdx" in _search_line(s), "U+FFFD then x in the search box")
@@ -203,7 +205,8 @@ def test_bytes_that_are_not_utf8_become_replacement_characters(tmux: Tmux) -> No
     )
     assert tmux.dead() is None
     tmux.keys("C-q")
-    assert tmux.wait_for_exit() == "0"
+    status = tmux.wait_for_exit()
+    assert status == "0", tmux.screen()
     assert "Traceback" not in tmux.screen()
 
 
@@ -251,7 +254,8 @@ def test_quitting_with_unsaved_edits_asks_through_a_terminal(tmux: Tmux) -> None
     tmux.keys("Enter")
     tmux.wait_until(lambda s: "Quit leadq and discard them?" in s, "the question again")
     tmux.keys("y")
-    assert tmux.wait_for_exit() == "0"
+    status = tmux.wait_for_exit()
+    assert status == "0", tmux.screen()
     assert "Traceback" not in tmux.screen()
 
 
