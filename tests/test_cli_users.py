@@ -27,8 +27,9 @@ def leadq(url: str, *args: str, stdin: str | None = None) -> subprocess.Complete
 
 
 def refused(result: subprocess.CompletedProcess, says: str) -> None:
-    """Exit status 2, nothing on stdout, one line on stderr saying `says`."""
-    assert result.returncode == 2, result
+    """Exit status 1 (refused, docs/errors.md), nothing on stdout, one line on stderr
+    saying `says`."""
+    assert result.returncode == 1, result
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("leadq: "), result.stderr
