@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_concurrency.py [--seconds 8] [--repeats 3] [--pg]
 
-Runs the history checker's workload (tests/history.py: random qualify, edit,
+Runs the history checker's workload (tests/models/history.py: random qualify, edit,
 note, disqualify, reactivate, stage moves, deletes through the services) with 8
 writer processes on 200 leads, and checks the history afterwards (0 anomalies
 expected). Prints, per backend, the medians over the repeats of:
@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
-from tests import history
+from tests.models import history
 
 WRITERS = 8
 LEADS = 200

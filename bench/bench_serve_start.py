@@ -19,7 +19,7 @@ the 50's last list at most 0.3x, PSS per session at most 0.5x.
     python bench/bench_serve_start.py [--rounds 10] [--sessions 50]
 
 As root the servers run their sessions as `nobody` (like the tests; see
-tests/serve_support.py for the Python that account can run).
+tests/serve/serve_support.py for the Python that account can run).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import models  # noqa: E402
-from tests.serve_support import (  # noqa: E402
+from tests.serve.serve_support import (  # noqa: E402
     account_dir,
     hand_over,
     real_app_args,

@@ -1,0 +1,66 @@
+"""Helpers for driving the app in tests (one module: the TUI tests share it)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Footer
+
+import models
+from tui.app import LeadqApp
+
+
+def make_app(user: models.User, *, poll: bool = False) -> LeadqApp:
+    """The app signed in as `user`, on the database the `db`/`sqlite_db` fixture opened.
+
+    Polling for other sessions' changes is off unless asked for, so tests are
+    deterministic.
+    """
+    return LeadqApp(user_id=user.id, poll=poll)
+
+
+SETTLE_GROUPS = frozenset({"view", "services", "activities", "user", "settings-save"})
+"""The worker groups that read views and run services (see tui/loading.py)."""
+
+
+async def settle(pilot: Pilot, timeout: float = 30) -> None:
+    """Let the screens' reads and the services under way finish, and the app handle
+    what they sent back: a `pilot.pause()` that also waits for the worker threads."""
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group in SETTLE_GROUPS and not w.is_finished]
+        if not busy:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still running: {[w.name for w in busy]}")
+        await asyncio.wait_for(app.workers.wait_for_complete(busy), deadline - time.monotonic())
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Let the app run until `condition()` holds (workers finish, screens appear).
+
+    The generous timeout is for loaded CI machines; it is not a speed assertion.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition never became true; screen is {pilot.app.screen!r}")
+        await pilot.pause(0.02)
+
+
+async def wait_for_screen(pilot: Pilot, kind: type[Screen]) -> Screen:
+    """Wait until a `kind` screen is on top and composed (its Footer, yielded last, is in)."""
+
+    def ready() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, kind) and screen.is_mounted and bool(screen.query(Footer))
+
+    await wait_until(pilot, ready)
+    await pilot.pause()
+    return pilot.app.screen

@@ -1,0 +1,283 @@
+"""The database layer: URLs, connection settings, migrations recorded in
+`schema_migration`, the lead list's views and full-text search on both backends,
+and the rule that models/ never imports the UI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import peewee
+import pytest
+from playhouse.migrations import Runner
+
+import models
+from models import Lead, StatusReason
+from models.db import MIGRATIONS_DIR, make_database, pending_migrations
+
+from ..conftest import make_lead
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def migration_rows(db) -> dict[str, object]:
+    return dict(db.execute_sql("SELECT name, applied FROM schema_migration").fetchall())
+
+
+# --- migrations ----------------------------------------------------------------------
+
+
+def test_migrations_are_recorded_and_not_reapplied(db, db_url) -> None:
+    files = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))
+    assert files and files[0] == "0001_initial"
+    rows = migration_rows(db)
+    assert sorted(rows) == [m.name for m in Runner(db, str(MIGRATIONS_DIR)).status()]
+    assert set(files) <= set(rows)
+    assert pending_migrations(db) == []
+
+    lead = make_lead(models.create_user("u", "U"))
+    models.close_database()
+    again = models.open_database(db_url)  # opening twice applies nothing
+    assert migration_rows(again) == rows
+    assert models.db.migrate(again) == []
+    assert Lead.get_by_id(lead.id).topic == lead.topic  # data untouched
+
+
+def test_fresh_sqlite_file_is_created_in_wal_with_foreign_keys(tmp_path) -> None:
+    path = tmp_path / "leadq.db"
+    db = models.open_database(f"sqlite:///{path}")
+    try:
+        assert path.exists()
+        assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert "0001_initial" in migration_rows(db)
+    finally:
+        models.close_database()
+
+
+def test_url_resolution(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("LEADQ_DB", "sqlite:////from/env.db")
+    assert models.resolve_url("sqlite:///given.db") == "sqlite:///given.db"
+    assert models.resolve_url(None) == "sqlite:////from/env.db"
+    monkeypatch.delenv("LEADQ_DB")
+    default = models.resolve_url(None)
+    assert default.startswith("sqlite:////") and default.endswith("leadq.db")
+    with pytest.raises(ValueError, match="Unsupported"):
+        make_database("mysql://x/y")
+    sqlite = make_database(f"sqlite:///{tmp_path}/x.db")
+    assert sqlite.database == f"{tmp_path}/x.db"
+    assert isinstance(make_database("postgres://u@h:5/n"), peewee.PostgresqlDatabase)
+
+
+def test_worker_thread_connection_sees_committed_data(db, rep) -> None:
+    lead = make_lead(rep)
+    seen: list[str] = []
+
+    def work() -> None:
+        with models.thread_connection():
+            seen.append(models.get_lead(lead.id).topic)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == [lead.topic]
+
+
+def test_change_token_grows_with_every_change(db, rep) -> None:
+    start = models.change_token()
+    lead = make_lead(rep)
+    after_create = models.change_token()
+    models.add_note(rep, lead, "hello")
+    assert start < after_create < models.change_token()
+
+
+# --- views ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def four_leads(db, rep):
+    other = models.create_user("sam", "Sam Seller")
+    mine = make_lead(rep, topic="mine", company="Alpha", email="a@alpha.com")
+    theirs = make_lead(other, topic="theirs", company="Beta", email="b@beta.com")
+    qualified = make_lead(rep, topic="qualified", company="Gamma", email="g@gamma.com")
+    models.qualify_lead(rep, qualified.id, models.QualifyChoice(ignore_duplicates=True))
+    disqualified = make_lead(rep, topic="disqualified", company="Delta", email="d@delta.com")
+    models.disqualify_lead(rep, disqualified.id, StatusReason.CANNOT_CONTACT)
+    return {"mine": mine, "theirs": theirs, "qualified": qualified, "disq": disqualified}
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        ("open", {"mine", "theirs"}),
+        ("mine", {"mine"}),
+        ("all", {"mine", "theirs", "qualified", "disq"}),
+        ("qualified", {"qualified"}),
+        ("disqualified", {"disq"}),
+    ],
+)
+def test_views(four_leads, rep, view, expected) -> None:
+    by_id = {lead.id: name for name, lead in four_leads.items()}
+    query = models.lead_query(view, rep)
+    assert {by_id[lead.id] for lead in query} == expected
+    assert models.count_leads(query) == len(expected)
+
+
+def test_duplicates_view(db, rep) -> None:
+    models.Contact.create(first_name="X", last_name="Y", email="nancy@contoso.com")
+    dup = make_lead(rep)
+    make_lead(
+        rep, first_name="Kim", email="kim@else.com", business_phone="", company="Else", website=""
+    )
+    assert [lead.id for lead in models.lead_query("duplicates", rep)] == [dup.id]
+
+
+def test_unknown_view_is_an_error(db, rep) -> None:
+    with pytest.raises(ValueError):
+        models.lead_query("everything", rep)
+
+
+def test_sorting_and_paging(db, rep) -> None:
+    names = ["Carter", "adams", "Baker", "Baker"]
+    leads = [make_lead(rep, last_name=n, company=f"Co {i}") for i, n in enumerate(names)]
+    query = models.lead_query("all", rep, sort="name", descending=False)
+    got = [lead.id for lead in query]
+    # Ties (the two Bakers) fall back to id, so paging is stable.
+    assert got.index(leads[2].id) < got.index(leads[3].id)
+    assert [lead.id for lead in query.offset(1).limit(2)] == got[1:3]
+    newest_first = [lead.id for lead in models.lead_query("all", rep)]
+    assert newest_first == sorted(newest_first, reverse=True)
+    for sort in models.SORTS:
+        assert models.count_leads(models.lead_query("all", rep, sort=sort)) == 4
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(db, rep):
+    return {
+        "nancy": make_lead(rep),  # Nancy Anderson, Contoso Ltd., nancy@contoso.com
+        "jose": make_lead(
+            rep,
+            topic="Solar panels for the roof",
+            first_name="José",
+            last_name="O'Brien",
+            company="Fabrikam GmbH",
+            email="jose.obrien@fabrikam.de",
+            website="",
+            business_phone="",
+        ),
+        "kim": make_lead(
+            rep,
+            topic="Fleet of delivery vans",
+            first_name="Kim",
+            last_name="Lee",
+            company="Northwind Traders",
+            email="kim@northwind.example.com",
+            website="",
+            business_phone="",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nan", {"nancy"}),  # first name prefix
+        ("ANDERS", {"nancy"}),  # last name, any case
+        ("conto", {"nancy"}),  # company
+        ("fabrik", {"jose"}),
+        ("northwind trad", {"kim"}),  # every word must match
+        ("kim@northwind", {"kim"}),  # email, split at punctuation
+        ("obrien", {"jose"}),  # email local part
+        ("ergonom", {"nancy"}),  # topic
+        ("vans", {"kim"}),
+        ("solar roof", {"jose"}),
+        ("nancy vans", set()),  # words from two different leads
+        ("zzz", set()),
+        ("", {"nancy", "jose", "kim"}),
+    ],
+)
+def test_prefix_search(searchable, rep, text, expected) -> None:
+    by_id = {lead.id: name for name, lead in searchable.items()}
+    found = {by_id[lead.id] for lead in models.lead_query("all", rep, search=text)}
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "'", "[bold", "*", "AND", "OR NOT", "NEAR(", "_", "-x", "a:b", "!&|", "%", "\\", "é*"],
+)
+def test_search_with_operator_characters_does_not_fail(searchable, rep, text) -> None:
+    query = models.lead_query("all", rep, search=text)
+    assert models.count_leads(query) <= 3
+    list(query)
+
+
+def test_search_follows_edits_deletes_and_views(searchable, rep) -> None:
+    nancy = searchable["nancy"]
+    models.update_lead(rep, nancy.id, {"company": "Woodgrove Bank"})
+    assert [x.id for x in models.lead_query("all", rep, search="woodgr")] == [nancy.id]
+    assert list(models.lead_query("all", rep, search="contoso ltd")) == []
+    models.qualify_lead(rep, nancy.id)
+    assert list(models.lead_query("open", rep, search="woodgr")) == []
+    assert [x.id for x in models.lead_query("qualified", rep, search="woodgr")] == [nancy.id]
+    models.delete_lead(rep, searchable["kim"].id)
+    assert list(models.lead_query("all", rep, search="northwind")) == []
+    assert models.count_leads(models.lead_query("all", rep, search="")) == 2
+
+
+def test_postgres_search_uses_the_generated_tsvector(db, rep) -> None:
+    if not models.db.is_postgres():
+        # The SQLite leg checks its FTS5 table instead.
+        lead = make_lead(rep)
+        hits = db.execute_sql("SELECT rowid FROM lead_fts WHERE lead_fts MATCH 'nan*'").fetchall()
+        assert hits == [(lead.id,)]
+        return
+    lead = make_lead(rep)
+    (tsv,) = db.execute_sql(
+        "SELECT search_tsv::text FROM lead WHERE id = %s", (lead.id,)
+    ).fetchone()
+    for word in ("nancy", "anderson", "contoso", "ergonomic", "com"):
+        assert f"'{word}'" in tsv
+    (generated,) = db.execute_sql(
+        "SELECT is_generated FROM information_schema.columns "
+        "WHERE table_name = 'lead' AND column_name = 'search_tsv'"
+    ).fetchone()
+    assert generated == "ALWAYS"
+    sql, _ = models.lead_query("all", rep, search="nan").sql()
+    assert "search_tsv" in sql and "to_tsquery" in sql
+
+
+# --- layering ---------------------------------------------------------------------------
+
+
+def test_models_never_import_textual() -> None:
+    modules = sorted(
+        "models." + p.stem for p in (ROOT / "models").glob("*.py") if p.stem != "__init__"
+    )
+    script = (
+        "import sys, importlib\n"
+        f"for name in {['models', *modules]!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui', 'rich'))\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_models_source_has_no_ui_imports() -> None:
+    pattern = re.compile(r"^\s*(from|import)\s+(textual|tui|rich)\b", re.MULTILINE)
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "models").rglob("*.py")
+        if pattern.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

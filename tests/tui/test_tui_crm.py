@@ -1,0 +1,377 @@
+"""A CRM a rep can live in, driven with Pilot: new leads, the account, contact and
+opportunity lists and forms, closing deals, reassigning owners, bulk edits, and
+refusals said before any dialog; snapshots of each new screen at 80x24."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static
+
+import models
+from tui.screens.close_opportunity import CloseWonDialog as ModalCloseWon
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.lead_detail import LeadDetailScreen
+from tui.screens.lead_list import LeadListScreen
+from tui.screens.may_exist import MayAlreadyExistScreen
+from tui.screens.pickers import BulkEditLeads, OwnerPicker
+from tui.screens.record_form import RecordFormScreen
+from tui.screens.record_list import RecordListScreen
+from tui.screens.records import AccountScreen, OpportunityScreen
+from tui.widgets.record_table import RecordTable
+
+from ..conftest import make_lead
+from ..helpers import make_app, wait_until
+from .test_tui_detail import freeze_times
+
+
+@pytest.fixture
+def riley(sqlite_db: object) -> models.User:
+    return models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+
+
+@pytest.fixture
+def sam(sqlite_db: object) -> models.User:
+    return models.create_user("sam", "Sam Seller", models.Role.SALESPERSON)
+
+
+@pytest.fixture
+def deal(riley: models.User) -> models.QualifyResult:
+    return models.qualify_lead(riley, make_lead(riley, estimated_budget="25000").id)
+
+
+async def wait_screen(pilot: Pilot, kind: type) -> object:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def wait_list(pilot: Pilot) -> RecordTable:
+    table = pilot.app.screen.query_one(RecordTable)
+    await wait_until(pilot, lambda: table.total is not None and table.loaded)
+    return table
+
+
+async def fill(pilot: Pilot, screen: RecordFormScreen, **values: str) -> None:
+    await wait_until(pilot, lambda: screen.loaded)
+    for name, value in values.items():
+        screen.query_one(f"#f-{name}", Input).value = value
+    await pilot.pause()
+
+
+# New lead ----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_new_lead_from_the_list_opens_it(riley: models.User) -> None:
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_screen(pilot, LeadListScreen)
+        await pilot.press("n")
+        form = await wait_screen(pilot, RecordFormScreen)
+        assert form.kind == "lead"
+        await fill(pilot, form, topic="Ten desks", last_name="Okafor", email="ok@x.example")
+        await pilot.press("ctrl+s")
+        detail = await wait_screen(pilot, LeadDetailScreen)
+        lead = models.Lead.get(models.Lead.last_name == "Okafor")
+        assert detail.lead_id == lead.id and lead.owner_id == riley.id
+        assert lead.is_open and lead.rating == "warm"
+
+
+@pytest.mark.asyncio
+async def test_new_lead_errors_beside_their_fields(riley: models.User) -> None:
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_screen(pilot, LeadListScreen)
+        await pilot.press("ctrl+n")
+        form = await wait_screen(pilot, RecordFormScreen)
+        await fill(pilot, form, email="not an email")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: form.query_one("#err-topic").has_class("visible"))
+        assert "Topic is required" in str(form.query_one("#err-topic", Static).visual)
+        assert form.query_one("#err-email").has_class("visible")
+        assert models.Lead.select().count() == 0
+
+
+@pytest.mark.asyncio
+async def test_new_lead_may_already_exist_then_ignore_and_save(riley: models.User) -> None:
+    make_lead(riley, email="pat@x.example")
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.new_record("lead")
+        form = await wait_screen(pilot, RecordFormScreen)
+        await fill(pilot, form, topic="Again", last_name="Keller", email="PAT@x.example")
+        await pilot.press("ctrl+s")
+        dialog = await wait_screen(pilot, MayAlreadyExistScreen)
+        options = dialog.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("same email" in p for p in prompts)
+        assert models.Lead.select().count() == 1
+        await pilot.press("i")
+        await wait_screen(pilot, LeadDetailScreen)
+        assert models.Lead.select().count() == 2
+
+
+@pytest.mark.asyncio
+async def test_new_lead_from_the_palette(riley: models.User) -> None:
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_screen(pilot, LeadListScreen)
+        await pilot.press("ctrl+p", *"new lead")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        form = await wait_screen(pilot, RecordFormScreen)
+        assert form.kind == "lead"
+
+
+# Lists and forms ----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_account_list_search_open_and_create(riley: models.User, sam: models.User) -> None:
+    models.create_account(riley, name="Contoso Ltd")
+    models.create_account(sam, name="Fabrikam")
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f5")
+        await wait_screen(pilot, RecordListScreen)
+        table = await wait_list(pilot)
+        assert table.total == 2
+        await pilot.press("v")  # My accounts
+        await wait_until(pilot, lambda: table.total == 1)
+        await pilot.press("v", "slash")
+        await pilot.pause()
+        await pilot.press(*"fab")
+        await wait_until(pilot, lambda: table.total == 1 and table.current_row is not None
+                         and table.current_row.cell("name") == "Fabrikam")  # fmt: skip
+        table.focus()
+        await pilot.press("enter")
+        screen = await wait_screen(pilot, AccountScreen)
+        assert screen.record_id == models.Account.get(models.Account.name == "Fabrikam").id
+        await pilot.press("escape")
+        await wait_screen(pilot, RecordListScreen)
+        await pilot.press("n")
+        form = await wait_screen(pilot, RecordFormScreen)
+        await fill(pilot, form, name="Northwind Traders", website="northwind.example")
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, AccountScreen)
+        made = models.Account.get(models.Account.name == "Northwind Traders")
+        assert made.domain_key == "northwind.example" and made.owner_id == riley.id
+
+
+@pytest.mark.asyncio
+async def test_edit_an_account_and_duplicates_on_create(riley: models.User) -> None:
+    account = models.create_account(riley, name="Contoso Ltd")
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.edit_record("account", account.id)
+        form = await wait_screen(pilot, RecordFormScreen)
+        await fill(pilot, form, phone="+1 425 555 0100")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RecordFormScreen))
+        assert models.Account.get_by_id(account.id).phone_key == "+14255550100"
+        app.new_record("account")
+        form = await wait_screen(pilot, RecordFormScreen)
+        await fill(pilot, form, name="CONTOSO")
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, MayAlreadyExistScreen)
+        await pilot.press("escape")  # back to the form: nothing created
+        await wait_screen(pilot, RecordFormScreen)
+        assert models.Account.select().count() == 1
+
+
+@pytest.mark.asyncio
+async def test_opportunity_list_shows_the_pipeline(riley: models.User, deal) -> None:
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.action_open_list("opportunity")
+        screen = await wait_screen(pilot, RecordListScreen)
+        await wait_list(pilot)
+        pipeline = screen.query_one("#pipeline", Static)
+        await wait_until(pilot, lambda: "25,000.00" in str(pipeline.visual))
+        assert "Develop 1 · 25,000.00" in str(pipeline.visual)
+
+
+# Closing deals -------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_close_as_won_then_reopen(riley: models.User, deal) -> None:
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_opportunity(deal.opportunity.id)
+        screen = await wait_screen(pilot, OpportunityScreen)
+        await wait_until(pilot, lambda: bool(getattr(screen, "decisions", None)))
+        await pilot.press("w")
+        dialog = await wait_screen(pilot, ModalCloseWon)
+        assert Decimal(dialog.query_one("#c-actual_revenue", Input).value) == Decimal("25000")
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: models.Opportunity.get_by_id(deal.opportunity.id).state == "won"
+        )
+        assert models.Opportunity.get_by_id(deal.opportunity.id).actual_revenue == Decimal("25000")
+        await wait_screen(pilot, OpportunityScreen)
+        await wait_until(pilot, lambda: bool(screen.decisions["reopen"]))
+        await pilot.press("r")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: models.Opportunity.get_by_id(deal.opportunity.id).is_open)
+
+
+@pytest.mark.asyncio
+async def test_refusal_is_said_before_any_dialog(riley: models.User, sam: models.User) -> None:
+    account = models.create_account(sam, name="Fabrikam")
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        app.open_account(account.id)
+        screen = await wait_screen(pilot, AccountScreen)
+        await wait_until(pilot, lambda: bool(getattr(screen, "decisions", None)))
+        assert screen.check_action("delete", ()) is None  # dimmed in the footer
+        await pilot.press("delete")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)  # no confirmation opened
+        messages = [n.message for n in app._notifications]
+        assert any("belongs to Sam Seller" in m for m in messages)
+        assert models.Account.select().count() == 1
+
+
+# Owners and bulk edits ------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_assign_the_selected_leads_to_another_rep(
+    riley: models.User, sam: models.User
+) -> None:
+    leads = [make_lead(riley, email=f"l{i}@x.example") for i in range(2)]
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_screen(pilot, LeadListScreen)
+        table = app.screen.table
+        await wait_until(pilot, lambda: table.total == 2 and table.loaded)
+        table.set_selection([lead.id for lead in leads])
+        await pilot.press("o")
+        picker = await wait_screen(pilot, OwnerPicker)
+        options = picker.query_one(OptionList)
+        index = next(i for i in range(options.option_count)
+                     if options.get_option_at_index(i).id == str(sam.id))  # fmt: skip
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: {models.Lead.get_by_id(x.id).owner_id for x in leads} == {sam.id}
+        )
+
+
+@pytest.mark.asyncio
+async def test_bulk_edit_rating_of_a_selection(riley: models.User) -> None:
+    leads = [make_lead(riley, email=f"l{i}@x.example") for i in range(2)]
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_screen(pilot, LeadListScreen)
+        table = app.screen.table
+        await wait_until(pilot, lambda: table.total == 2 and table.loaded)
+        table.set_selection([lead.id for lead in leads])
+        await pilot.press("b")
+        dialog = await wait_screen(pilot, BulkEditLeads)
+        dialog.query_one("#b-rating").value = "hot"
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: {models.Lead.get_by_id(x.id).rating for x in leads} == {"hot"}
+        )
+
+
+@pytest.mark.asyncio
+async def test_first_press_of_a_sort_key_sorts_ascending(riley: models.User) -> None:
+    for last in ("zimmerman", "Adams", "JANET"):
+        make_lead(riley, last_name=last, email="")
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_screen(pilot, LeadListScreen)
+        await pilot.press("s")  # created -> name
+        table = screen.table
+        await wait_until(pilot, lambda: screen.list_query.sort == "name" and table.loaded)
+        assert screen.list_query.descending is False
+        names = [table.row_at(i).name.split()[-1] for i in range(3)]
+        assert names == ["Adams", "JANET", "zimmerman"]
+
+
+# Snapshots at 80x24 -----------------------------------------------------------------------
+
+
+def still(screen: object) -> None:
+    """No blinking cursors, so the snapshots are stable."""
+    for widget in screen.query("Input, TextArea"):  # type: ignore[attr-defined]
+        widget.cursor_blink = False
+
+
+def _world(riley: models.User, sam: models.User) -> None:
+    account = models.create_account(riley, name="Contoso Ltd", website="contoso.com",
+                                    phone="+1 425 555 0100", city="Redmond")  # fmt: skip
+    models.create_account(sam, name="Fabrikam", city="Seattle")
+    models.create_contact(riley, first_name="Nancy", last_name="Davolio", account=account.id,
+                          email="nancy@contoso.com", job_title="Buyer")  # fmt: skip
+    models.create_opportunity(
+        riley, topic="Fleet renewal", account=account.id, estimated_value="12500",
+        estimated_close_date="2026-12-31",
+    )  # fmt: skip
+    freeze_times()
+
+
+def _list(kind: str):  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        pilot.app.action_open_list(kind)
+        await wait_screen(pilot, RecordListScreen)
+        await wait_list(pilot)
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+@pytest.mark.parametrize("kind", ["account", "contact", "opportunity"])
+def test_snapshot_lists(riley, sam, kind, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _world(riley, sam)
+    assert snap_compare(make_app(riley), terminal_size=(80, 24), run_before=_list(kind))
+
+
+@pytest.mark.parametrize("kind", ["lead", "account", "contact", "opportunity"])
+def test_snapshot_new_forms(riley, kind, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        pilot.app.new_record(kind)
+        form = await wait_screen(pilot, RecordFormScreen)
+        await wait_until(pilot, lambda: form.loaded)
+        still(form)
+        await pilot.pause()
+
+    assert snap_compare(make_app(riley), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_close_won_dialog(riley, deal, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    freeze_times()
+
+    async def run_before(pilot: Pilot) -> None:
+        pilot.app.open_opportunity(deal.opportunity.id)
+        screen = await wait_screen(pilot, OpportunityScreen)
+        await wait_until(pilot, lambda: bool(getattr(screen, "decisions", None)))
+        await pilot.press("w")
+        dialog = await wait_screen(pilot, ModalCloseWon)
+        dialog.query_one("#c-close_date", Input).value = "2026-12-01"
+        still(dialog)
+        await pilot.pause()
+
+    assert snap_compare(make_app(riley), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_may_already_exist(riley, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    make_lead(riley, email="pat@x.example")
+    models.create_account(riley, name="Contoso")
+
+    async def run_before(pilot: Pilot) -> None:
+        pilot.app.new_record("lead")
+        form = await wait_screen(pilot, RecordFormScreen)
+        await fill(pilot, form, topic="t", last_name="Keller", email="pat@x.example",
+                   company="Contoso Ltd")  # fmt: skip
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, MayAlreadyExistScreen)
+
+    assert snap_compare(make_app(riley), terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,82 @@
+"""Screen stylesheets stay on their own screen.
+
+Textual adds a screen's CSS_PATH to the app-wide stylesheet once the screen is
+first used, so an unscoped rule (`#banner { display: none }`) in one screen's
+file silently restyles every later screen with a widget of that id. Every rule in
+`tui/screens/*.tcss` must therefore start with its screen's type.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from textual.screen import Screen
+from textual.widgets import Static
+
+import models
+import tui.screens
+
+from ..conftest import make_lead
+from ..helpers import make_app, settle, wait_for_screen
+
+SCREENS_DIR = Path(tui.screens.__file__).parent
+
+
+def top_level_selectors(css: str) -> list[str]:
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    selectors, depth, start = [], 0, 0
+    for index, char in enumerate(css):
+        if char == "{":
+            if depth == 0:
+                selectors += [s.strip() for s in css[start:index].split(",")]
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                start = index + 1
+    return selectors
+
+
+def screens_using(stylesheet: Path) -> list[str]:
+    module = importlib.import_module(f"tui.screens.{stylesheet.stem}")
+    return [
+        cls.__name__
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Screen) and getattr(cls, "CSS_PATH", None) == stylesheet.name
+    ]
+
+
+@pytest.mark.parametrize("stylesheet", sorted(SCREENS_DIR.glob("*.tcss")), ids=lambda p: p.name)
+def test_every_rule_is_scoped_to_its_screen(stylesheet: Path) -> None:
+    owners = screens_using(stylesheet)
+    assert owners, f"no screen in {stylesheet.stem}.py uses {stylesheet.name}"
+    unscoped = [
+        selector
+        for selector in top_level_selectors(stylesheet.read_text())
+        if not any(re.match(rf"{name}\b", selector) for name in owners)
+    ]
+    assert not unscoped, f"{stylesheet.name}: rules not scoped to {owners}: {unscoped}"
+
+
+@pytest.mark.asyncio
+async def test_settings_banner_shows_after_visiting_a_lead(sqlite_db: object) -> None:
+    """The lead detail's closed-lead banner rule once hid the settings banner."""
+    from tui.screens.lead_detail import LeadDetailScreen
+    from tui.screens.settings import SettingsScreen
+
+    rep = models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+    lead = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lead(lead.id)
+        await wait_for_screen(pilot, LeadDetailScreen)
+        app.pop_screen()
+        await settle(pilot)
+        app.action_settings()
+        screen = await wait_for_screen(pilot, SettingsScreen)
+        banner = screen.query_one("#banner", Static)
+        assert banner.display and banner.region.height > 0

@@ -1,0 +1,631 @@
+"""The lead detail screen driven with Pilot: form editing and validation, the
+read-only closed lead, the stage bar, notes and attachments, the existing
+account/contact lookups, markup injection; snapshots at 80x24. Also the
+model-level lookup queries (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static, TextArea
+
+import models
+from models import Stage
+from tui.app import LeadqApp
+from tui.screens.lead_detail import DiscardChangesScreen, LeadDetailScreen
+from tui.screens.records import OpportunityScreen
+from tui.widgets.lookup import LookupField, LookupScreen
+from tui.widgets.notes_panel import NotesPanel
+from tui.widgets.stage_bar import StageBar
+
+from ..conftest import make_lead
+from ..helpers import make_app, settle, wait_until
+
+FIXED = dt.datetime(2024, 3, 1, 9, 30)
+INJECTION = "[bold red]x[/] [@click=app.quit]y[/]"
+
+
+def freeze_times() -> None:
+    """Give every record the same timestamps, so snapshots do not change."""
+    for model in (models.Lead, models.Account, models.Contact, models.Opportunity):
+        model.update(created_at=FIXED, modified_at=FIXED).execute()
+    models.Lead.update(closed_at=FIXED).where(models.Lead.closed_at.is_null(False)).execute()
+    models.Note.update(created_at=FIXED).execute()
+    models.AuditEvent.update(at=FIXED).execute()
+
+
+async def open_lead(pilot: Pilot, lead_id: int) -> LeadDetailScreen:
+    pilot.app.open_lead(lead_id)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, LeadDetailScreen))
+    await settle(pilot)
+    return pilot.app.screen  # type: ignore[return-value]
+
+
+def field(screen: LeadDetailScreen, name: str):  # type: ignore[no-untyped-def]
+    return screen.query_one(f"#f-{name}")
+
+
+def error_text(screen: LeadDetailScreen, name: str) -> str:
+    line = screen.query_one(f"#err-{name}", Static)
+    return str(line.visual) if line.has_class("visible") else ""
+
+
+def fresh(lead_id: int) -> models.Lead:
+    return models.Lead.get_by_id(lead_id)
+
+
+# Editing.
+
+
+@pytest.mark.asyncio
+async def test_edit_and_save(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        job = field(screen, "job_title")
+        job.focus()
+        job.value = ""
+        await pilot.press(*"CTO")
+        field(screen, "purchase_timeframe").value = "this_quarter"
+        field(screen, "estimated_budget").value = "12,500"
+        field(screen, "decision_maker_identified").value = True
+        field(screen, "status_reason").value = "contacted"
+        assert screen.changes()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = fresh(lead.id)
+        assert saved.job_title == "CTO"
+        assert saved.purchase_timeframe == "this_quarter"
+        assert saved.estimated_budget == Decimal("12500")
+        assert saved.decision_maker_identified is True
+        assert saved.status_reason == "contacted"
+        assert not screen.changes()
+        assert "Changed" in saved.history()[0].summary
+        # The stage bar follows what was saved.
+        bar = screen.query_one(StageBar)
+        assert bar.filled["purchase_timeframe"] and bar.filled["estimated_budget"]
+        assert bar.filled_count == 3
+
+
+@pytest.mark.asyncio
+async def test_invalid_fields_show_inline_and_nothing_is_saved(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "job_title").value = "Would be saved if valid"
+        field(screen, "email").value = "not-an-address"
+        field(screen, "business_phone").value = "call me"
+        field(screen, "topic").value = "   "
+        field(screen, "estimated_budget").value = "-5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Email" in error_text(screen, "email")
+        assert "Business phone" in error_text(screen, "business_phone")
+        assert "required" in error_text(screen, "topic")
+        assert "negative" in error_text(screen, "estimated_budget")
+        assert error_text(screen, "job_title") == ""
+        assert screen.query_one("#row-email").has_class("invalid")
+        assert "Not saved" in str(screen.query_one("#form-error", Static).visual)
+        # The user's input is kept, nothing reached the database.
+        assert field(screen, "email").value == "not-an-address"
+        assert field(screen, "job_title").value == "Would be saved if valid"
+        saved = fresh(lead.id)
+        assert saved.job_title == "Purchasing manager"
+        assert saved.email == "nancy@contoso.com"
+        assert [e.action for e in saved.history()] == ["created"]
+        # Fixing the fields and saving again clears the errors.
+        field(screen, "email").value = "n@contoso.com"
+        field(screen, "business_phone").value = "+1 206 555 0100"
+        field(screen, "topic").value = "Chairs"
+        field(screen, "estimated_budget").value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_text(screen, "email") == ""
+        assert fresh(lead.id).job_title == "Would be saved if valid"
+
+
+@pytest.mark.asyncio
+async def test_unsaved_changes_are_guarded_on_leaving(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "city").value = "Seattle"
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiscardChangesScreen))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert field(screen, "city").value == "Seattle"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiscardChangesScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LeadDetailScreen))
+        assert fresh(lead.id).city == "Redmond"
+
+
+@pytest.mark.asyncio
+async def test_back_without_changes_leaves_at_once(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lead(pilot, lead.id)
+        await pilot.press("backspace")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LeadDetailScreen))
+
+
+# Closed leads and the stage bar.
+
+
+@pytest.mark.asyncio
+async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
+    lead = make_lead(ada)
+    models.disqualify_lead(ada, lead.id, "lost")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        banner = str(screen.query_one("#banner", Static).visual)
+        assert "Disqualified (Lost) by Ada Admin" in banner
+        assert "press r to reactivate" in banner
+        assert field(screen, "topic").disabled
+        assert field(screen, "rating").disabled
+        assert field(screen, "existing_account").disabled
+        assert field(screen, "summary").read_only
+        assert field(screen, "status_reason").value == "lost"
+        # Save and qualify are not offered; typing a key does nothing.
+        assert screen.check_action("save", ()) is False
+        assert screen.check_action("qualify", ()) is False
+        assert screen.check_action("reactivate", ()) is True
+        await pilot.press("ctrl+s")
+        await pilot.press("q")
+        await settle(pilot)
+        assert fresh(lead.id).state == "disqualified"
+        assert isinstance(app.screen, LeadDetailScreen)
+        # No notes can be added, and the panel says why.
+        notes = screen.query_one(NotesPanel)
+        assert notes.has_class("-read-only")
+        assert "reactivate it to add notes" in str(notes.query_one("#note-message", Static).visual)
+        # Reactivating (as the flow does) opens the form again.
+        models.reactivate_lead(ada, lead.id)
+        app.data_changed()
+        await settle(pilot)
+        assert not field(screen, "topic").disabled
+        assert not screen.query_one("#banner").has_class("visible")
+
+
+@pytest.mark.asyncio
+async def test_stage_bar_shows_filled_steps_then_develop_after_qualify(ada: models.User) -> None:
+    lead = make_lead(ada, purchase_timeframe="this_year", summary="Wants chairs by May")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        bar = screen.query_one(StageBar)
+        assert bar.active == Stage.QUALIFY
+        assert bar.filled_count == 2
+        text = bar.render().plain
+        assert "● Qualify 2/7" in text
+        assert "✓ Timeframe" in text and "✓ Summary" in text and "○ Budget" in text
+
+        result = models.qualify_lead(ada, lead.id)
+        app.data_changed()
+        await settle(pilot)
+        assert bar.active == Stage.DEVELOP
+        assert "✓ Qualify" in bar.render().plain
+        assert "● Develop" in bar.render().plain
+        banner = str(screen.query_one("#banner", Static).visual)
+        assert "Qualified by Ada Admin" in banner
+        created = screen.query_one("#created-records", OptionList)
+        ids = [created.get_option_at_index(i).id for i in range(created.option_count)]
+        assert ids == [
+            f"account:{result.account.id}",
+            f"contact:{result.contact.id}",
+            f"opportunity:{result.opportunity.id}",
+        ]
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityScreen))
+        assert app.screen.record_id == result.opportunity.id
+
+
+@pytest.mark.asyncio
+async def test_deleted_elsewhere_goes_back(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lead(pilot, lead.id)
+        models.delete_lead(ada, lead.id)
+        app.data_changed()
+        await wait_until(pilot, lambda: not isinstance(app.screen, LeadDetailScreen))
+        await wait_until(
+            pilot, lambda: any("no longer exists" in n.message for n in app._notifications)
+        )
+
+
+# Notes.
+
+
+async def compose_note(pilot: Pilot, screen: LeadDetailScreen, text: str, path: str) -> None:
+    await pilot.press("n")
+    await settle(pilot)
+    area = screen.query_one("#note-text", TextArea)
+    assert area.has_focus
+    await pilot.press(*text)
+    await pilot.press("tab")
+    path_input = screen.query_one("#attach-path", Input)
+    assert path_input.has_focus
+    path_input.value = path
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.mark.asyncio
+async def test_notes_add_attach_and_save_back(ada: models.User, tmp_path: Path) -> None:
+    lead = make_lead(ada)
+    source = tmp_path / "quote.bin"
+    payload = bytes(range(256)) * 10
+    source.write_bytes(payload)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        panel = screen.query_one(NotesPanel)
+
+        # A missing file is an error; nothing is added and the text is kept.
+        await compose_note(pilot, screen, "Sent the quote", str(tmp_path / "missing.pdf"))
+        message = panel.query_one("#note-message", Static)
+        assert message.has_class("error")
+        assert "There is no file" in str(message.visual)
+        assert models.Note.select().count() == 0
+        assert screen.query_one("#note-text", TextArea).text == "Sent the quote"
+
+        screen.query_one("#attach-path", Input).value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        note = models.Note.get()
+        assert note.text == "Sent the quote"
+        assert note.attachment_name == "quote.bin"
+        assert bytes(note.attachment_data) == payload
+        assert note.lead_id == lead.id and note.author_id == ada.id
+        assert screen.query_one("#note-text", TextArea).text == ""
+        notes = panel.query_one("#note-list", OptionList)
+        prompt = notes.get_option_at_index(0).prompt.plain
+        assert "Ada Admin" in prompt and "Sent the quote" in prompt
+        assert "quote.bin (2.5 KB)" in prompt
+
+        # Save it back to a path and compare the bytes.
+        notes.focus()
+        notes.highlighted = 0
+        await pilot.press("s")
+        await settle(pilot)
+        save_path = panel.query_one("#save-path", Input)
+        assert save_path.has_focus
+        target = tmp_path / "out" / "copy.bin"
+        save_path.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "does not exist" in str(message.visual)  # the folder is missing
+        target.parent.mkdir()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert target.read_bytes() == payload
+        assert "Saved quote.bin" in str(message.visual)
+        # The history records the note.
+        assert "Added attachment quote.bin" in [e.summary for e in fresh(lead.id).history()]
+
+
+@pytest.mark.asyncio
+async def test_empty_note_is_refused(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.click("#add-note")
+        await settle(pilot)
+        message = screen.query_one("#note-message", Static)
+        assert "Write something or attach a file" in str(message.visual)
+        assert models.Note.select().count() == 0
+
+
+# Lookups.
+
+
+@pytest.mark.asyncio
+async def test_lookup_sets_and_clears_the_existing_account(ada: models.User) -> None:
+    fabrikam = models.Account.create(name="Fabrikam, Inc.", website="fabrikam.com")
+    models.Account.create(name="Fourth Coffee")
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        lookup = field(screen, "existing_account")
+        lookup.focus()
+        await pilot.press("enter")
+        modal = await wait_lookup(pilot)
+        await pilot.press(*"fab")
+        await wait_until(pilot, lambda: [p.id for p in modal.picks] == [fabrikam.id])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert lookup.value == fabrikam.id
+        assert "Fabrikam, Inc." in lookup.render().plain
+        assert screen.changes() == {"existing_account": fabrikam.id}
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fresh(lead.id).existing_account_id == fabrikam.id
+        assert screen.query_one(StageBar).filled["existing_account"]
+
+        # Clearing the link from the lookup.
+        lookup.focus()
+        await pilot.press("enter")
+        await wait_lookup(pilot)
+        await pilot.press("ctrl+x")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert lookup.value is None
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fresh(lead.id).existing_account_id is None
+
+
+async def wait_lookup(pilot: Pilot) -> LookupScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, LookupScreen))
+    modal = pilot.app.screen
+    assert isinstance(modal, LookupScreen)
+    await wait_until(pilot, lambda: modal.query_one("#lookup-status", Static).visual is not None)
+    return modal
+
+
+@pytest.mark.asyncio
+async def test_lookup_sets_the_existing_contact_by_email(ada: models.User) -> None:
+    contact = models.Contact.create(first_name="Yvonne", last_name="McKay", email="yvonne@x.com")
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        lookup = screen.query_one("#f-existing_contact", LookupField)
+        lookup.focus()
+        await pilot.press("space")
+        modal = await wait_lookup(pilot)
+        await pilot.press(*"YVONNE@")
+        await wait_until(pilot, lambda: [p.id for p in modal.picks] == [contact.id])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fresh(lead.id).existing_contact_id == contact.id
+
+
+def test_search_accounts_uses_prefixes_of_stored_keys(db: object) -> None:
+    contoso = models.Account.create(name="Contoso Ltd.")
+    models.Account.create(name="Contoso Pharmaceuticals")
+    models.Account.create(name="Northwind Traders")
+    names = [a.name for a in models.search_accounts("contoso")]
+    assert names == ["Contoso Ltd.", "Contoso Pharmaceuticals"]
+    assert [a.id for a in models.search_accounts("CONTOSO LTD")] == [contoso.id]
+    assert [a.name for a in models.search_accounts("north")] == ["Northwind Traders"]
+    assert models.search_accounts("zzz") == []
+    assert len(models.search_accounts("")) == 3
+    assert len(models.search_accounts("", limit=2)) == 2
+
+
+def test_search_contacts_by_name_and_email(db: object) -> None:
+    nancy = models.Contact.create(first_name="Nancy", last_name="Anderson", email="n@contoso.com")
+    models.Contact.create(first_name="Nate", last_name="Ng", email="nate@fabrikam.com")
+    assert [c.id for c in models.search_contacts("nancy a")] == [nancy.id]
+    assert [c.last_name for c in models.search_contacts("na")] == ["Anderson", "Ng"]
+    assert [c.id for c in models.search_contacts("N@Contoso")] == [nancy.id]
+    assert models.search_contacts("anderson") == []  # prefix of the full name only
+
+
+def test_lookup_queries_compare_keys_not_like(db: object) -> None:
+    """The lookup is a range on the indexed key, which an index can answer."""
+    from models.lookup import _prefix_range
+
+    query = models.Account.select().where(_prefix_range(models.Account.name_key, "con"))
+    sql, params = query.sql()
+    assert "LIKE" not in sql.upper()
+    assert ">=" in sql and "<" in sql
+    assert params[:2] == ["con", "con\uffff"]
+
+
+# Markup injection.
+
+
+@pytest.mark.asyncio
+async def test_markup_and_escapes_in_lead_data_render_literally(ada: models.User) -> None:
+    lead = make_lead(
+        ada, first_name=INJECTION, company="[@click=app.quit]Acme[/]", summary="a\x1b[2Jb"
+    )
+    models.add_note(ada, lead, "[bold]note[/bold] \x1b[31mred")
+    app = make_app(ada)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        assert screen.title == f"{INJECTION} Anderson"
+        assert field(screen, "first_name").value == INJECTION
+        assert field(screen, "company").value == "[@click=app.quit]Acme[/]"
+        assert field(screen, "summary").text == "a␛[2Jb"
+        # The escape byte is shown, not saved over: the field is unchanged.
+        assert "summary" not in screen.changes()
+        svg = app.export_screenshot()
+        assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
+        await pilot.press("n")
+        await settle(pilot)
+        prompt = screen.query_one("#note-list", OptionList).get_option_at_index(0).prompt
+        assert "[bold]note[/bold] ␛[31mred" in prompt.plain
+        assert not prompt.spans or all("red" not in str(s.style) for s in prompt.spans)
+        await pilot.click("#f-company")
+        await settle(pilot)
+        assert app.is_running
+
+
+# Snapshots (80x24, fixed data and times).
+
+
+def _open_after(lead_id: int, keys: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await open_lead(pilot, lead_id)
+        for key in keys:
+            await pilot.press(key)
+        if "n" in keys:  # the composer takes the focus once the Notes pane is shown
+            await wait_until(
+                pilot, lambda: pilot.app.focused is not None and pilot.app.focused.id == "note-text"
+            )
+        await settle(pilot)
+        for widget in pilot.app.screen.query(Input):
+            widget.cursor_blink = False
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
+        await settle(pilot)
+
+    return run_before
+
+
+def _snapshot_lead(ada: models.User) -> models.Lead:
+    lead = make_lead(
+        ada,
+        purchase_timeframe="this_quarter",
+        estimated_budget="25000",
+        decision_maker_identified=True,
+        rating="hot",
+        lead_source="trade_show",
+    )
+    models.add_note(ada, lead, "Met at the trade show; wants a quote.", ("brief.txt", b"x" * 2048))
+    return lead
+
+
+def test_snapshot_lead_detail_open(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    lead = _snapshot_lead(ada)
+    freeze_times()
+    app: LeadqApp = make_app(ada)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_after(lead.id))
+
+
+def test_snapshot_lead_detail_closed(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    lead = _snapshot_lead(ada)
+    models.qualify_lead(ada, lead.id)
+    freeze_times()
+    app = make_app(ada)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_after(lead.id))
+
+
+def test_snapshot_lead_notes(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    lead = _snapshot_lead(ada)
+    freeze_times()
+    app = make_app(ada)
+    run_before = _open_after(lead.id, ("n",))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_lead_history(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    lead = _snapshot_lead(ada)
+    models.update_lead(ada, lead.id, {"city": "Seattle"})
+    freeze_times()
+    app = make_app(ada)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_after(lead.id, ("h",)))
+
+
+def test_snapshot_lookup_modal(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    models.Account.create(name="Contoso Ltd.", city="Redmond", website="contoso.com")
+    models.Account.create(name="Contoso Pharmaceuticals", city="Basel")
+    models.Account.create(name="Fabrikam, Inc.", city="Lyon")
+    lead = make_lead(ada)
+    freeze_times()
+    app = make_app(ada)
+
+    async def run_before(pilot: Pilot) -> None:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "existing_account").focus()
+        await pilot.press("enter")
+        modal = await wait_lookup(pilot)
+        await pilot.press(*"cont")
+        await wait_until(pilot, lambda: len(modal.picks) == 2)
+        modal.query_one(Input).cursor_blink = False
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# The lead actions started from the detail screen (the flows are tui/flows/lead_actions.py).
+
+
+@pytest.mark.asyncio
+async def test_qualify_from_the_detail_saves_edits_first_then_shows_the_closed_lead(
+    ada: models.User,
+) -> None:
+    from tui.screens.qualify_result import QualifyResultScreen
+
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "summary").load_text("Ready to buy")
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QualifyResultScreen))
+        qualified = fresh(lead.id)
+        assert qualified.state == "qualified"
+        assert qualified.summary == "Ready to buy"  # saved before qualifying
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert screen.query_one("#banner").has_class("visible")
+        assert field(screen, "topic").disabled
+        assert screen.query_one(StageBar).active == Stage.DEVELOP
+
+
+@pytest.mark.asyncio
+async def test_qualify_is_not_started_while_the_form_is_invalid(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        field(screen, "email").value = "nope"
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "Email" in error_text(screen, "email")
+        assert fresh(lead.id).state == "open"
+
+
+@pytest.mark.asyncio
+async def test_reactivate_from_the_detail_reopens_the_form(ada: models.User) -> None:
+    from tui.screens.confirm import ConfirmScreen
+
+    lead = make_lead(ada)
+    models.disqualify_lead(ada, lead.id, "canceled")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: fresh(lead.id).state == "open")
+        await wait_until(
+            pilot, lambda: app.screen is screen and not field(screen, "topic").disabled
+        )
+        assert not screen.query_one("#banner").has_class("visible")
+        assert field(screen, "status_reason").value == "new"
+
+
+def test_notes_to_show_reads_sizes_not_bytes(db: object) -> None:
+    ada = models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    lead = make_lead(ada)
+    models.add_note(ada, lead, "first")
+    models.add_note(ada, lead, "", ("a.bin", b"\x00" * 3000))
+    notes = models.notes_to_show(lead)
+    assert [n.text for n in notes] == ["", "first"]  # newest first
+    assert notes[0].attachment_bytes == 3000 and notes[0].attachment_data is None
+    assert notes[1].attachment_bytes is None
+    assert notes[0].author.full_name == "Ada Admin"
+    result = models.qualify_lead(ada, lead.id)
+    models.add_note(ada, result.opportunity, "own")
+    on_opportunity = models.notes_to_show(result.opportunity)
+    assert [n.is_from_lead_of(result.opportunity) for n in on_opportunity] == [False, True, True]
+    events = models.history_to_show("lead", lead.id)
+    assert events[0].action == "qualified" and events[-1].action == "created"
+    assert events[0].actor.full_name == "Ada Admin"
