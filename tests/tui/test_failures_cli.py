@@ -24,7 +24,7 @@ import models
 import seed
 from tui.cli import BUG_REPORT, EXIT_BUG, run_guarded
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LEADQ = (sys.executable, "-m", "tui")
 SEED = (sys.executable, str(ROOT / "seed.py"))
 USAGE, REFUSED, UNAVAILABLE, TOO_NEW = 2, 1, 3, 4

@@ -28,10 +28,10 @@ from tui.app import LeadqApp
 from tui.driver import LenientLinuxDriver
 from tui.screens.lead_detail import DiscardChangesScreen, LeadDetailScreen
 
-from .conftest import make_lead
-from .tui_helpers import make_app
+from ..conftest import make_lead
+from ..helpers import make_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0
 
 
