@@ -5,6 +5,7 @@ never imports the UI.
 """
 
 from .audit import change_token, record
+from .calling import DatabaseRefused, RecordConflict
 from .db import close_database, database_proxy, open_database, resolve_url, thread_connection
 from .demo import DEMO_USERS, DemoUser
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates, leads_with_duplicates
@@ -307,6 +308,7 @@ __all__ = [
     "Contact",
     "DatabaseDamaged",
     "DatabaseReadOnly",
+    "DatabaseRefused",
     "DatabaseTooNew",
     "DatabaseUnavailable",
     "DatabaseUrlInvalid",
@@ -370,6 +372,7 @@ __all__ = [
     "QueryStopper",
     "QuotaExceeded",
     "Rating",
+    "RecordConflict",
     "RecordOutcome",
     "RecordView",
     "Ref",

@@ -37,6 +37,7 @@ import peewee
 
 from . import prepared
 from .audit import record, require_active
+from .calling import no_raw_errors
 from .csvfile import (
     ColumnMap,
     CsvFile,
@@ -587,6 +588,7 @@ def chunk_size() -> int:
     return 500 if is_postgres() else 5000
 
 
+@no_raw_errors
 def import_leads(
     actor: User,
     stream: BinaryIO,
@@ -868,6 +870,7 @@ def _may_undo(actor: User, batch: ImportBatch) -> None:
         )
 
 
+@no_raw_errors
 def undo_import(actor: User, batch_id: int) -> UndoResult:
     """Remove the leads the batch created and put back the fields it filled, in one
     transaction. Leads no longer open, or that an opportunity came from, are kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
-from .calling import actor_first
+from .calling import actor_first, no_raw_errors
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
 from .errors import NotFound, ValidationError
@@ -42,6 +42,7 @@ def _clean_links(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+@no_raw_errors
 def create_lead(actor: User, **values: Any) -> Lead:
     """Create an open lead owned by `actor` (or `owner=`); nothing is saved if invalid."""
     owner = values.pop("owner", actor)

@@ -26,6 +26,7 @@ from typing import Any
 import peewee
 
 from .audit import record
+from .calling import no_raw_errors
 from .db import database_proxy
 from .entities import (
     LEAD_FORM_FIELDS,
@@ -210,6 +211,7 @@ def _summary(kind: str, others: list[peewee.Model], changes: dict[str, Any], not
     )
 
 
+@no_raw_errors
 def merge_leads(
     actor: User, master_id: int, other_ids: list[int], choices: dict[str, int] | None = None
 ) -> Lead:
@@ -318,6 +320,7 @@ def _repoint(kind: str, master_id: int, other_id: int) -> int:
     return Note.update(contact=master_id).where(Note.contact == other_id).execute()
 
 
+@no_raw_errors
 def merge_accounts(
     actor: User, master_id: int, other_id: int, choices: dict[str, int] | None = None
 ) -> Account:
@@ -326,6 +329,7 @@ def merge_accounts(
     return _merge_pair(actor, "account", master_id, other_id, choices)
 
 
+@no_raw_errors
 def merge_contacts(
     actor: User, master_id: int, other_id: int, choices: dict[str, int] | None = None
 ) -> Contact:

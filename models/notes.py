@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import record
+from .calling import no_raw_errors
 from .entities import Account, Contact, Lead, Note, Opportunity, User
 from .errors import NotFound, ValidationError
 from .file_area import AreaFile, FileArea, check_name
@@ -40,6 +41,7 @@ def read_area_attachment(area: FileArea, name: str) -> tuple[str, bytes]:
     return check_name(name), area.read(name, max_size=ATTACHMENT_MAX)
 
 
+@no_raw_errors
 def add_note(
     actor: User,
     target: NoteTarget,

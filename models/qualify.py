@@ -21,7 +21,7 @@ import peewee
 
 from . import normalize, prepared
 from .audit import record
-from .calling import actor_first
+from .calling import actor_first, as_sentence
 from .db import database_proxy
 from .duplicates import ACCOUNT_RULES, CONTACT_RULES, DuplicateMatches, find_duplicates
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
@@ -470,8 +470,8 @@ def qualify_leads(
             outcome = LeadOutcome(lead_id, "", "blocked", exc.message)
         except LeadqError as exc:
             outcome = LeadOutcome(lead_id, "", "failed", exc.message)
-        except peewee.PeeweeException as exc:
-            outcome = LeadOutcome(lead_id, "", "failed", f"Database error: {exc}")
+        except peewee.PeeweeException as exc:  # never the driver's text (CONTEXT: ...)
+            outcome = LeadOutcome(lead_id, "", "failed", as_sentence(exc, "qualify").message)
         except Exception as exc:  # one lead's unexpected failure must not stop the batch
             logger.exception("qualifying lead %s failed", lead_id)
             outcome = LeadOutcome(lead_id, "", "failed", f"Unexpected error: {exc}")

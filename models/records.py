@@ -35,7 +35,7 @@ import peewee
 
 from . import locks, normalize
 from .audit import record
-from .calling import actor_first
+from .calling import actor_first, no_raw_errors
 from .db import database_proxy
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates
 from .entities import Account, Contact, Lead, Note, Opportunity, User, utcnow
@@ -168,6 +168,7 @@ class LeadDuplicatesFound(DuplicatesFound):
         self.matches = matches
 
 
+@no_raw_errors
 def create_lead_checked(actor: User, *, ignore_duplicates: bool = False, **values: Any) -> Lead:
     """Create a lead as the new-lead form does: duplicates (open leads with the same
     email, matching accounts and contacts) raise `LeadDuplicatesFound` unless
@@ -225,12 +226,14 @@ def _create_customer(
     return created
 
 
+@no_raw_errors
 def create_account(actor: User, *, ignore_duplicates: bool = False, **values: Any) -> Account:
     """Create an account owned by `actor` (or `owner=`). Possible duplicates raise
     `DuplicatesFound` unless `ignore_duplicates`."""
     return _create_customer("account", actor, values, ignore_duplicates)
 
 
+@no_raw_errors
 def create_contact(actor: User, *, ignore_duplicates: bool = False, **values: Any) -> Contact:
     """Create a contact (its `account=` picked with the lookup) owned by `actor`."""
     return _create_customer("contact", actor, values, ignore_duplicates)
@@ -356,6 +359,7 @@ def delete_contact(actor: User, contact_id: int) -> None:
 # --- opportunities ----------------------------------------------------------------------
 
 
+@no_raw_errors
 def create_opportunity(actor: User, **values: Any) -> Opportunity:
     """Create an open opportunity in Develop, owned by `actor` (or `owner=`)."""
     values = dict(values)

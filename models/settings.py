@@ -13,6 +13,7 @@ from typing import Any
 
 from . import prepared
 from .audit import record
+from .calling import no_raw_errors
 from .entities import Setting, User, utcnow
 from .errors import PermissionDenied, ValidationError
 from .locks import lock_keys
@@ -187,6 +188,7 @@ def _check_value(definition: SettingDef, value: Any) -> bool | str:
     return text
 
 
+@no_raw_errors
 def change_setting(actor: User, key: str, value: Any) -> OrgSettings:
     """Change one org setting. Only a system administrator may; the change is audited."""
     definition = SETTINGS_BY_KEY.get(key)
