@@ -10,7 +10,7 @@ import pytest
 import models
 from models.db import is_postgres
 
-from .conftest import make_lead
+from ..conftest import make_lead
 
 SQLITE_TRIGGER = (
     "CREATE TRIGGER refuse_accounts BEFORE INSERT ON account "
