@@ -9,6 +9,7 @@ company, email or topic match, searched in a thread so typing never waits.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -18,7 +19,7 @@ from textual.content import Content
 
 import models
 
-from .widgets.literal import printable
+from .widgets.literal import notify_literal, printable
 
 LEAD_RESULTS = 20
 Command = tuple[str, str, Callable[[], Any]]
@@ -105,18 +106,7 @@ class LeadqCommands(Provider):
                     (f"Sort by {label.lower()}", "Sort the list", partial(screen.set_sort, sort))
                 )
         else:
-            for active in screen.active_bindings.values():
-                binding, node = active.binding, active.node
-                if node is app or not binding.description or not active.enabled:
-                    continue
-                key = app.get_key_display(binding)
-                found.append(
-                    (
-                        binding.description,
-                        f"{_title(screen)} ({key})",
-                        partial(app.run_action, binding.action, node),
-                    )
-                )
+            found += screen_commands(app, screen)
         found += [
             ("Import leads", "Import leads from a CSV file, or undo an import", app.open_import),
             ("Settings", "Qualification settings and duplicate rules (F2)", app.action_settings),
@@ -126,14 +116,17 @@ class LeadqCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self.commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(_shown(name, help_text), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self.commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                prompt = matcher.highlight(name)
+                if help_text.startswith(REFUSED):
+                    prompt = prompt.stylize("dim")
+                yield Hit(score, prompt, callback, text=name, help=help_text)
         if len(query.strip()) < 2:
             return
         app: Any = self.app
@@ -157,6 +150,52 @@ class LeadqCommands(Provider):
             )
 
 
+REFUSED = "Not possible: "
+
+
+def _shown(name: str, help_text: str) -> str | Content:
+    """A command's name, dimmed when the rules refuse it."""
+    return Content.styled(name, "dim") if help_text.startswith(REFUSED) else name
+
+
 def _title(screen: object) -> str:
-    title = getattr(screen, "TITLE", None) or type(screen).__name__
-    return str(title)
+    """What the palette calls a screen: its TITLE, else its class name in words
+    (`LeadDetailScreen` -> `Lead detail`), never the raw class name."""
+    title = getattr(screen, "PALETTE_TITLE", None) or getattr(screen, "TITLE", None)
+    if title:
+        return str(title)
+    name = type(screen).__name__.removesuffix("Screen")
+    words = re.findall(r"[A-Z][a-z]*", name) or [name]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
+
+
+def screen_commands(app: Any, screen: Any) -> list[Command]:
+    """The screen's own actions (and its leadq widgets'), each once, from its key
+    bindings; Textual's widget bindings (scrolling, copy) are left out. An action
+    the rules refuse (`SaysWhyNot`) is listed dimmed and says why when chosen."""
+    from .screens.refusals import SaysWhyNot
+
+    found: list[Command] = []
+    seen: set[str] = set()
+    for active in screen.active_bindings.values():
+        binding, node = active.binding, active.node
+        if node is app or not binding.description or binding.description in seen:
+            continue
+        if not type(node).__module__.startswith("tui."):
+            continue  # Textual's own: scroll, copy, cursor moves
+        action = binding.action.split("(")[0]
+        refused = screen.refusal(action) if isinstance(screen, SaysWhyNot) else None
+        if not active.enabled and refused is None:
+            continue
+        seen.add(binding.description)
+        key = app.get_key_display(binding)
+        if refused is not None:
+            say = partial(notify_literal, screen, refused.reason, title="Not possible",
+                          severity="warning")  # fmt: skip
+            found.append((binding.description, REFUSED + refused.reason, say))
+            continue
+        found.append(
+            (binding.description, f"{_title(screen)} ({key})",
+             partial(app.run_action, binding.action, node))
+        )  # fmt: skip
+    return found

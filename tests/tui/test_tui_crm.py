@@ -375,3 +375,126 @@ def test_snapshot_may_already_exist(riley, snap_compare) -> None:  # type: ignor
         await wait_screen(pilot, MayAlreadyExistScreen)
 
     assert snap_compare(make_app(riley), terminal_size=(80, 24), run_before=run_before)
+
+
+# Fixes from the same try-out ---------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_lead_detail_palette_reads_like_the_lists(riley: models.User) -> None:
+    from tui.commands import LeadqCommands
+
+    lead = make_lead(riley)
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_lead(lead.id)
+        screen = await wait_screen(pilot, LeadDetailScreen)
+        await wait_until(pilot, lambda: screen.view is not None)
+        commands = LeadqCommands(screen).commands()
+        names = [name for name, _, _ in commands]
+        helps = " ".join(help_text for _, help_text, _ in commands)
+        assert len(names) == len(set(names)), names  # Back and Copy once, not three times
+        assert "LeadDetailScreen" not in helps and "Lead detail (q)" in helps
+        assert not any(name.lower().startswith("scroll") for name in names)
+        assert {"Qualify", "Disqualify", "Back", "Assign process"} <= set(names)
+
+
+@pytest.mark.asyncio
+async def test_tabbing_into_a_field_puts_the_cursor_at_the_end(riley: models.User) -> None:
+    lead = make_lead(riley, topic="Fifty chairs")
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_lead(lead.id)
+        screen = await wait_screen(pilot, LeadDetailScreen)
+        await wait_until(pilot, lambda: screen.view is not None)
+        topic = screen.query_one("#f-topic", Input)
+        topic.focus()
+        await pilot.pause()
+        assert topic.cursor_position == len("Fifty chairs") and topic.selection.is_empty
+        await pilot.press(*" now")
+        assert topic.value == "Fifty chairs now"
+
+
+@pytest.mark.asyncio
+async def test_p_assigns_a_process_from_the_activities_tab(riley: models.User) -> None:
+    from tui.screens.assign_process import AssignProcessScreen
+
+    admin = models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    models.seed_demo_process(admin)
+    lead = make_lead(riley)
+    app = make_app(riley)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_lead(lead.id)
+        screen = await wait_screen(pilot, LeadDetailScreen)
+        await wait_until(pilot, lambda: screen.view is not None)
+        await pilot.press("t")  # the activities tab; nothing there takes the focus
+        await pilot.pause()
+        await pilot.press("p")
+        picker = await wait_screen(pilot, AssignProcessScreen)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: models.lead_process(lead.id) is not None)
+        assert picker is not None
+        await wait_screen(pilot, LeadDetailScreen)
+        await pilot.press("P")  # remove it again
+        await wait_until(pilot, lambda: models.lead_process(lead.id) is None)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+@pytest.mark.asyncio
+async def test_dialogs_fit_small_terminals(riley: models.User, deal, size) -> None:
+    """Every button of the new dialogs is inside the screen at 60x20 and 80x24."""
+    from textual.widgets import Button
+
+    app = make_app(riley)
+    async with app.run_test(size=size) as pilot:
+        app.open_opportunity(deal.opportunity.id)
+        screen = await wait_screen(pilot, OpportunityScreen)
+        await wait_until(pilot, lambda: bool(screen.decisions))
+        for key, dialog in (("w", ModalCloseWon), ("o", OwnerPicker)):
+            await pilot.press(key)
+            shown = await wait_screen(pilot, dialog)
+            region = app.screen.region
+            for widget in shown.query("Button, OptionList"):
+                assert region.contains_region(widget.region), (dialog, widget)
+            for button in shown.query(Button):
+                assert button.region.width > 0
+            await pilot.press("escape")
+            await wait_screen(pilot, OpportunityScreen)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+@pytest.mark.asyncio
+async def test_lead_qualified_dialog_fits(riley: models.User, size) -> None:
+    from textual.widgets import Button
+
+    from tui.screens.qualify_result import QualifyResultScreen
+
+    lead = make_lead(riley)
+    app = make_app(riley)
+    async with app.run_test(size=size) as pilot:
+        app.qualify([lead.id])
+        dialog = await wait_screen(pilot, QualifyResultScreen)
+        buttons = list(dialog.query(Button))
+        assert len(buttons) == 4
+        for button in buttons:
+            assert app.screen.region.contains_region(button.region), button
+
+
+@pytest.mark.asyncio
+async def test_a_history_line_is_read_whole_on_enter(riley: models.User, deal) -> None:
+    from tui.screens.confirm import MessageScreen
+    from tui.widgets.history import HistoryTable
+
+    app = make_app(riley)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lead(deal.lead_id)
+        screen = await wait_screen(pilot, LeadDetailScreen)
+        await wait_until(pilot, lambda: screen.view is not None)
+        await pilot.press("h")
+        history = screen.query_one(HistoryTable)
+        await wait_until(pilot, lambda: history.has_focus and history.event_count > 0)
+        await pilot.press("enter")
+        shown = await wait_screen(pilot, MessageScreen)
+        text = str(shown.query_one("#message", Static).visual)
+        assert "Qualified. Created account Contoso Ltd.; Created contact" in text
+        assert "Created opportunity 50 ergonomic chairs." in text

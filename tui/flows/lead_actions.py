@@ -108,13 +108,79 @@ def _each(
 # Qualify ------------------------------------------------------------------
 
 
-def _open_lead_name(lead_id: int) -> str:
-    """The lead's name; refuses a closed lead before asking any question (the
-    service refuses it too, with the same message)."""
+def _open_lead_name(lead_id: int, user: models.User | None = None) -> str:
+    """The lead's name; refuses, before any question, what the service would refuse
+    (`models.can`: a closed lead, open required activities), with its message."""
     lead = models.get_lead(lead_id)
-    if not lead.is_open:
-        raise models.LeadClosed(models.closed_message(lead, "qualify"))
+    if user is None:
+        if not lead.is_open:
+            raise models.LeadClosed(models.closed_message(lead, "qualify"))
+    else:
+        models.can(user, "qualify", lead).enforce()
     return _name(lead)
+
+
+def _existing_links(lead_id: int) -> dict[str, str]:
+    """{"account"/"contact": label} of the existing records the lead names (qualifying
+    links them instead of creating new ones, so the picker says so)."""
+    detail = models.lead_detail(lead_id)
+    found = {"account": detail.existing_account, "contact": detail.existing_contact}
+    return {kind: ref.label for kind, ref in found.items() if ref is not None}
+
+
+def _refusal(lead_id: int, user: models.User, action: str) -> str | None:
+    """Why `user` may not `action` the lead (None if they may), for saying no first."""
+    decision = models.can(user, action, models.get_lead(lead_id))
+    return None if decision else decision.reason
+
+
+async def _said_no(app: LeadqApp, lead_ids: list[int], action: str, title: str) -> bool:
+    """For one lead, say why the rules refuse `action` before any dialog (True when
+    refused). Several leads go ahead: each is reported on its own."""
+    if len(lead_ids) != 1:
+        return False
+    try:
+        reason = await _service(app, _refusal, lead_ids[0], app.user, action)
+    except (models.LeadqError, peewee.PeeweeException) as error:
+        await _show_error(app, error)
+        return True
+    if reason is None:
+        return False
+    await app.push_screen_wait(MessageScreen(title, reason, error=True))
+    return True
+
+
+async def _reuse_previous(app: LeadqApp, lead_id: int) -> models.QualifyChoice | None:
+    """Re-qualifying a reactivated lead: offer the account, contact and opportunity
+    it produced before (linked again, the opportunity reopened) instead of new ones."""
+    previous = await _service(app, models.previous_records, lead_id)
+    if not previous:
+        return None
+    named = [
+        f"{kind.capitalize()}: {printable(record.title)}"
+        for kind, record in (
+            ("account", previous.account),
+            ("contact", previous.contact),
+            ("opportunity", previous.opportunity),
+        )
+        if record is not None
+    ]
+    again = await app.push_screen_wait(
+        ConfirmScreen(
+            "Qualified before",
+            "This lead was qualified before. Link the records it produced then (the "
+            "opportunity reopened)? No qualifies it afresh: matches are offered as duplicates.",
+            confirm_label="Link them",
+            details=named,
+        )
+    )
+    if not again:
+        return None
+    return models.QualifyChoice(
+        link_account_id=previous.account.id if previous.account else None,
+        link_contact_id=previous.contact.id if previous.contact else None,
+        reuse_opportunity_id=previous.opportunity.id if previous.opportunity else None,
+    )
 
 
 def start_qualify(app: LeadqApp, lead_ids: list[int]) -> None:
@@ -136,9 +202,10 @@ async def qualify_one_flow(app: LeadqApp, lead_id: int) -> None:
 
     try:
         settings = await _service(app, models.load_settings)
-        name = await _service(app, _open_lead_name, lead_id)
-        choice = models.QualifyChoice()
-        if not settings.auto_create_on_qualify:
+        name = await _service(app, _open_lead_name, lead_id, app.user)
+        reused = await _reuse_previous(app, lead_id)
+        choice = reused or models.QualifyChoice()
+        if not settings.auto_create_on_qualify and reused is None:
             asked = await app.push_screen_wait(QualifyDialog(name))
             if asked is None:
                 return
@@ -146,9 +213,13 @@ async def qualify_one_flow(app: LeadqApp, lead_id: int) -> None:
         try:
             result = await _service(app, models.qualify_lead, app.user, lead_id, choice)
         except models.DuplicatesFound as found:
+            linked = await _service(app, _existing_links, lead_id)
             picked = await app.push_screen_wait(
                 DuplicatePicker(
-                    name, found.matches, improved=settings.improved_duplicate_experience
+                    name,
+                    found.matches,
+                    improved=settings.improved_duplicate_experience,
+                    linked=linked,
                 )
             )
             if not picked.proceeds:
@@ -264,6 +335,8 @@ def start_disqualify(app: LeadqApp, lead_ids: list[int]) -> None:
 async def disqualify_flow(app: LeadqApp, lead_ids: list[int]) -> None:
     from tui.screens.disqualify_dialog import DisqualifyDialog
 
+    if await _said_no(app, lead_ids, "disqualify", "Cannot disqualify"):
+        return
     try:
         names = await _service(app, _lead_names, lead_ids)
     except peewee.PeeweeException as error:
@@ -354,6 +427,8 @@ def start_delete(app: LeadqApp, lead_ids: list[int]) -> None:
 
 
 async def delete_flow(app: LeadqApp, lead_ids: list[int]) -> None:
+    if await _said_no(app, lead_ids, "delete", "Cannot delete"):
+        return
     try:
         names = await _service(app, _lead_names, lead_ids)
     except peewee.PeeweeException as error:

@@ -142,12 +142,15 @@ class DuplicatePicker(ModalScreen[PickerResult]):
         *,
         improved: bool = True,
         position: tuple[int, int] | None = None,
+        linked: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.lead_name = lead_name
         self.matches = matches
         self.improved = improved
         self.position = position
+        self.linked = dict(linked or {})
+        """{"account"/"contact": label} of the lead's existing records qualifying links."""
 
     @property
     def bulk(self) -> bool:
@@ -214,10 +217,15 @@ class DuplicatePicker(ModalScreen[PickerResult]):
         for kind, found in (("account", self.matches.accounts), ("contact", self.matches.contacts)):
             yield Label(kind.capitalize(), classes="heading")
             if not found:
-                yield Static(
-                    f"No matching {kind}: a new {kind} is created if you asked for one.",
-                    classes="none",
-                )
+                if kind in self.linked:
+                    text = Content.assemble(
+                        f"The lead's existing {kind} is linked: ", literal(self.linked[kind])
+                    )
+                else:
+                    text = Content(
+                        f"No matching {kind}: a new {kind} is created if you asked for one."
+                    )
+                yield Static(text, classes="none")
                 continue
             options = [(match_summary(m), m.id) for m in found]
             yield Select(

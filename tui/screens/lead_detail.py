@@ -52,6 +52,7 @@ from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
+from ..widgets.record_form import WIDE_COLUMNS, FieldInput
 from ..widgets.stage_bar import StageBar
 
 FORM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -188,6 +189,8 @@ class LeadDetailScreen(ViewScreen):
         Binding("e", "edit", "Form", show=False, id="lead_detail.edit"),
         Binding("h", "history", "History", show=False, id="lead_detail.history"),
         Binding("t", "activities", "Activities", show=False, id="lead_detail.activities"),
+        Binding("p", "assign_process", "Assign process", show=False, id="lead_detail.process"),
+        Binding("P", "remove_process", "Remove process", show=False, id="lead_detail.unprocess"),
         Binding("a", "open_account", "Account", id="lead_detail.open_account"),
         Binding("c", "open_contact", "Contact", id="lead_detail.open_contact"),
         Binding("o", "open_opportunity", "Opportunity", id="lead_detail.open_opportunity"),
@@ -264,7 +267,7 @@ class LeadDetailScreen(ViewScreen):
         elif name == "summary":
             widget = TextArea(id=field_id, compact=True, soft_wrap=True)
         else:
-            widget = Input(id=field_id, compact=True)
+            widget = FieldInput(id=field_id)  # tabbing in puts the cursor at the end
         with Horizontal(classes="field", id=f"row-{name}"):
             yield Label(label, classes="field-label")
             yield widget
@@ -274,6 +277,11 @@ class LeadDetailScreen(ViewScreen):
         self.watch_data()
         self.reload()
         self.query_one("#detail-tabs Tabs").focus()
+        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
+
+    def on_resize(self, event: events.Resize) -> None:
+        # At 160 columns and wider the form's fields sit in two columns.
+        self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
 
     def refill(self, lead_id: int) -> None:
         """Show lead `lead_id` next: this screen is built once and refilled (see
@@ -436,7 +444,7 @@ class LeadDetailScreen(ViewScreen):
                 widget.read_only = closed
             elif isinstance(widget, Input):
                 widget.value = _text(lead.values[name])
-                widget.cursor_position = 0
+                widget.cursor_position = len(widget.value)
             widget.disabled = closed and not isinstance(widget, TextArea)
         self._loaded = self.form_values()
         self.show_errors({})
@@ -588,6 +596,24 @@ class LeadDetailScreen(ViewScreen):
         first = self.query_one("#f-topic")
         target = self.query_one("#form", VerticalScroll) if first.disabled else first
         self.call_after_refresh(target.focus)
+
+    async def action_assign_process(self) -> None:
+        """Assign or change the qualifying process from any tab (the activities tab
+        says p; its panel may hold nothing focusable)."""
+        panel = self.query_one("#activities")
+        if not panel.feature_on:  # type: ignore[attr-defined]
+            self.notify(
+                "The lead qualifying process feature is off; an administrator can turn "
+                "it on in Settings.",
+                severity="warning",
+            )
+            return
+        await panel.action_assign()  # type: ignore[attr-defined]
+
+    async def action_remove_process(self) -> None:
+        panel = self.query_one("#activities")
+        if panel.feature_on:  # type: ignore[attr-defined]
+            await panel.action_remove()  # type: ignore[attr-defined]
 
     def action_activities(self) -> None:
         panel = self.query_one("#activities")

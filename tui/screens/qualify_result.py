@@ -82,13 +82,17 @@ class QualifyResultScreen(ModalScreen["RecordKind | None"]):
             if any(
                 self.records.record_id(k) is not None for k in ("account", "contact", "opportunity")
             ):
-                yield Static(Content("Open a record:"), id="open-hint")
+                keys = " · ".join(
+                    f"{kind[0]} {kind}"
+                    for kind in ("account", "contact", "opportunity")
+                    if self.records.record_id(kind) is not None
+                )
+                yield Static(Content(f"Open a record: {keys}"), id="open-hint")
             with Horizontal(classes="buttons"):
                 for kind in ("account", "contact", "opportunity"):
                     if self.records.record_id(kind) is not None:
-                        yield Button(
-                            f"{kind.capitalize()} ({kind[0]})", id=f"open-{kind}", compact=True
-                        )
+                        # Short labels (the keys are in the hint): the row fits 60 columns.
+                        yield Button(kind.capitalize(), id=f"open-{kind}", compact=True)
                 yield Button("Close", id="close", variant="primary", compact=True)
         yield Footer()
 

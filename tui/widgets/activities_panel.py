@@ -130,6 +130,7 @@ class ActivitiesPanel(Vertical, can_focus=False):
     BINDINGS = [
         Binding("space", "toggle", "Check off/reopen", id="activities.toggle"),
         Binding("p", "assign", "Assign process", id="activities.assign"),
+        Binding("P", "remove", "Remove process", id="activities.remove"),
     ]
 
     def __init__(
@@ -208,7 +209,7 @@ class ActivitiesPanel(Vertical, can_focus=False):
         if not lead.is_open:
             self._say(lead.closed_message())
         elif not self._said:
-            self._say("space: check off or reopen · p: assign a process")
+            self._say("space: check off or reopen · p: assign or change · P: remove the process")
             self._said = False
 
     def _options(self) -> list[Option]:
@@ -302,6 +303,23 @@ class ActivitiesPanel(Vertical, can_focus=False):
             self._say(str(error), error=True)
             return
         self.app.push_screen(AssignProcessScreen(processes, current), self._assign_picked)
+
+    async def action_remove(self) -> None:
+        """Take the process off the lead (refused, saying why, while activities are
+        done or the lead is closed: `models.remove_process`)."""
+        if self.lead is None or not self.feature_on:
+            return
+        if self.assignment is None:
+            self._say("No qualifying process is assigned to this lead.", error=True)
+            return
+        try:
+            await run_service(
+                self.app, models.remove_process, self.app.user, self.lead.id, changes=True
+            )
+        except models.LeadqError as error:
+            self._say(str(error), error=True)
+            return
+        self._say(f"Removed {self.assignment.process_name}.")
 
     async def _assign_picked(self, process_id: int | None) -> None:
         if process_id is None or self.lead is None:
