@@ -33,6 +33,7 @@ import models
 from tui.cli import _parser
 from tui.serve import _limits, parse_max_startups, serve_main
 from tui.ssh import account as account_module
+from tui.ssh import web as web_module
 from tui.ssh.account import RunAs, ServeError, probe_access, resolve_run_as
 from tui.ssh.algorithms import AlgorithmError, algorithm_list, checked_signatures
 from tui.ssh.hostkey import HostKeyError, host_key_path, load_or_create_host_key
@@ -1047,6 +1048,10 @@ def _get(url: str, cookie: str | None = None) -> tuple[int, dict, bytes]:
 WEB_WAIT = 90.0
 """Every network wait of the web tests ends within this (a busy CI machine takes
 seconds to start an app; a wait without an end hangs CI instead of failing)."""
+WEB_STOP = web_module.QUIT_SECONDS + 30
+"""How long a web server may take to end after SIGTERM: it gives each app
+QUIT_SECONDS to quit before killing it, and an app still starting on a busy
+machine does not read the quit until it has started (10 s was a CI flake)."""
 
 
 async def _web_session(base: str, token: str, *, origin: str | None, others: int = 0) -> dict:
@@ -1209,7 +1214,7 @@ def _web_server_checks(tmp_path: Path, shared: Path, session_start: str) -> None
         assert len(factories) == (1 if session_start == "fork" else 0)
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(WEB_STOP)
 
 
 def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None:
@@ -1268,7 +1273,7 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
             assert all(c.split(b"\0")[-4:-1] == [b"--user", b"ada", b"--no-seed"] for c in cmdlines)
         finally:
             server.terminate()
-            server.wait(10)
+            server.wait(WEB_STOP)
 
 
 def test_the_session_factory_refuses_to_fork_while_a_thread_runs() -> None:
