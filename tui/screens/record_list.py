@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
@@ -25,7 +26,7 @@ from models import ENTERED, record_ids, record_list, record_query
 from ..widgets.footer import KeyFooter
 from ..widgets.lead_table import LeadTable, ListQuery
 from ..widgets.record_table import RecordTable
-from .lead_list import SearchBox
+from .lead_list import SEARCH_WAIT_SECONDS, SearchBox
 
 SELECT_ALL_LIMIT = 1000
 PLURAL = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
@@ -74,6 +75,7 @@ class RecordListScreen(Screen[None]):
         self.list_query = ListQuery(
             view=DEFAULT_VIEW[kind], sort=first_sort, descending=first_sort == "created"
         )
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,6 +97,7 @@ class RecordListScreen(Screen[None]):
     def on_mount(self) -> None:
         self._show_query()
         self.table.focus()
+        self.table.paint_listeners.append(self._table_painted)
         self.watch(self.app, "data_version", self._data_changed, init=False)
         self._load_pipeline()
 
@@ -161,12 +164,30 @@ class RecordListScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        text = event.value.strip()
+        """As the lead list does: a key searches at once when the list shows the
+        previous search's rows; keys typed while a search is still reading wait for
+        it (or SEARCH_WAIT_SECONDS) and are searched together."""
+        if self.table.loaded:
+            self._apply_search()
+        elif self._search_timer is None:
+            self._search_timer = self.set_timer(SEARCH_WAIT_SECONDS, self._apply_search)
+
+    def _table_painted(self, table: LeadTable) -> None:
+        if self._search_timer is not None:
+            self._apply_search()
+
+    def _apply_search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        text = self.query_one("#search", Input).value.strip()
         if text != self.list_query.search:
             self._set_query(search=text)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
+        if self._search_timer is not None:
+            self._apply_search()
         self.table.focus()
 
     def on_key(self, event: Any) -> None:
