@@ -158,6 +158,7 @@ def serve(fd: int) -> None:
         fds = _received_fds(ancdata)
         if not data:  # the server is gone
             os._exit(0)
+        request = None
         try:
             request = json.loads(data)
             pid = _fork_session(request, fds, (sock.fileno(), wake_r, wake_w))
@@ -243,7 +244,11 @@ def _become_session(request: dict, stdio: list[int], area: int, own: Sequence[in
     env = dict(request["env"])
     from models.file_area import AREA_FD_ENV
 
-    env[AREA_FD_ENV] = "3"
+    if request.get("area", True):
+        env[AREA_FD_ENV] = "3"
+    else:  # no file area: fd 3 was a stand-in (/dev/null)
+        env.pop(AREA_FD_ENV, None)
+        os.close(3)
     os.environ.clear()
     os.environ.update(env)
     _reset_after_fork()
@@ -461,7 +466,9 @@ class SessionFactory:
                 self.process.kill()
         for child in list(self._children.values()):
             self._adopt(child)
-        if self.closed:
+        if self.closed or self.pid is None:
+            # One that never became ready is not restarted in a loop: the next
+            # session's request tries again (and falls back to spawning meanwhile).
             return
         self.restarts += 1
         log.warning("session factory (pid %s) lost: %s; starting another", self.pid, why)
@@ -485,11 +492,12 @@ class SessionFactory:
         loop.add_reader(child.pidfd, ready)
 
     async def fork(
-        self, args: Sequence[str], env: dict[str, str], stdio: Sequence[int], area: int,
-        run_as: RunAs | None,
+        self, args: Sequence[str], env: dict[str, str], stdio: Sequence[int],
+        area: int | None, run_as: RunAs | None,
     ) -> ForkedProcess:  # fmt: skip
         """A session's app forked on `stdio` (a pty slave, or stdin, stdout and stderr
-        pipe ends) with the file area `area`; FactoryUnavailable if it cannot be."""
+        pipe ends) with the file area `area` (a descriptor, or None: no area);
+        FactoryUnavailable if it cannot be."""
         if self.closed:
             raise FactoryUnavailable("the server is closing")
         if not self.running:
@@ -502,13 +510,15 @@ class SessionFactory:
             "args": list(args),
             "env": env,
             "cwd": run_as.workdir() if run_as is not None else os.getcwd(),
+            "area": area is not None,
             "run_as": None if run_as is None else {
                 "uid": run_as.uid, "gid": run_as.gid, "groups": list(run_as.groups),
             },
         }  # fmt: skip
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
-        fds = array.array("i", [*stdio, area]).tobytes()
+        stand_in = os.open(os.devnull, os.O_RDONLY) if area is None else None
+        fds = array.array("i", [*stdio, area if stand_in is None else stand_in]).tobytes()
         try:
             self.sock.sendmsg(
                 [json.dumps(request).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)]
@@ -516,6 +526,9 @@ class SessionFactory:
         except OSError as exc:
             self._pending.pop(request_id, None)
             raise FactoryUnavailable(f"cannot reach the session factory: {exc}") from None
+        finally:
+            if stand_in is not None:
+                os.close(stand_in)
         try:
             pid = await asyncio.wait_for(future, REQUEST_SECONDS)
         except TimeoutError:

@@ -148,11 +148,10 @@ class LeadqAppService(AppService):
         pipes = [os.pipe() for _ in range(3)]
         ours = [pipes[0][1], pipes[1][0], pipes[2][0]]
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
-        area = self.area_fd if self.area_fd is not None else os.open("/", os.O_RDONLY)
         try:
             process = await self.factory.fork(
                 self.argv[-3:], self._build_environment(width=width, height=height),
-                theirs, area, self.run_as,
+                theirs, self.area_fd, self.run_as,
             )  # fmt: skip
         except BaseException:
             for fd in ours:
@@ -161,8 +160,6 @@ class LeadqAppService(AppService):
         finally:
             for fd in theirs:
                 os.close(fd)
-            if self.area_fd is None:
-                os.close(area)
         assert isinstance(process, ForkedPipeProcess)
         await process.connect(*ours)
         self._process = process  # type: ignore[assignment]
