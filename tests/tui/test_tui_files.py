@@ -314,7 +314,7 @@ def test_a_served_session_gets_its_area_whatever_its_flags_and_fails_closed(
         assert [[f.name for f in a.files()] for a in started if a] == [["mine.txt"]] * 2
         assert len(started) == 2
         monkeypatch.setenv(AREA_FD_ENV, "987")  # nothing open there
-        assert main(["--db", url, "--user", "riley", "--no-seed"]) == 2
+        assert main(["--db", url, "--user", "riley", "--no-seed"]) == 1  # refused (docs/errors.md)
         assert "Your file area cannot be opened" in capsys.readouterr().err
         assert len(started) == 2
     finally:
