@@ -97,9 +97,17 @@ class Tmux:
 
     def dead(self) -> str | None:
         """The app's exit status once its process has ended, else None."""
-        flags = self.run("display-message", "-p", "-t", "app", "#{pane_dead} #{pane_dead_status}")
+        # tmux marks the pane dead when its pty closes, which can come before it has
+        # reaped the process: until the status (or signal) is known, it is not over.
+        flags = self.run(
+            "display-message",
+            "-p",
+            "-t",
+            "app",
+            "#{pane_dead} #{pane_dead_status}#{pane_dead_signal}",
+        )
         dead, _, status = flags.strip().partition(" ")
-        return status if dead == "1" else None
+        return status if dead == "1" and status else None
 
     def wait_until(self, check: Callable[[str], bool], what: str) -> str:
         deadline = time.monotonic() + WAIT
