@@ -99,8 +99,9 @@ async def test_carried_attachment_can_be_saved_from_the_opportunity(
         await settle(pilot)
         screen.query_one("#save-path").value = str(tmp_path)
         await pilot.press("enter")
-        await settle(pilot)
-        assert (tmp_path / "budget.csv").read_bytes() == b"a,b\n1,2\n"
+        saved = tmp_path / "budget.csv"
+        await wait_until(pilot, saved.exists)  # the save runs in a worker
+        assert saved.read_bytes() == b"a,b\n1,2\n"
 
 
 @pytest.mark.asyncio
