@@ -231,7 +231,10 @@ from .users import (
     create_user,
     deactivate_user,
     find_user,
+    first_active_admin,
     get_user,
+    has_users,
+    is_active_user,
     key_fingerprint,
     list_users,
     public_keys_from_file,
@@ -240,6 +243,7 @@ from .users import (
     revoke_user_key,
     set_user_active,
     user_keys,
+    usernames_by_id,
 )
 from .validation import CHOICES as LEAD_CHOICES
 from .validation import FIELD_LABELS, clean_lead_fields
@@ -445,14 +449,17 @@ __all__ = [
     "feature_enabled",
     "find_duplicates",
     "find_user",
+    "first_active_admin",
     "get_batch",
     "get_lead",
     "get_process",
     "get_record",
     "get_user",
+    "has_users",
     "history_entries",
     "history_to_show",
     "import_leads",
+    "is_active_user",
     "key_fingerprint",
     "lead_activities",
     "lead_activity_views",
@@ -540,5 +547,6 @@ __all__ = [
     "update_opportunity",
     "update_process",
     "user_keys",
+    "usernames_by_id",
     "with_actions",
 ]

@@ -516,3 +516,28 @@ def active_users() -> list[tuple[int, str, str]]:
     assigned to."""
     users = User.select().where(User.active == True).order_by(User.full_name, User.id)  # noqa: E712
     return [(user.id, str(user), user.role_label) for user in users]
+
+
+def has_users() -> bool:
+    """Whether the database has any user yet (a first run seeds or asks for one)."""
+    return User.select().exists()
+
+
+def first_active_admin() -> User | None:
+    """The oldest active system administrator, the local app's fallback user."""
+    return (
+        User.select()
+        .where((User.role == Role.SYSTEM_ADMINISTRATOR) & User.active)
+        .order_by(User.id)
+        .first()
+    )
+
+
+def is_active_user(username: str) -> bool:
+    """Whether `username` names an active user (SSH sign-in asks this)."""
+    return User.select().where((User.username == username) & User.active).exists()
+
+
+def usernames_by_id() -> dict[int, str]:
+    """Every user's name by id, in one query (for output that names owners)."""
+    return {u.id: u.username for u in User.select(User.id, User.username)}

@@ -182,12 +182,7 @@ def resolve_user(requested: str | None):  # -> models.User
         return models.get_user(getpass.getuser())
     except (models.NotFound, OSError, KeyError):
         pass
-    admin = (
-        models.User.select()
-        .where((models.User.role == models.Role.SYSTEM_ADMINISTRATOR) & models.User.active)
-        .order_by(models.User.id)
-        .first()
-    )
+    admin = models.first_active_admin()
     if admin is None:
         raise models.NotFound("There are no users yet: add one with `leadq user add NAME`.")
     return admin
@@ -257,7 +252,7 @@ def _run(args: argparse.Namespace) -> int | StartApp:
         return 0
     if args.command == "check":
         return _check_command(args)
-    if not args.no_seed and not models.User.select().exists():
+    if not args.no_seed and not models.has_users():
         import seed
 
         print("Empty database: adding demo data...", file=sys.stderr)

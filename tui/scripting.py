@@ -438,7 +438,7 @@ def _rows_of(args: argparse.Namespace, user: Any) -> Iterator[dict[str, Any]]:
     )
     if args.limit:
         query = query.limit(args.limit)
-    names = {u.id: u.username for u in models.User.select(models.User.id, models.User.username)}
+    names = models.usernames_by_id()
     for row in query.dicts().iterator():
         row["owner"] = names.get(row["owner"])
         yield {key: row[key] for key in LIST_KEYS}

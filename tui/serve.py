@@ -34,7 +34,7 @@ def _check_database(url: str) -> tuple[str, int] | None:
     (docs/errors.md) if it cannot serve."""
     try:
         models.open_database(url)
-        if not models.User.select().exists():
+        if not models.has_users():
             return (
                 "there are no users in this database yet: run `leadq --db URL seed` for "
                 "the demo users, or `leadq --db URL user add NAME --role ROLE --key FILE`.",

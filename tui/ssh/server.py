@@ -198,12 +198,7 @@ def _in_thread_db(func: Callable[[], object]) -> object:
 
 
 def _active_user_exists(username: str) -> bool:
-    return (
-        models.User.get_or_none(
-            (models.User.username == username) & (models.User.active == True)  # noqa: E712
-        )
-        is not None
-    )
+    return models.is_active_user(username)
 
 
 class LeadqServer:
