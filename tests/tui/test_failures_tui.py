@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -69,6 +70,7 @@ class Tmux:
         if shutil.which("tmux") is None:
             pytest.fail("tmux is needed for the terminal tests (.ci/run installs it)")
         self.socket = f"leadq-failures-{uuid.uuid4().hex[:8]}"
+        self.status_file = Path(tempfile.mkdtemp(prefix="leadq-tmux-")) / "status"
 
     def run(self, *args: str) -> str:
         done = subprocess.run(
@@ -80,10 +82,14 @@ class Tmux:
         return done.stdout
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
+        # A shell runs leadq and writes its exit status to a file once it has reaped
+        # it, then sleeps so that the pane (and what leadq left on it) stays: tmux's
+        # own pane_dead_status is not set reliably (it marks a pane dead when its pty
+        # closes, and may never report the status), and is not needed.
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        line = f"env {exports} {shlex.join(command)}"
+        status = shlex.quote(str(self.status_file))
+        line = f"env {exports} {shlex.join(command)}; echo $? > {status}; exec sleep 3600"
         self.run("new-session", "-d", "-x", "100", "-y", "30", "-s", "app", line)
-        self.run("set-option", "-t", "app", "remain-on-exit", "on")
 
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "app")
@@ -97,17 +103,12 @@ class Tmux:
 
     def dead(self) -> str | None:
         """The app's exit status once its process has ended, else None."""
-        # tmux marks the pane dead when its pty closes, which can come before it has
-        # reaped the process: until the status (or signal) is known, it is not over.
-        flags = self.run(
-            "display-message",
-            "-p",
-            "-t",
-            "app",
-            "#{pane_dead} #{pane_dead_status}#{pane_dead_signal}",
-        )
-        dead, _, status = flags.strip().partition(" ")
-        return status if dead == "1" and status else None
+        try:
+            text = self.status_file.read_text()
+        except FileNotFoundError:
+            return None
+        # The shell creates the file, then writes the status and a newline.
+        return text.strip() if text.endswith("\n") else None
 
     def wait_until(self, check: Callable[[str], bool], what: str) -> str:
         deadline = time.monotonic() + WAIT
@@ -131,6 +132,7 @@ class Tmux:
 
     def kill(self) -> None:
         self.run("kill-server")
+        shutil.rmtree(self.status_file.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
