@@ -5,7 +5,6 @@ never imports the UI.
 """
 
 from .audit import change_token, record
-from .calling import DatabaseRefused, RecordConflict
 from .db import close_database, database_proxy, open_database, resolve_url, thread_connection
 from .demo import DEMO_USERS, DemoUser
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates, leads_with_duplicates
@@ -43,6 +42,7 @@ from .enums import (
 from .errors import (
     DatabaseDamaged,
     DatabaseReadOnly,
+    DatabaseRefused,
     DatabaseTooNew,
     DatabaseUnavailable,
     DatabaseUrlInvalid,
@@ -56,6 +56,7 @@ from .errors import (
     OpportunityClosed,
     PermissionDenied,
     QualifyRefused,
+    RecordConflict,
     UserInactive,
     ValidationError,
 )

@@ -1,11 +1,28 @@
-"""The project's own error types. Each carries a message a user can read."""
+"""The project's own error types. Each carries a message a user can read.
+
+No raw database error leaves a service: one that the backends did not already
+turn into a sentence (`backends.DatabaseFault`) leaves as a `RecordConflict` (an
+integrity error: a record changed or removed meanwhile, a constraint) or a
+`DatabaseRefused` (anything else), each a `LeadqError` with a sentence and still
+the Peewee error class code may catch (`no_raw_errors`); the driver's text
+(PostgreSQL's `CONTEXT: PL/pgSQL ...` lines) goes to the log, not to the user.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import peewee
 
 if TYPE_CHECKING:
     from .duplicates import DuplicateMatches
+
+F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("models")
+NOTHING_SAVED = "nothing was saved"
 
 
 class LeadqError(Exception):
@@ -120,3 +137,45 @@ class DatabaseTooNew(LeadqError):
     leadq does not know, so it is neither used nor migrated downward."""
 
     exit_status = 4
+
+
+class RecordConflict(LeadqError, peewee.IntegrityError):
+    """The database refused a write that breaks a constraint (a record changed or
+    removed in another session, a value a rule of the database forbids)."""
+
+
+class DatabaseRefused(LeadqError, peewee.DatabaseError):
+    """The database refused the statement for another reason."""
+
+
+def as_sentence(exc: peewee.PeeweeException, what: str) -> LeadqError:
+    """A raw database error as a `LeadqError` with a sentence; the raw text is logged."""
+    if isinstance(exc, LeadqError):
+        return exc
+    logger.warning("%s: database error %s: %s", what, type(exc).__name__, exc)
+    if isinstance(exc, peewee.IntegrityError):
+        return RecordConflict(
+            f"The database refused to {what}: it conflicts with a record changed or removed "
+            f"in another session, or with a rule of the database; {NOTHING_SAVED}. "
+            "Look at the records again and retry."
+        )
+    return DatabaseRefused(
+        f"The database could not {what}; {NOTHING_SAVED}. Try again; if it happens again, "
+        "an administrator will find the details in the log."
+    )
+
+
+def no_raw_errors(func: F) -> F:
+    """Turn a raw database error leaving the service `func` into a sentence."""
+    what = func.__name__.replace("_", " ")
+
+    @functools.wraps(func)
+    def service(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except peewee.PeeweeException as exc:
+            if isinstance(exc, LeadqError):
+                raise
+            raise as_sentence(exc, what) from exc
+
+    return service  # type: ignore[return-value]

@@ -37,7 +37,6 @@ import peewee
 
 from . import prepared
 from .audit import record, require_active
-from .calling import no_raw_errors
 from .csvfile import (
     ColumnMap,
     CsvFile,
@@ -61,7 +60,14 @@ from .entities import (
     utcnow,
 )
 from .enums import LeadState, Role, Stage, StatusReason
-from .errors import LeadqError, NotFound, PermissionDenied, UserInactive, ValidationError
+from .errors import (
+    LeadqError,
+    NotFound,
+    PermissionDenied,
+    UserInactive,
+    ValidationError,
+    no_raw_errors,
+)
 from .locks import lock_keys
 from .settings import OrgSettings, load_settings
 from .validation import FIELD_LABELS, clean_lead_fields

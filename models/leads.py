@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
-from .calling import actor_first, no_raw_errors
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
-from .errors import NotFound, ValidationError
+from .errors import NotFound, ValidationError, no_raw_errors
 from .locks import locked_lead, locked_open_lead
 from .permissions import can, owns
 from .settings import phone_region
@@ -60,7 +59,7 @@ def create_lead(actor: User, **values: Any) -> Lead:
     return lead
 
 
-@actor_first
+@no_raw_errors
 def update_lead(actor: User, lead_id: int, values: dict[str, Any]) -> Lead:
     """Change fields of an open lead. A closed lead is read-only."""
     values = dict(values)
@@ -98,7 +97,7 @@ def update_lead(actor: User, lead_id: int, values: dict[str, Any]) -> Lead:
     return lead
 
 
-@actor_first
+@no_raw_errors
 def disqualify_lead(actor: User, lead_id: int, reason: str) -> Lead:
     """Close a lead as disqualified. Refused when an opportunity came from it."""
     if reason not in DISQUALIFY_REASONS:
@@ -120,7 +119,7 @@ def disqualify_lead(actor: User, lead_id: int, reason: str) -> Lead:
     return get_lead(lead_id)
 
 
-@actor_first
+@no_raw_errors
 def reactivate_lead(actor: User, lead_id: int) -> Lead:
     """Reopen a closed lead: state open, status New, stage back to Qualify. Notes stay."""
     db = Lead._meta.database
@@ -145,7 +144,7 @@ def can_delete(actor: User, lead: Lead) -> bool:
     return bool(owns(actor, lead))
 
 
-@actor_first
+@no_raw_errors
 def delete_lead(actor: User, lead_id: int) -> None:
     """Delete a lead with its notes and attachments.
 

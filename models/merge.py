@@ -26,7 +26,6 @@ from typing import Any
 import peewee
 
 from .audit import record
-from .calling import no_raw_errors
 from .db import database_proxy
 from .entities import (
     LEAD_FORM_FIELDS,
@@ -41,7 +40,7 @@ from .entities import (
     utcnow,
 )
 from .enums import LeadState, Role, StatusReason
-from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
+from .errors import LeadqError, NotFound, PermissionDenied, ValidationError, no_raw_errors
 from .locks import for_update
 from .settings import phone_region
 from .validation import FIELD_LABELS

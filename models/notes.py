@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import record
-from .calling import no_raw_errors
 from .entities import Account, Contact, Lead, Note, Opportunity, User
-from .errors import NotFound, ValidationError
+from .errors import NotFound, ValidationError, no_raw_errors
 from .file_area import AreaFile, FileArea, check_name
 from .locks import locked
 from .permissions import can

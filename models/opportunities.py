@@ -18,7 +18,6 @@ from typing import Any
 from peewee import fn
 
 from .audit import record
-from .calling import actor_first
 from .db import database_proxy
 from .entities import OPPORTUNITY_STEP_KEYS, Opportunity, User, utcnow
 from .enums import (
@@ -28,7 +27,7 @@ from .enums import (
     OpportunityStatus,
     Stage,
 )
-from .errors import ValidationError
+from .errors import ValidationError, no_raw_errors
 from .permissions import can
 from .records import locked
 from .validation import clean_amount, clean_date
@@ -38,7 +37,7 @@ COMPETITOR_MAX = 100
 DESCRIPTION_MAX = 20_000
 
 
-@actor_first
+@no_raw_errors
 def move_opportunity_stage(actor: User, opportunity_id: int, step: int) -> Opportunity:
     """Move the opportunity one stage forward (`step=1`) or back (`step=-1`).
 
@@ -66,7 +65,7 @@ def move_opportunity_stage(actor: User, opportunity_id: int, step: int) -> Oppor
     return opportunity
 
 
-@actor_first
+@no_raw_errors
 def set_opportunity_step(actor: User, opportunity_id: int, step: str, done: bool) -> Opportunity:
     """Mark a yes/no step of a stage (Identify stakeholders, Develop proposal, ...)
     done or not. Text and date steps are fields (`update_opportunity`)."""
@@ -98,7 +97,7 @@ def _clean_text(label: str, value: Any, limit: int) -> str:
     return text
 
 
-@actor_first
+@no_raw_errors
 def close_opportunity_won(
     actor: User,
     opportunity_id: int,
@@ -125,7 +124,7 @@ def close_opportunity_won(
                   OpportunityStatus.WON, revenue, when, "", text)  # fmt: skip
 
 
-@actor_first
+@no_raw_errors
 def close_opportunity_lost(
     actor: User,
     opportunity_id: int,
@@ -187,7 +186,7 @@ def _close(
     return Opportunity.get_by_id(opportunity_id)
 
 
-@actor_first
+@no_raw_errors
 def reopen_opportunity(actor: User, opportunity_id: int) -> Opportunity:
     """Reopen a won or lost opportunity: In progress again, editable, the actual
     figures cleared (the history keeps what they were)."""

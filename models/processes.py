@@ -48,10 +48,9 @@ from peewee import (
 )
 
 from .audit import record
-from .calling import actor_first
 from .entities import BaseModel, Lead, User, utcnow
 from .enums import Role
-from .errors import LeadqError, NotFound, PermissionDenied, ValidationError
+from .errors import LeadqError, NotFound, PermissionDenied, ValidationError, no_raw_errors
 from .locks import locked_open_lead
 from .settings import load_settings
 
@@ -859,7 +858,7 @@ def _assign(
     return assignment
 
 
-@actor_first
+@no_raw_errors
 def assign_process(
     actor: User, lead_id: int, process_id: int, *, on: dt.date | None = None
 ) -> LeadProcess:
@@ -881,7 +880,7 @@ def assign_process(
         ) from None
 
 
-@actor_first
+@no_raw_errors
 def remove_process(actor: User, lead_id: int) -> None:
     """Take the qualifying process off an open lead, with its activities. Refused,
     as changing the process is, while some of its activities are done."""
@@ -954,7 +953,7 @@ def set_default_process(actor: User, process_id: int | None) -> None:
     change_setting(actor, "default_qualifying_process", str(process_id or ""))
 
 
-@actor_first
+@no_raw_errors
 def set_activity_done(actor: User, activity_id: int, done: bool = True) -> LeadActivity:
     """Check an activity off (or reopen it), recording who and when on the activity
     and in the lead's history."""
@@ -993,12 +992,12 @@ def set_activity_done(actor: User, activity_id: int, done: bool = True) -> LeadA
     return LeadActivity.get_by_id(activity_id)
 
 
-@actor_first
+@no_raw_errors
 def check_off_activity(actor: User, activity_id: int) -> LeadActivity:
     return set_activity_done(actor, activity_id, True)
 
 
-@actor_first
+@no_raw_errors
 def reopen_activity(actor: User, activity_id: int) -> LeadActivity:
     return set_activity_done(actor, activity_id, False)
 

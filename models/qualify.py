@@ -21,7 +21,6 @@ import peewee
 
 from . import normalize, prepared
 from .audit import record
-from .calling import actor_first, as_sentence
 from .db import database_proxy
 from .duplicates import ACCOUNT_RULES, CONTACT_RULES, DuplicateMatches, find_duplicates
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
@@ -33,6 +32,8 @@ from .errors import (
     LeadqError,
     NotFound,
     QualifyRefused,
+    as_sentence,
+    no_raw_errors,
 )
 from .locks import lock_keys
 from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
@@ -314,7 +315,7 @@ def _pick(model: type, record_id: int, what: str) -> object:
     return picked
 
 
-@actor_first
+@no_raw_errors
 def qualify_lead(actor: User, lead_id: int, choice: QualifyChoice | None = None) -> QualifyResult:
     """Qualify one lead, creating or linking its account, contact and opportunity.
 
@@ -447,7 +448,7 @@ class LeadOutcome:
     matches: DuplicateMatches | None = field(default=None, repr=False)
 
 
-@actor_first
+@no_raw_errors
 def qualify_leads(
     actor: User,
     lead_ids: list[int],

@@ -35,12 +35,11 @@ import peewee
 
 from . import locks, normalize
 from .audit import record
-from .calling import actor_first, no_raw_errors
 from .db import database_proxy
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates
 from .entities import Account, Contact, Lead, Note, Opportunity, User, utcnow
 from .enums import STATUS_REASONS, LeadSource, LeadState, OpportunityState, Rating, StatusReason
-from .errors import DuplicatesFound, LeadqError, NotFound, ValidationError
+from .errors import DuplicatesFound, LeadqError, NotFound, ValidationError, no_raw_errors
 from .permissions import KINDS, can
 from .settings import load_settings
 from .validation import RECORD_FIELDS, clean_record_fields
@@ -268,13 +267,13 @@ def _value(current: Any, name: str) -> Any:
     return getattr(current, name)
 
 
-@actor_first
+@no_raw_errors
 def update_account(actor: User, account_id: int, values: dict[str, Any]) -> Account:
     """Change fields of an account; its duplicate keys are recomputed."""
     return _update("account", account_id, actor, values)
 
 
-@actor_first
+@no_raw_errors
 def update_contact(actor: User, contact_id: int, values: dict[str, Any]) -> Contact:
     """Change fields of a contact (its account too); its duplicate keys are recomputed."""
     return _update("contact", contact_id, actor, values)
@@ -344,13 +343,13 @@ def _delete_customer(kind: str, record_id: int, actor: User) -> None:
         record(actor, "deleted", current, f"Deleted {kind} {current}.{tail}")
 
 
-@actor_first
+@no_raw_errors
 def delete_account(actor: User, account_id: int) -> None:
     """Delete an account (see the module docstring for what goes with it)."""
     _delete_customer("account", account_id, actor)
 
 
-@actor_first
+@no_raw_errors
 def delete_contact(actor: User, contact_id: int) -> None:
     """Delete a contact (see the module docstring for what goes with it)."""
     _delete_customer("contact", contact_id, actor)
@@ -376,13 +375,13 @@ def create_opportunity(actor: User, **values: Any) -> Opportunity:
     return created
 
 
-@actor_first
+@no_raw_errors
 def update_opportunity(actor: User, opportunity_id: int, values: dict[str, Any]) -> Opportunity:
     """Change fields of an open opportunity (a won or lost one is read-only)."""
     return _update("opportunity", opportunity_id, actor, values)
 
 
-@actor_first
+@no_raw_errors
 def delete_opportunity(actor: User, opportunity_id: int) -> None:
     with database_proxy.obj.atomic():
         current = locked(Opportunity, opportunity_id)

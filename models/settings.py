@@ -13,9 +13,8 @@ from typing import Any
 
 from . import prepared
 from .audit import record
-from .calling import no_raw_errors
 from .entities import Setting, User, utcnow
-from .errors import PermissionDenied, ValidationError
+from .errors import PermissionDenied, ValidationError, no_raw_errors
 from .locks import lock_keys
 
 

@@ -337,12 +337,9 @@ def test_opportunity_moves_forward_and_back_within_bounds(db, rep) -> None:
     assert models.STAGES == (Stage.QUALIFY, Stage.DEVELOP, Stage.PROPOSE, Stage.CLOSE)
 
 
-def test_services_take_the_actor_first_and_the_old_order_warns(db, admin) -> None:
+def test_services_take_the_actor_first(db, admin) -> None:
     lead = make_lead(admin)
     models.update_lead(admin, lead.id, {"city": "Oslo"})
-    with pytest.warns(DeprecationWarning, match=r"call update_lead\(actor, record"):
-        models.update_lead(lead.id, admin, {"city": "Bergen"})
-    assert models.get_lead(lead.id).city == "Bergen"
-    with pytest.warns(DeprecationWarning):
-        models.disqualify_lead(lead.id, admin, "lost")
+    assert models.get_lead(lead.id).city == "Oslo"
+    models.disqualify_lead(admin, lead.id, "lost")
     assert models.get_lead(lead.id).status_reason == "lost"
