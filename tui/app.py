@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from .loading import ViewScreen
 
 POLL_SECONDS = 1.0
-DEACTIVATED_EXIT_STATUS = 3
-"""The app's exit status when its user was deactivated during the session."""
+DEACTIVATED_EXIT_STATUS = 1
+"""The app's exit status when its user was deactivated during the session: 1, a
+refusal, as docs/errors.md numbers them (3 is a database that cannot be opened)."""
 
 
 def _leadq_commands():  # -> type[Provider]; imported when the palette first opens

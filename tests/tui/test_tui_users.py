@@ -36,7 +36,7 @@ async def test_a_deactivated_users_session_ends_within_the_poll(
         deactivated = time.monotonic()
         await wait_until(pilot, lambda: app.return_code is not None)
         seconds = time.monotonic() - deactivated
-    assert app.return_code == DEACTIVATED_EXIT_STATUS
+    assert app.return_code == DEACTIVATED_EXIT_STATUS == 1  # refused (docs/errors.md)
     printed = " ".join(capsys.readouterr().err.split())  # the console wraps it
     assert (
         "leadq: the user riley was deactivated by an administrator; this session has ended."
@@ -58,7 +58,7 @@ async def test_a_write_before_the_poll_notices_is_refused(rep: models.User) -> N
             models.update_lead(app.user, lead.id, {"topic": "After"})
         app.data_changed()  # what the poll does once it sees the change
         await wait_until(pilot, lambda: app.return_code is not None)
-    assert app.return_code == DEACTIVATED_EXIT_STATUS
+    assert app.return_code == DEACTIVATED_EXIT_STATUS == 1  # refused (docs/errors.md)
     assert models.Lead.get_by_id(lead.id).topic != "After"
 
 
