@@ -57,6 +57,7 @@ from .errors import (
     PermissionDenied,
     QualifyRefused,
     RecordConflict,
+    RecordMerged,
     UserInactive,
     ValidationError,
 )
@@ -120,6 +121,7 @@ from .merge import (
     merge_contacts,
     merge_fields,
     merge_leads,
+    parents_differ,
 )
 from .notes import (
     add_note,
@@ -378,6 +380,7 @@ __all__ = [
     "QuotaExceeded",
     "Rating",
     "RecordConflict",
+    "RecordMerged",
     "RecordOutcome",
     "RecordView",
     "Ref",
@@ -490,6 +493,7 @@ __all__ = [
     "open_required_activities",
     "opportunity_label",
     "opportunity_view",
+    "parents_differ",
     "parse_size",
     "pipeline",
     "preview_import",

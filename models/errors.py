@@ -79,6 +79,15 @@ class DeleteRefused(LeadqError):
     """The record cannot be deleted while others depend on it (not a matter of role)."""
 
 
+class MergeRefused(LeadqError):
+    """The records cannot be merged (a rule forbids it); nothing changed."""
+
+
+class RecordMerged(LeadqError):
+    """The account or contact was merged into another: it is read-only, like a
+    deactivated record in Dynamics 365, and nothing new links to it."""
+
+
 class OpportunityClosed(LeadqError):
     """The opportunity is won or lost, so it is read-only until reopened."""
 

@@ -8,7 +8,7 @@ from .audit import record
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
 from .errors import NotFound, ValidationError, no_raw_errors
-from .locks import locked_lead, locked_open_lead
+from .locks import linkable, locked_lead, locked_open_lead
 from .permissions import can, owns
 from .settings import phone_region
 from .validation import FIELD_LABELS, clean_lead_fields
@@ -41,6 +41,14 @@ def _clean_links(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _hold_links(links: dict[str, Any]) -> None:
+    """Inside the write: each linked record still active, and held until the end
+    (`locks.linkable`), so a merge or delete of it cannot slip in between."""
+    for name in ("existing_contact", "existing_account"):  # lock order
+        if links.get(name) is not None:
+            links[name] = linkable(LINK_FIELDS[name], links[name].id, name)
+
+
 @no_raw_errors
 def create_lead(actor: User, **values: Any) -> Lead:
     """Create an open lead owned by `actor` (or `owner=`); nothing is saved if invalid."""
@@ -51,6 +59,7 @@ def create_lead(actor: User, **values: Any) -> Lead:
     clean = clean_lead_fields(values, phone_region())
     db = Lead._meta.database
     with db.atomic():
+        _hold_links(links)
         lead = Lead.create(owner=owner, **clean, **links)
         record(actor, "created", lead, f"Created lead {lead.full_name}: {lead.topic}")
         from .processes import apply_default_process
@@ -72,6 +81,7 @@ def update_lead(actor: User, lead_id: int, values: dict[str, Any]) -> Lead:
     with db.atomic():
         lead = locked_open_lead(lead_id)
         can(actor, "edit", lead).enforce()
+        _hold_links(links)
         changed = []
         columns = []
         for name, value in {**clean, **links}.items():

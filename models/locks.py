@@ -12,8 +12,16 @@ first to commit, then reads what it committed.
 On SQLite every write transaction starts with `BEGIN IMMEDIATE`, which takes the
 file's write lock before the first read, so the same helpers read plainly.
 
-Lock order, to keep sessions from deadlocking: the lead first, then the
-duplicate keys (`lock_keys`, sorted), then anything else.
+A record about to be linked to (a contact's account, a lead's existing account,
+an opportunity's customer) is read with a share lock (`linkable`): a merge or a
+delete of it, which takes the row lock, waits for the linking transaction, and a
+linker that comes second sees the merge or the delete and refuses.
+
+Lock order, to keep sessions from deadlocking: the lead first, then
+opportunities, contacts, accounts (row locks, or share locks for linking; a
+merge first locks the rows that point at the records it merges, in that order,
+then the records themselves: see `models.merge`), then the duplicate keys
+(`lock_keys`, sorted), then anything else.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import peewee
 
 from .db import database_proxy, is_postgres
 from .entities import Lead
-from .errors import LeadClosed, NotFound
+from .errors import LeadClosed, NotFound, ValidationError
 
 M = TypeVar("M", bound=peewee.Model)
 
@@ -36,6 +44,35 @@ LEAD_GONE = "This lead no longer exists; someone may have deleted it."
 def for_update(query: peewee.Select) -> peewee.Select:
     """`query` taking row locks on PostgreSQL (SQLite's writer holds the file lock)."""
     return query.for_update() if is_postgres() else query
+
+
+def for_share(query: peewee.Select) -> peewee.Select:
+    """`query` taking share row locks on PostgreSQL: others may read and share, not
+    change or delete the rows until this transaction ends."""
+    return query.for_update("FOR SHARE") if is_postgres() else query
+
+
+def linkable(model: type[M], record_id: int, field: str) -> M:
+    """The account or contact `record_id`, about to be linked to from `field`, read
+    under a share lock (see the module): a ValidationError on `field` if it is
+    gone or was merged into another record (naming that one)."""
+    db = database_proxy.obj
+    if not db.in_transaction():
+        raise RuntimeError("linkable() reads for a write: call it inside db.atomic()")
+    what = model.__name__.lower()
+    query = model.select().where(model._meta.primary_key == record_id)
+    found = for_share(query).get_or_none()
+    if found is None:
+        raise ValidationError({field: f"The {what} you picked no longer exists."})
+    master_id = getattr(found, "merged_into_id", None)
+    if master_id is not None:
+        master = model.get_or_none(model._meta.primary_key == master_id)
+        name = f" {master}" if master is not None else ""
+        raise ValidationError(
+            {field: f"The {what} #{found.id} {found} was merged into #{master_id}{name}; "
+                    "pick that one."}
+        )  # fmt: skip
+    return found
 
 
 def locked(model: type[M], record_id: int) -> M | None:

@@ -13,9 +13,21 @@ it is one transaction, audited on every record.
 Refused with a sentence, before anything changes, where Dynamics refuses:
 a record merged with itself; a record that is not active (a qualified or
 disqualified lead: reactivate it first; an account or contact already merged);
-besides, in leadq, a lead an opportunity came from (disqualifying it is refused
-too), two to five leads and exactly two accounts or contacts, and a salesperson
-merging records someone else owns (merging closes them, like deleting does).
+an actor without write access to both records (`permissions`: a salesperson
+merges only what they own into a record they may edit); two contacts of
+different accounts while the parent check is on (Dynamics' `PerformParentingChecks`,
+the merge dialog's "Enable parent check"; off, the master keeps the account
+picked for it). Besides, in leadq, a lead an opportunity came from is not merged
+into another (disqualifying it is refused too), and it is two to five leads,
+exactly two accounts or contacts.
+
+Another session at the same moment: a merge first locks the rows that point at
+the records (leads, then opportunities, then contacts), then the records, in id
+order, then the account a merged contact keeps (a share lock), and decides on
+what it read under those locks; an edit, note, delete or other merge of the same
+records waits or is refused after it (a merged record is read-only), and a
+session linking a new record to one being merged waits for the merge and then
+refuses (`locks.linkable`). See `models/locks.py` for the order.
 """
 
 from __future__ import annotations
@@ -39,9 +51,10 @@ from .entities import (
     User,
     utcnow,
 )
-from .enums import LeadState, Role, StatusReason
-from .errors import LeadqError, NotFound, PermissionDenied, ValidationError, no_raw_errors
-from .locks import for_update
+from .enums import LeadState, StatusReason
+from .errors import MergeRefused, NotFound, ValidationError, no_raw_errors
+from .locks import for_update, linkable
+from .permissions import can, mergeable
 from .settings import phone_region
 from .validation import FIELD_LABELS
 
@@ -62,10 +75,6 @@ LEAD_FIELDS = (*LEAD_FORM_FIELDS, "owner", "existing_account", "existing_contact
 MAX_LEADS = 5
 
 
-class MergeRefused(LeadqError):
-    """The records cannot be merged (a rule forbids it); nothing changed."""
-
-
 @dataclass(frozen=True)
 class MergeField:
     """One field of the records side by side (for the merge screen)."""
@@ -75,6 +84,7 @@ class MergeField:
     values: tuple[tuple[int, Any], ...]  # (record id, value), master first
     differs: bool
     default: int  # the record whose value a merge keeps unless told otherwise
+    texts: tuple[str, ...] = ()  # each value as a user reads it (a link by name)
 
 
 _SPEC: dict[str, tuple[type[peewee.Model], tuple[str, ...], str]] = {
@@ -99,6 +109,20 @@ def _value(record: peewee.Model, name: str) -> Any:
     return getattr(record, name)
 
 
+def _text(record: peewee.Model, name: str) -> str:
+    """The value as the merge screen shows it: a link by its record's name."""
+    field = record._meta.fields[name]
+    value = _value(record, name)
+    if value is None:
+        return ""
+    if isinstance(field, peewee.ForeignKeyField):
+        linked = field.rel_model.get_or_none(field.rel_model.id == value)
+        return f"#{value} {linked}" if linked is not None else f"#{value} (gone)"
+    if value is True or value is False:
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == "" or value is False
 
@@ -111,18 +135,44 @@ def _default_source(records: list[peewee.Model], name: str) -> int:
     return records[0].id
 
 
-def merge_fields(kind: str, ids: list[int]) -> list[MergeField]:
-    """The records' fields side by side, `ids[0]` the master."""
+def merge_fields(kind: str, ids: list[int], actor: User | None = None) -> list[MergeField]:
+    """The records' fields side by side, `ids[0]` the master.
+
+    Said before a screen asks for anything: `MergeRefused` if a record is not
+    active, and with `actor`, the refusal the merge would give that user for want
+    of rights (`PermissionDenied`). The parent check is the merge's own (see
+    `parents_differ`)."""
     model, fields, _ = _SPEC[kind]
+    _check_count(kind, ids)
     records = _load(model, ids, lock=False)
-    if kind == "lead":
-        _check_open(records)  # said before the screen asks for anything
+    _check_rules(actor, records)
     out = []
     for name in fields:
         values = tuple((r.id, _value(r, name)) for r in records)
         differs = len({repr(v) for _, v in values}) > 1
-        out.append(MergeField(name, _label(name), values, differs, _default_source(records, name)))
+        texts = tuple(_text(r, name) for r in records)
+        default = _default_source(records, name)
+        out.append(MergeField(name, _label(name), values, differs, default, texts))
     return out
+
+
+def parents_differ(kind: str, fields: list[MergeField]) -> bool:
+    """Whether two contacts belong to different accounts (what the parent check
+    refuses); accounts have no parent in leadq."""
+    if kind != "contact":
+        return False
+    account = next(f for f in fields if f.name == "account")
+    return len({v for _, v in account.values if v is not None}) > 1
+
+
+def _check_count(kind: str, ids: list[int]) -> None:
+    if kind == "lead":
+        if not 2 <= len(ids) <= MAX_LEADS:
+            raise MergeRefused(f"Merge two to {MAX_LEADS} leads at a time; {len(ids)} were chosen.")
+    elif len(ids) != 2:
+        raise MergeRefused(
+            f"Merge two {kind}s at a time, as in Dynamics 365; {len(ids)} were chosen."
+        )
 
 
 def _load(model: type[peewee.Model], ids: list[int], lock: bool) -> list[peewee.Model]:
@@ -139,26 +189,34 @@ def _load(model: type[peewee.Model], ids: list[int], lock: bool) -> list[peewee.
     return [found[i] for i in ids]
 
 
-def _check_open(leads: list[Lead]) -> None:
-    for lead in leads:
-        if not lead.is_open:
-            from .qualify import closed_message
-
-            raise MergeRefused(
-                f"Lead #{lead.id} {lead.full_name} cannot be merged: only open leads can "
-                f"be, as in Dynamics 365. {closed_message(lead, 'merge')}"
-            )
-
-
-def _check_owner(actor: User, records: list[peewee.Model], what: str) -> None:
-    if actor.role != Role.SALESPERSON:
+def _check_rules(actor: User | None, records: list[peewee.Model]) -> None:
+    """Only active records, and write access to both: the master is edited (`edit`),
+    the others are merged away (`merge`), as Dynamics' Merge asks Write on both."""
+    for item in records:
+        mergeable(item).enforce()
+    if actor is None:
         return
+    can(actor, "edit", records[0]).enforce()
     for item in records[1:]:
-        if item.owner_id not in (None, actor.id):
-            raise PermissionDenied(
-                f"Only its owner, a sales manager or an administrator can merge the {what} "
-                f"#{item.id} into another: it belongs to someone else."
-            )
+        can(actor, "merge", item).enforce()
+
+
+def _lock_referrers(kind: str, ids: list[int]) -> None:
+    """Lock the rows that point at the records to merge before the records
+    themselves (lead, opportunity, contact, account: `locks`' order), so a session
+    that holds one of them and waits to link to a record this merge holds cannot
+    deadlock with it. No-op on SQLite (one writer at a time)."""
+    if kind == "lead":
+        return
+    if kind == "account":
+        leads = (Lead.account.in_(ids)) | (Lead.existing_account.in_(ids))
+        steps = [(Lead, leads), (Opportunity, Opportunity.account.in_(ids)),
+                 (Contact, Contact.account.in_(ids))]  # fmt: skip
+    else:
+        leads = (Lead.contact.in_(ids)) | (Lead.existing_contact.in_(ids))
+        steps = [(Lead, leads), (Opportunity, Opportunity.contact.in_(ids))]
+    for model, where in steps:
+        list(for_update(model.select(model.id).where(where).order_by(model.id)))
 
 
 def _picked(
@@ -183,6 +241,20 @@ def _picked(
 
 def _changes(master: peewee.Model, values: dict[str, Any]) -> dict[str, Any]:
     return {n: v for n, v in values.items() if _value(master, n) != v}
+
+
+def _check_changes(actor: User, master: peewee.Model, changes: dict[str, Any]) -> None:
+    """What the master takes must hold as an edit would: an owner taken from another
+    record is a reassignment, and a link goes to an active record (share-locked)."""
+    if "owner" in changes:
+        can(actor, "assign", master).enforce()
+        owner = changes["owner"]
+        if owner is not None and User.get_or_none((User.id == owner) & User.active) is None:
+            raise ValidationError({"owner": "The owner must be an active leadq user."})
+    for name, model in (("account", Account), ("existing_account", Account),
+                        ("existing_contact", Contact)):  # fmt: skip
+        if changes.get(name) is not None:
+            linkable(model, changes[name], name)
 
 
 def _apply(master: peewee.Model, changes: dict[str, Any]) -> None:
@@ -219,22 +291,10 @@ def merge_leads(
     `choices` maps a field (`LEAD_FIELDS`) to the lead whose value the master takes.
     """
     ids = [master_id, *other_ids]
-    if not 2 <= len(ids) <= MAX_LEADS:
-        raise MergeRefused(f"Merge two to {MAX_LEADS} leads at a time; {len(ids)} were chosen.")
+    _check_count("lead", ids)
     with database_proxy.obj.atomic():
         leads = _load(Lead, ids, lock=True)
-        _check_open(leads)
-        originated = (
-            Opportunity.select(Opportunity.originating_lead)
-            .where(Opportunity.originating_lead.in_(other_ids))
-            .first()
-        )
-        if originated is not None:
-            raise MergeRefused(
-                f"Lead #{originated.originating_lead_id} cannot be merged into another: an "
-                "opportunity came from it. Make it the master instead."
-            )
-        _check_owner(actor, leads, "lead")
+        _check_rules(actor, leads)
         master, others = leads[0], leads[1:]
         changes = _changes(master, _picked(leads, LEAD_FIELDS, choices))
         if changes:
@@ -242,6 +302,7 @@ def merge_leads(
 
             form = {n: v for n, v in changes.items() if n in LEAD_FORM_FIELDS}
             clean_lead_fields(form, phone_region())
+            _check_changes(actor, master, changes)
             _apply(master, changes)
         notes = Note.update(lead=master.id).where(Note.lead.in_(other_ids)).execute()
         _move_history("lead", master.id, other_ids)
@@ -264,24 +325,41 @@ def merge_leads(
     return Lead.get_by_id(master.id)
 
 
+def _check_parents(master: Contact, other: Contact) -> None:
+    if None in (master.account_id, other.account_id) or master.account_id == other.account_id:
+        return
+    accounts = {a.id: a for a in Account.select().where(
+        Account.id.in_([master.account_id, other.account_id]))}  # fmt: skip
+    raise MergeRefused(
+        f"These contacts belong to different accounts (#{master.id} {master} to "
+        f"{accounts.get(master.account_id, '?')}, #{other.id} {other} to "
+        f"{accounts.get(other.account_id, '?')}), and the parent check is on, as in "
+        "Dynamics 365. Turn the parent check off to merge them anyway: the master keeps "
+        "the account picked for it, and the other's opportunities and notes move to it."
+    )
+
+
 def _merge_pair(
-    actor: User, kind: str, master_id: int, other_id: int, choices: dict[str, int] | None
+    actor: User,
+    kind: str,
+    master_id: int,
+    other_id: int,
+    choices: dict[str, int] | None,
+    parent_check: bool = False,
 ) -> peewee.Model:
     model, fields, entity_type = _SPEC[kind]
+    ids = [master_id, other_id]
+    if master_id == other_id:
+        raise MergeRefused(f"A {kind} cannot be merged into itself: pick two different {kind}s.")
     with database_proxy.obj.atomic():
-        master, other = _load(model, [master_id, other_id], lock=True)
-        for item in (master, other):
-            if item.merged_into_id is not None:
-                raise MergeRefused(
-                    f"The {kind} #{item.id} {item} was already merged into #{item.merged_into_id}; "
-                    "only active records can be merged, as in Dynamics 365."
-                )
-        _check_owner(actor, [master, other], kind)
-        values = _picked([master, other], fields, choices)
-        if kind == "contact" and values.get("account") is not None:
-            _check_account(values["account"])
-        changes = _changes(master, values)
+        _lock_referrers(kind, ids)
+        master, other = _load(model, ids, lock=True)
+        _check_rules(actor, [master, other])
+        if parent_check:
+            _check_parents(master, other)
+        changes = _changes(master, _picked([master, other], fields, choices))
         if changes:
+            _check_changes(actor, master, changes)
             _apply(master, changes)
         notes = _repoint(kind, master.id, other.id)
         _move_history(entity_type, master.id, [other.id])
@@ -297,12 +375,6 @@ def _merge_pair(
         record(actor, "merged", other, f"Merged into {kind} #{master.id} {master}")
         record(actor, "merged", master, _summary(kind, [other], changes, notes))
     return model.get_by_id(master.id)
-
-
-def _check_account(account_id: int) -> None:
-    account = Account.get_or_none(Account.id == account_id)
-    if account is None or account.merged_into_id is not None:
-        raise ValidationError({"account": "The contact's account no longer exists or was merged."})
 
 
 def _repoint(kind: str, master_id: int, other_id: int) -> int:
@@ -330,8 +402,14 @@ def merge_accounts(
 
 @no_raw_errors
 def merge_contacts(
-    actor: User, master_id: int, other_id: int, choices: dict[str, int] | None = None
+    actor: User,
+    master_id: int,
+    other_id: int,
+    choices: dict[str, int] | None = None,
+    *,
+    parent_check: bool = True,
 ) -> Contact:
     """Merge one contact into another: its opportunities, leads and notes move to
-    the master (see the module docstring)."""
-    return _merge_pair(actor, "contact", master_id, other_id, choices)
+    the master (see the module docstring). With `parent_check` (the default),
+    contacts of two different accounts are refused."""
+    return _merge_pair(actor, "contact", master_id, other_id, choices, parent_check)

@@ -20,6 +20,11 @@ Who may do what, as in Dynamics 365 Sales' Salesperson and Sales Manager roles:
   account or contact that is the customer of an open opportunity cannot be
   deleted; a lead an opportunity came from cannot be deleted (the opportunity
   shows its notes).
+- Merging (`merge`, asked of the record merged away; the master is asked `edit`)
+  needs write access to both records, as Dynamics' Merge does: the owner, a
+  manager or an administrator. Only active records merge: an open lead, an
+  account or contact not merged already. A merged account or contact is read-only
+  (no edit, reassign or note; deleting it is allowed, as of any inactive record).
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from .errors import (
     ExitCriteriaNotMet,
     LeadClosed,
     LeadqError,
+    MergeRefused,
     OpportunityClosed,
     PermissionDenied,
+    RecordMerged,
     ValidationError,
 )
 
@@ -117,6 +124,78 @@ def owns(user: User, record: Any) -> Decision:
         PermissionDenied(
             f"Only the owner, a sales manager or an administrator can do this; "
             f"this {kind} belongs to {owner or 'another user'}."
+        )
+    )
+
+
+def not_merged(record: Account | Contact) -> Decision:
+    """A merged account or contact is read-only: say which record it went into."""
+    master_id = record.merged_into_id
+    if master_id is None:
+        return ALLOWED
+    model = type(record)
+    master = model.get_or_none(model.id == master_id)
+    name = f" {master}" if master is not None else ""
+    kind = KINDS[model]
+    return refuse(
+        RecordMerged(
+            f"This {kind} was merged into #{master_id}{name}; it is read-only: work on that one."
+        )
+    )
+
+
+def _owns_to_merge(user: User, record: Any) -> Decision:
+    if manages_all(user) or record.owner_id in (None, user.id):
+        return ALLOWED
+    kind = KINDS[type(record)]
+    owner = User.get_or_none(User.id == record.owner_id)
+    return refuse(
+        PermissionDenied(
+            f"Only its owner, a sales manager or an administrator can merge the {kind} "
+            f"#{record.id} into another: it belongs to {owner or 'someone else'}."
+        )
+    )
+
+
+def mergeable(record: Lead | Account | Contact) -> Decision:
+    """Only active records merge, as in Dynamics 365 (master or merged away)."""
+    if isinstance(record, Lead):
+        if record.state == LeadState.OPEN:
+            return ALLOWED
+        from .qualify import closed_message
+
+        return refuse(
+            MergeRefused(
+                f"Lead #{record.id} {record.full_name} cannot be merged: only open leads can "
+                f"be, as in Dynamics 365. {closed_message(record, 'merge')}"
+            )
+        )
+    if record.merged_into_id is None:
+        return ALLOWED
+    kind = KINDS[type(record)]
+    return refuse(
+        MergeRefused(
+            f"The {kind} #{record.id} {record} was already merged into #{record.merged_into_id}; "
+            "only active records can be merged, as in Dynamics 365."
+        )
+    )
+
+
+def _merge_rules(user: User, record: Lead | Account | Contact) -> Decision:
+    """May `record` be merged into another one (closed or deactivated by it)?"""
+    checks = [lambda: mergeable(record), lambda: _owns_to_merge(user, record)]
+    if isinstance(record, Lead):
+        checks.append(lambda: _no_opportunity_for_merge(record))
+    return _first(*checks)
+
+
+def _no_opportunity_for_merge(lead: Lead) -> Decision:
+    if lead.opportunity() is None:
+        return ALLOWED
+    return refuse(
+        MergeRefused(
+            f"Lead #{lead.id} cannot be merged into another: an opportunity came from it. "
+            "Make it the master instead."
         )
     )
 
@@ -256,6 +335,8 @@ def _first(*checks: Any) -> Decision:
 
 
 def _lead_rules(user: User, action: str, lead: Lead) -> Decision:
+    if action == "merge":
+        return _merge_rules(user, lead)
     if action == "edit":
         return lead_open(lead)
     if action == "qualify":
@@ -287,12 +368,14 @@ def _lead_rules(user: User, action: str, lead: Lead) -> Decision:
 
 def _customer_rules(user: User, action: str, record: Account | Contact) -> Decision:
     if action in ("edit", "assign"):
-        return owns(user, record)
+        return _first(lambda: not_merged(record), lambda: owns(user, record))
     if action == "delete":
         deletable = account_deletable if isinstance(record, Account) else contact_deletable
         return _first(lambda: owns(user, record), lambda: deletable(record))
     if action == "add_note":
-        return ALLOWED
+        return not_merged(record)
+    if action == "merge":
+        return _merge_rules(user, record)
     raise ValueError(f"Unknown {KINDS[type(record)]} action {action!r}")
 
 
@@ -315,8 +398,9 @@ def _opportunity_rules(user: User, action: str, opportunity: Opportunity) -> Dec
 
 
 def can(user: User, action: str, record: Lead | Account | Contact | Opportunity) -> Decision:
-    """Whether `user` may do `action` (one of `ACTIONS[type(record)]`) to `record`,
-    and if not, why. `record` is as read now (under its lock, in a service)."""
+    """Whether `user` may do `action` (one of `ACTIONS[type(record)]`, or `merge`
+    for a lead, account or contact) to `record`, and if not, why. `record` is as
+    read now (under its lock, in a service)."""
     if isinstance(record, Lead):
         return _lead_rules(user, action, record)
     if isinstance(record, Account | Contact):

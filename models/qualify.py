@@ -32,10 +32,11 @@ from .errors import (
     LeadqError,
     NotFound,
     QualifyRefused,
+    ValidationError,
     as_sentence,
     no_raw_errors,
 )
-from .locks import lock_keys
+from .locks import linkable, lock_keys
 from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
 from .prepared import Slot
 from .settings import OrgSettings, load_settings
@@ -309,10 +310,14 @@ def _check_exit_criteria(lead: Lead, settings: OrgSettings) -> None:
 
 
 def _pick(model: type, record_id: int, what: str) -> object:
-    picked = model.get_or_none(model.id == record_id)
-    if picked is None:
-        raise NotFound(f"The {what} you picked no longer exists.")
-    return picked
+    """The account or contact to link, held until the qualification commits (a
+    share lock: a merge or delete of it waits; one that came first is said)."""
+    try:
+        return linkable(model, record_id, what)
+    except ValidationError as refused:
+        if model.get_or_none(model.id == record_id) is None:
+            raise NotFound(f"The {what} you picked no longer exists.") from None
+        raise QualifyRefused(refused.message) from None
 
 
 @no_raw_errors
@@ -364,8 +369,15 @@ def qualify_lead(actor: User, lead_id: int, choice: QualifyChoice | None = None)
 
         account: Account | None = None
         contact: Contact | None = None
+        # The contact before the account: the lock order (`locks`).
+        if lead.existing_contact_id is not None:
+            contact = _pick(Contact, lead.existing_contact_id, "contact")
+        elif choice.link_contact_id is not None:
+            contact = _pick(Contact, choice.link_contact_id, "contact")
+        new_contact = contact is None and choice.create_contact
+
         if lead.existing_account_id is not None:
-            account = lead.existing_account
+            account = _pick(Account, lead.existing_account_id, "account")
         elif choice.link_account_id is not None:
             account = _pick(Account, choice.link_account_id, "account")
         new_account = account is None and choice.create_account
@@ -375,12 +387,6 @@ def qualify_lead(actor: User, lead_id: int, choice: QualifyChoice | None = None)
                 "An account needs a company name: fill in Company on the lead, "
                 f"or set an existing account{hint}."
             )
-
-        if lead.existing_contact_id is not None:
-            contact = lead.existing_contact
-        elif choice.link_contact_id is not None:
-            contact = _pick(Contact, choice.link_contact_id, "contact")
-        new_contact = contact is None and choice.create_contact
 
         if new_account or new_contact:
             account_keys, contact_keys = _new_record_keys(lead, settings.phone_region)

@@ -87,11 +87,12 @@ def _owner_id(value: Any, default: User) -> int:
 
 
 def _check_links(values: dict[str, Any]) -> None:
-    """Links to accounts and contacts must point at records that exist."""
-    for name, model in (("account", Account), ("contact", Contact)):
+    """Links to accounts and contacts must point at active records that exist; they
+    are held (share-locked) until the transaction ends (`locks.linkable`)."""
+    for name, model in (("contact", Contact), ("account", Account)):  # lock order
         record_id = values.get(name)
-        if record_id is not None and model.get_or_none(model.id == record_id) is None:
-            raise ValidationError({name: f"The {name} you picked no longer exists."})
+        if record_id is not None:
+            locks.linkable(model, record_id, name)
 
 
 def _changed_labels(kind: str, names: Iterable[str]) -> str:

@@ -59,7 +59,9 @@ def test_merge_refusals_change_nothing(db, admin, rep) -> None:
         models.merge_leads(admin, master.id, [master.id])
     with pytest.raises(models.MergeRefused, match="two to 5"):
         models.merge_leads(admin, master.id, [])
-    with pytest.raises(models.PermissionDenied, match="belongs to someone else"):
+    with pytest.raises(
+        models.PermissionDenied, match=r"merge the lead #\d+ into another: it belongs to Ada Admin"
+    ):
         models.merge_leads(rep, master.id, [other.id])
     with pytest.raises(models.ValidationError, match="not one of those being merged"):
         models.merge_leads(admin, master.id, [other.id], {"city": qualified.id})

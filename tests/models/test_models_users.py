@@ -478,7 +478,7 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
         w["ada"], w["qualified"].account.id, w["second"].account.id
     ),
     "merge_contacts": lambda w: models.merge_contacts(
-        w["ada"], w["qualified"].contact.id, w["second"].contact.id
+        w["ada"], w["qualified"].contact.id, w["second"].contact.id, parent_check=False
     ),
     "merge_leads": lambda w: models.merge_leads(w["ada"], w["fresh"].id, [w["spare"].id]),
     "assign_owner": lambda w: models.assign_owner(w["riley"], "lead", [w["lead"].id], w["otto"].id),
@@ -541,7 +541,7 @@ SERVICES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "update_lead": lambda w: models.update_lead(w["riley"], w["lead"].id, {"topic": "New"}),
     "update_process": lambda w: models.update_process(w["ada"], w["process"].id, name="Std 2"),
 }
-READ_ONLY = {"can_delete"}
+READ_ONLY = {"can_delete", "merge_fields"}
 BULK = {"qualify_leads", "assign_owner", "bulk_update_leads"}
 
 
