@@ -9,11 +9,15 @@ if sign-in, the pty relay, roles or live updates broke, these fail.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import re
 import shutil
 import socket
+import sqlite3
+import struct
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -400,6 +404,10 @@ def test_two_sessions_on_postgresql_see_each_others_qualification(
     try:
         a = open_list(tmux, server, "sam")
         b = open_list(tmux, server, "admin")
+        factory = factory_pid(server)  # forked sessions, each on its own connection
+        assert factory is not None and _database_handles(factory) == []
+        sessions = _session_pids(server)
+        assert len(sessions) == 2 and all(_database_handles(pid) for pid in sessions)
         seconds = _qualify_top_lead_and_watch(a, b, "Priya Raman")
         print(f"\nPostgreSQL: the other session showed it after {seconds:.2f} s")
     finally:
@@ -607,6 +615,24 @@ def test_a_session_killed_leaves_the_others_going_and_the_next_one_is_served(
         assert factory_pid(served) is not None  # the factory was not touched
 
 
+def _database_handles(pid: int) -> list[str]:
+    """What the process holds open that reaches a database: a leadq.db file (or its
+    -wal, -shm) or a TCP connection (PostgreSQL's)."""
+    tcp = set()
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                tcp.add(line.split()[9])  # the socket's inode
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            inode = target[len("socket:[") : -1] if target.startswith("socket:[") else None
+            if "leadq.db" in target or (inode is not None and inode in tcp):
+                found.append(target)
+    return found
+
+
 def _set_setting(url: str, key: str, value: object) -> object:
     with database(url):
         old = asdict(models.load_settings())[key]
@@ -622,8 +648,7 @@ def test_a_session_sees_the_settings_of_now_not_those_of_the_factorys_start(
     if served.session_start == "fork":
         factory = factory_pid(served)
         assert factory is not None
-        targets = [os.readlink(fd) for fd in Path(f"/proc/{factory}/fd").iterdir()]
-        assert not [t for t in targets if "leadq.db" in t], targets
+        assert _database_handles(factory) == []
     key = "auto_create_on_qualify"
     label = next(d.label for d in models.SETTING_DEFS if d.key == key)
     for value in (False, True):  # each after the factory started, each seen by a new session
@@ -640,6 +665,178 @@ def test_a_session_sees_the_settings_of_now_not_those_of_the_factorys_start(
             pane.send("C-q")
         finally:
             _set_setting(served.url, key, old)
+
+
+NEWER_MIGRATION = "9999_from_a_newer_leadq"
+
+
+def _schema_table(url: str) -> sqlite3.Connection:
+    """The SQLite file's schema_migration, reached without leadq (which refuses a
+    database a newer leadq upgraded), as another leadq's migrations would reach it."""
+    path = sqlite_path(url)
+    assert path is not None
+    return sqlite3.connect(path, timeout=WAIT, isolation_level=None)
+
+
+def _record_migration(url: str, name: str, present: bool) -> None:
+    """Add or remove `name` in schema_migration, as a newer (or older) leadq's
+    migrations would leave it."""
+    with contextlib.closing(_schema_table(url)) as db:
+        if present:
+            db.execute(
+                'INSERT INTO "schema_migration" ("name", "applied") VALUES (?, ?)',
+                (name, datetime.datetime.now().isoformat(" ")),
+            )
+        else:
+            db.execute('DELETE FROM "schema_migration" WHERE "name" = ?', (name,))
+
+
+def _recorded(url: str) -> set[str]:
+    with contextlib.closing(_schema_table(url)) as db:
+        return {row[0] for row in db.execute('SELECT "name" FROM "schema_migration"')}
+
+
+def test_a_session_sees_the_schema_of_now_not_that_of_the_factorys_start(
+    served: Served, tmux: Tmux
+) -> None:
+    """Schema changes made after the server (and its factory) started: the next
+    session reads the schema itself. One behind (a migration's record gone, as in an
+    older backup put back) is migrated by that session, which then lists the leads;
+    one ahead (a migration this leadq does not know, as a newer leadq leaves it) is
+    refused with docs/errors.md's sentence and status 4, changing nothing."""
+    latest = max(models.db._migration_names())
+    assert latest in _recorded(served.url)
+    _record_migration(served.url, latest, present=False)
+    try:
+        pane = open_list(tmux, served, "riley")
+        deadline = time.monotonic() + WAIT
+        while latest not in _recorded(served.url):  # the session migrated it again
+            assert time.monotonic() < deadline, f"{latest} was not applied again"
+            time.sleep(0.05)
+        pane.send("C-q")
+        pane.wait_for("EXIT=0")
+    finally:
+        if latest not in _recorded(served.url):
+            _record_migration(served.url, latest, present=True)
+
+    _record_migration(served.url, NEWER_MIGRATION, present=True)
+    try:
+        pane = tmux.open(served.ssh_argv("riley"), width=200)
+        pane.wait_until(lambda s: "EXIT=" in s, "the session to end")
+        text = pane.tmux.run("capture-pane", "-p", "-J", "-t", pane.name)  # lines unwrapped
+        assert f"was upgraded by a newer leadq (its schema has {NEWER_MIGRATION}" in text, text
+        assert "EXIT=4" in text, text
+        assert "Open leads" not in text
+        assert _recorded(served.url) - {NEWER_MIGRATION} == models.db._migration_names()
+    finally:
+        _record_migration(served.url, NEWER_MIGRATION, present=False)
+    after = open_list(tmux, served, "riley")  # and the next one is served as before
+    after.send("C-q")
+    after.wait_for("EXIT=0")
+
+
+DOCSTRING = models.db.__doc__
+"""A str object every session's Python holds and never reads: the docstring of a
+module each imports (the factory too, before it forks)."""
+_STR_HEADER = sys.getsizeof("") - 1  # an ASCII str's bytes follow a header this long
+
+
+def _docstring_at(pid: int) -> int:
+    """The address of DOCSTRING's characters in the process: the live str object
+    (its header says its length, and its reference count is a count, not the
+    pointer a freed block holds), not a stale copy in freed memory."""
+    data = DOCSTRING.encode("ascii")
+    for address in _find(pid, data + b"\0"):
+        refcount, _, length = struct.unpack("<qQq", _peek(pid, address - _STR_HEADER, 24))
+        if length == len(DOCSTRING) and 0 < refcount < 1 << 20:
+            return address
+    raise AssertionError(f"no str holding models.db's docstring in process {pid}")
+
+
+def _private_writable(pid: int) -> list[tuple[int, int]]:
+    """The process's private writable mappings (heap, anonymous, data): (start, end)."""
+    found = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split()
+        if fields[1].startswith("rw") and fields[1][3] == "p":
+            start, end = (int(part, 16) for part in fields[0].split("-"))
+            found.append((start, end))
+    return found
+
+
+def _shared_writable(pid: int) -> list[str]:
+    """What the process maps shared and writable (MAP_SHARED): names or addresses."""
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return [line.split()[-1] for line in lines if line.split()[1].startswith("rw-s")]
+
+
+def _find(pid: int, data: bytes) -> list[int]:
+    """Every address where `data` starts in the process's private writable memory."""
+    found = []
+    with open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for start, end in _private_writable(pid):
+            try:
+                mem.seek(start)
+                chunk = mem.read(end - start)
+            except OSError:  # a guard page, or a mapping gone meanwhile
+                continue
+            at = chunk.find(data)
+            while at >= 0:
+                found.append(start + at)
+                at = chunk.find(data, at + 1)
+    return found
+
+
+def _peek(pid: int, address: int, size: int) -> bytes:
+    with open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        mem.seek(address)
+        return mem.read(size)
+
+
+def _poke(pid: int, address: int, data: bytes) -> None:
+    with open(f"/proc/{pid}/mem", "r+b", buffering=0) as mem:
+        mem.seek(address)
+        mem.write(data)
+
+
+def test_a_sessions_memory_written_after_the_fork_is_its_own(served: Served, tmux: Tmux) -> None:
+    """An object a forked session holds at the same address as the factory and a
+    sibling (inherited at the fork) is written in that session: the factory and the
+    sibling still read the old bytes. Nothing writable is mapped shared between them:
+    the factory maps nothing shared, and a session only the SQLite database's own
+    -shm file (the database is what sessions share). Spawned sessions share no
+    memory at all; the sibling keeps its bytes."""
+    before = _session_pids(served)
+    a = open_list(tmux, served, "riley")
+    a_pid = _new_session_pid(served, before)
+    before = _session_pids(served)
+    b = open_list(tmux, served, "morgan")
+    b_pid = _new_session_pid(served, before)
+    factory = factory_pid(served) if served.session_start == "fork" else None
+    for pid in (a_pid, b_pid):
+        assert all(name.endswith("-shm") for name in _shared_writable(pid)), _shared_writable(pid)
+    if factory is not None:
+        assert _shared_writable(factory) == []
+        assert int(_stat(a_pid)[1]) == int(_stat(b_pid)[1]) == factory
+    address = _docstring_at(a_pid)
+    size = 32
+    if factory is not None:  # inherited: the same object at the same address in all three
+        assert _docstring_at(factory) == _docstring_at(b_pid) == address
+    original = _peek(a_pid, address, size)
+    written = b"\xa5" * size
+    _poke(a_pid, address, written)  # as session a's own code would write it
+    try:
+        assert _peek(a_pid, address, size) == written  # the write took
+        if factory is not None:
+            assert _peek(factory, address, size) == original
+            assert _peek(b_pid, address, size) == original
+        else:
+            assert _peek(b_pid, _docstring_at(b_pid), size) == original
+    finally:
+        _poke(a_pid, address, original)
+    for pane in (a, b):  # both still work
+        pane.send("C-q")
+        pane.wait_for("EXIT=0")
 
 
 def test_the_factory_killed_is_started_again_and_its_sessions_go_on(
