@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import fcntl
 import os
+import pty
 import re
+import select
 import shutil
 import socket
 import sqlite3
 import struct
 import subprocess
 import sys
+import termios
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -665,6 +669,54 @@ def test_a_session_sees_the_settings_of_now_not_those_of_the_factorys_start(
             pane.send("C-q")
         finally:
             _set_setting(served.url, key, old)
+
+
+def _raw_session(served: Served, user: str, *options: str) -> bytes:
+    """What the app writes to a client's terminal (ssh on a pty of its own, 100x30)
+    until its lead list shows; the session is then ended with ctrl+q."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    argv = served.ssh_argv(user)
+    process = subprocess.Popen(
+        [argv[0], *options, *argv[1:]], stdin=slave, stdout=slave, stderr=slave,
+        start_new_session=True,
+    )  # fmt: skip
+    os.close(slave)
+    output = bytearray()
+    try:
+        deadline = time.monotonic() + WAIT
+        while not (b"Open leads" in output and "▸".encode() in output):
+            assert time.monotonic() < deadline, f"no lead list: {bytes(output[-500:])!r}"
+            if select.select([master], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):
+                    output += os.read(master, 65536)
+        os.write(master, b"\x11")  # ctrl+q
+        deadline = time.monotonic() + WAIT
+        while process.poll() is None:  # read on, so that a full pty never blocks ssh
+            assert time.monotonic() < deadline, "the session did not end"
+            if select.select([master], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):
+                    output += os.read(master, 65536)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        os.close(master)
+    assert process.returncode == 0
+    return bytes(output)
+
+
+def test_each_session_paints_with_its_own_clients_colours(served: Served) -> None:
+    """Textual reads its colour system from the environment when it is imported,
+    which for a forked session happened in the factory: each session must still get
+    its own client's (COLORTERM=truecolor sent: 24-bit colour; not sent: 256), in
+    either order, whichever the factory saw."""
+    for colorterm in (True, False, True):
+        options = ("-o", "SetEnv=COLORTERM=truecolor") if colorterm else ()
+        output = _raw_session(served, "riley", *options)
+        truecolour = b"38;2;" in output or b"48;2;" in output
+        assert b"38;5;" in output or truecolour  # it paints in colour
+        assert truecolour == colorterm
 
 
 NEWER_MIGRATION = "9999_from_a_newer_leadq"

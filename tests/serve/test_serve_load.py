@@ -16,6 +16,7 @@ import contextlib
 import os
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -215,3 +216,24 @@ def _twenty_sessions(tmp_path: Path, shared: Path, session_start: str) -> None:
         f" min {min(rss):.0f}, max {max(rss):.0f}, total {sum(rss):.0f};"
         f" server RSS {server_rss:.0f} MiB"
     )
+
+
+def test_the_session_start_bench_runs_at_a_tiny_scale() -> None:
+    """bench/bench_serve_start.py end to end with the real ssh, 1 round and 3 sessions
+    each way: every session listed and measured, nothing in the logs. Its figures at
+    this scale say nothing (the targets are for 10 rounds and 50 sessions), so its
+    exit status (targets met or not) is not asserted."""
+    import shutil
+
+    if shutil.which("ssh") is None:
+        pytest.fail("the bench needs OpenSSH's ssh (.ci/run installs it)")
+    done = subprocess.run(
+        [sys.executable, "bench/bench_serve_start.py", "--rounds", "1", "--sessions", "3",
+         "--leads", "20"],
+        cwd=ROOT, capture_output=True, text=True, timeout=TIME_BOUND,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert "PSS per session, median (MiB)" in done.stdout, done.stdout
+    assert "sessions measured / errors in the log" in done.stdout
+    measured = done.stdout.split("sessions measured / errors in the log")[1].split()
+    assert measured[:2] == ["3/0", "3/0"], done.stdout
