@@ -117,6 +117,8 @@ def _text(record: peewee.Model, name: str) -> str:
         return ""
     if isinstance(field, peewee.ForeignKeyField):
         linked = field.rel_model.get_or_none(field.rel_model.id == value)
+        if field.rel_model is User and linked is not None:
+            return str(linked)  # a person by name; an account or contact with its number
         return f"#{value} {linked}" if linked is not None else f"#{value} (gone)"
     if value is True or value is False:
         return "yes" if value else "no"
@@ -190,13 +192,14 @@ def _load(model: type[peewee.Model], ids: list[int], lock: bool) -> list[peewee.
 
 
 def _check_rules(actor: User | None, records: list[peewee.Model]) -> None:
-    """Only active records, and write access to both: the master is edited (`edit`),
-    the others are merged away (`merge`), as Dynamics' Merge asks Write on both."""
+    """Only active records, and write access to both: the master is edited
+    (`merge_into`), the others are merged away (`merge`), as Dynamics' Merge asks
+    Write on both."""
     for item in records:
         mergeable(item).enforce()
     if actor is None:
         return
-    can(actor, "edit", records[0]).enforce()
+    can(actor, "merge_into", records[0]).enforce()
     for item in records[1:]:
         can(actor, "merge", item).enforce()
 

@@ -20,7 +20,7 @@ Who may do what, as in Dynamics 365 Sales' Salesperson and Sales Manager roles:
   account or contact that is the customer of an open opportunity cannot be
   deleted; a lead an opportunity came from cannot be deleted (the opportunity
   shows its notes).
-- Merging (`merge`, asked of the record merged away; the master is asked `edit`)
+- Merging (`merge`, asked of the record merged away; `merge_into` of the master)
   needs write access to both records, as Dynamics' Merge does: the owner, a
   manager or an administrator. Only active records merge: an open lead, an
   account or contact not merged already. A merged account or contact is read-only
@@ -144,15 +144,17 @@ def not_merged(record: Account | Contact) -> Decision:
     )
 
 
-def _owns_to_merge(user: User, record: Any) -> Decision:
+def _owns_to_merge(user: User, record: Any, into: bool = False) -> Decision:
     if manages_all(user) or record.owner_id in (None, user.id):
         return ALLOWED
     kind = KINDS[type(record)]
     owner = User.get_or_none(User.id == record.owner_id)
+    what = f"merge into the {kind} #{record.id}" if into else (
+        f"merge the {kind} #{record.id} into another")  # fmt: skip
     return refuse(
         PermissionDenied(
-            f"Only its owner, a sales manager or an administrator can merge the {kind} "
-            f"#{record.id} into another: it belongs to {owner or 'someone else'}."
+            f"Only its owner, a sales manager or an administrator can {what}: "
+            f"it belongs to {owner or 'someone else'}."
         )
     )
 
@@ -337,6 +339,8 @@ def _first(*checks: Any) -> Decision:
 def _lead_rules(user: User, action: str, lead: Lead) -> Decision:
     if action == "merge":
         return _merge_rules(user, lead)
+    if action == "merge_into":  # anyone works an open lead
+        return mergeable(lead)
     if action == "edit":
         return lead_open(lead)
     if action == "qualify":
@@ -376,6 +380,8 @@ def _customer_rules(user: User, action: str, record: Account | Contact) -> Decis
         return not_merged(record)
     if action == "merge":
         return _merge_rules(user, record)
+    if action == "merge_into":  # the master of a merge: edited with the other's values
+        return _first(lambda: mergeable(record), lambda: _owns_to_merge(user, record, True))
     raise ValueError(f"Unknown {KINDS[type(record)]} action {action!r}")
 
 
@@ -398,8 +404,8 @@ def _opportunity_rules(user: User, action: str, opportunity: Opportunity) -> Dec
 
 
 def can(user: User, action: str, record: Lead | Account | Contact | Opportunity) -> Decision:
-    """Whether `user` may do `action` (one of `ACTIONS[type(record)]`, or `merge`
-    for a lead, account or contact) to `record`, and if not, why. `record` is as
+    """Whether `user` may do `action` (one of `ACTIONS[type(record)]`, or `merge` /
+    `merge_into` for a lead, account or contact) to `record`, and if not, why. `record` is as
     read now (under its lock, in a service)."""
     if isinstance(record, Lead):
         return _lead_rules(user, action, record)

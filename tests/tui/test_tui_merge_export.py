@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Select
 
 import models
 from models.file_area import FileArea
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.export_dialog import ExportDialog
 from tui.screens.merge import MergeScreen
 
@@ -99,7 +100,10 @@ async def test_merge_screen_takes_values_side_by_side(ada: models.User) -> None:
         await pilot.press("2")
         assert screen.choices["job_title"] == second.id
         await pilot.press("f6")
-        await wait_until(pilot, lambda: not isinstance(app.screen, MergeScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert models.get_lead(second.id).is_open  # asked first
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not isinstance(app.screen, (MergeScreen, ConfirmScreen)))
     master = models.get_lead(first.id)
     assert (master.job_title, master.city, master.topic) == ("CFO", "Seattle", first.topic)
     assert models.get_lead(second.id).status_reason == "merged"

@@ -57,6 +57,7 @@ class RecordListScreen(Screen[None]):
         Binding("ctrl+n", "new", "New", show=False, id="records.new_alt"),
         Binding("o", "assign", "Owner", id="records.assign"),
         Binding("delete", "delete", "Delete", id="records.delete"),
+        Binding("m", "merge", "Merge", id="records.merge"),
         Binding("slash", "focus_search", "Search", id="records.search"),
         Binding("a", "select_all", "Select all", show=False, id="records.select_all"),
         Binding("v", "next_view", "View", id="records.next_view"),
@@ -228,6 +229,30 @@ class RecordListScreen(Screen[None]):
             self.notify(f"Delete one {self.kind} at a time.", severity="warning")
             return
         self.app.delete_record(self.kind, ids[0])  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "merge":
+            return self.kind in ("account", "contact")  # Dynamics merges no opportunities
+        return True
+
+    def action_merge(self) -> None:
+        """Merge the two selected accounts or contacts side by side (see MergeScreen)."""
+        if self.kind not in ("account", "contact"):
+            return
+        ids = sorted(self.table.selected)
+        if len(ids) != 2:
+            self.notify(
+                f"Select two {PLURAL[self.kind]} to merge (space selects); {len(ids)} selected.",
+                severity="warning",
+            )
+            return
+        from .merge import MergeScreen
+
+        def merged(done: bool | None) -> None:
+            if done:
+                self.table.set_selection(())
+
+        self.app.push_screen(MergeScreen(ids, self.kind), merged)
 
     def action_select_all(self) -> None:
         if self.table.selected:
