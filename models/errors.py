@@ -187,4 +187,5 @@ def no_raw_errors(func: F) -> F:
                 raise
             raise as_sentence(exc, what) from exc
 
+    service.no_raw_errors = True  # type: ignore[attr-defined]  # what a test checks
     return service  # type: ignore[return-value]

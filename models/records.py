@@ -39,7 +39,14 @@ from .db import database_proxy
 from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates
 from .entities import Account, Contact, Lead, Note, Opportunity, User, utcnow
 from .enums import STATUS_REASONS, LeadSource, LeadState, OpportunityState, Rating, StatusReason
-from .errors import DuplicatesFound, LeadqError, NotFound, ValidationError, no_raw_errors
+from .errors import (
+    DuplicatesFound,
+    LeadqError,
+    NotFound,
+    ValidationError,
+    as_sentence,
+    no_raw_errors,
+)
 from .permissions import KINDS, can
 from .settings import load_settings
 from .validation import RECORD_FIELDS, clean_record_fields
@@ -406,7 +413,9 @@ class RecordOutcome:
     message: str
 
 
-def _each(kind: str, ids: Iterable[int], change: Any) -> list[RecordOutcome]:
+def _each(
+    kind: str, ids: Iterable[int], change: Any, what: str = "save the change"
+) -> list[RecordOutcome]:
     """Run `change(record_id) -> (name, message)` on each id in its own
     transaction; a refusal stops only its own record."""
     outcomes = []
@@ -417,14 +426,15 @@ def _each(kind: str, ids: Iterable[int], change: Any) -> list[RecordOutcome]:
             found = MODELS[kind].get_or_none(MODELS[kind].id == record_id)
             outcomes.append(RecordOutcome(kind, record_id, str(found or f"#{record_id}"), False,
                                           error.message))  # fmt: skip
-        except peewee.PeeweeException as error:
+        except peewee.PeeweeException as error:  # a sentence; the driver's text is logged
             outcomes.append(RecordOutcome(kind, record_id, f"#{record_id}", False,
-                                          f"Database error: {error}"))  # fmt: skip
+                                          as_sentence(error, what).message))  # fmt: skip
         else:
             outcomes.append(RecordOutcome(kind, record_id, name, True, message))
     return outcomes
 
 
+@no_raw_errors
 def assign_owner(
     actor: User, kind: str, record_ids: Iterable[int], owner_id: int
 ) -> list[RecordOutcome]:
@@ -452,12 +462,13 @@ def assign_owner(
             record(actor, "assigned", current, f"Owner {old or 'nobody'} -> {owner}")
             return str(current), f"Assigned to {owner}"
 
-    return _each(kind, record_ids, change)
+    return _each(kind, record_ids, change, "reassign it")
 
 
 BULK_LEAD_FIELDS = ("rating", "lead_source", "status_reason")
 
 
+@no_raw_errors
 def bulk_update_leads(
     actor: User, lead_ids: Iterable[int], values: dict[str, Any]
 ) -> list[RecordOutcome]:
@@ -487,7 +498,7 @@ def bulk_update_leads(
         lead = update_lead(actor, lead_id, dict(values))
         return lead.full_name, "Set " + ", ".join(labels)
 
-    return _each("lead", lead_ids, change)
+    return _each("lead", lead_ids, change, "change it")
 
 
 # --- re-qualifying -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from .audit import record
 from .db import is_postgres
 from .entities import User, UserKey
 from .enums import Role
-from .errors import NotFound, PermissionDenied, UserInactive, ValidationError
+from .errors import NotFound, PermissionDenied, UserInactive, ValidationError, no_raw_errors
 
 KEY_TYPES = (
     "ssh-ed25519",
@@ -293,6 +293,7 @@ def _store_keys(user: User, lines: Sequence[str]) -> list[tuple[UserKey, bool]]:
     return out
 
 
+@no_raw_errors
 def create_user(
     username: str,
     full_name: str,
@@ -333,6 +334,7 @@ def create_user(
     return user
 
 
+@no_raw_errors
 def add_user_keys(
     username: str, public_keys: Sequence[str], *, actor: User | None = None
 ) -> list[tuple[UserKey, bool]]:
@@ -352,6 +354,7 @@ def add_user_keys(
     return stored
 
 
+@no_raw_errors
 def add_user_key(username: str, public_key: str, *, actor: User | None = None) -> UserKey:
     return add_user_keys(username, [public_key], actor=actor)[0][0]
 
@@ -409,6 +412,7 @@ def _pick_key(user: User, which: str) -> UserKey:
     )
 
 
+@no_raw_errors
 def revoke_user_key(username: str, which: str, *, actor: User | None = None) -> RevokedKey:
     """Remove one of a user's keys, named by its fingerprint (`SHA256:...`, the
     prefix may be left out) or its comment. Keys are read at each sign-in, so the
@@ -438,6 +442,7 @@ def _other_active_admins(user: User) -> int:
     return sum(1 for row in query if row.id != user.id)
 
 
+@no_raw_errors
 def set_user_active(username: str, active: bool, *, actor: User | None = None) -> tuple[User, bool]:
     """Deactivate or reactivate a user; (user, whether it changed). The last active
     system administrator cannot be deactivated."""
@@ -460,12 +465,14 @@ def set_user_active(username: str, active: bool, *, actor: User | None = None) -
     return user, True
 
 
+@no_raw_errors
 def deactivate_user(username: str, *, actor: User | None = None) -> tuple[User, bool]:
     """Stop a user signing in and acting: refused at the next sign-in, refused by
     every service at once, and open sessions end within a poll interval."""
     return set_user_active(username, False, actor=actor)
 
 
+@no_raw_errors
 def reactivate_user(username: str, *, actor: User | None = None) -> tuple[User, bool]:
     return set_user_active(username, True, actor=actor)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
 import traceback
@@ -24,10 +25,18 @@ BUG_REPORT = "this is a bug in leadq: please report it with the traceback above.
 
 class CommandLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (what is wrong, where to look) and
-    exit status 2, instead of the usage block."""
+    exit status 2, instead of the usage block; with `--json` on the command line it
+    is the JSON error every scripting command prints (docs/cli.md), on stdout."""
+
+    json_errors = False  # set by `main` for the command line being parsed
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        line = f"{self.prog}: {message} (see {self.prog} --help)"
+        if CommandLineParser.json_errors:
+            error = {"type": "UsageError", "message": line, "exit_status": EXIT_USAGE}
+            print(json.dumps({"error": error}, ensure_ascii=False, indent=2))
+            self.exit(EXIT_USAGE)
+        self.exit(EXIT_USAGE, line + "\n")
 
 
 def run_guarded(prog: str, body: Callable[[], T]) -> T | int:
@@ -198,7 +207,12 @@ def skip_postgres_drivers(url: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    CommandLineParser.json_errors = "--json" in argv
+    try:
+        args = _parser().parse_args(argv)
+    finally:
+        CommandLineParser.json_errors = False
     if args.command not in ("serve", "seed"):
         skip_postgres_drivers(args.db)
     outcome = run_guarded("leadq", lambda: _run(args))

@@ -11,7 +11,7 @@ from peewee import (
 
 from ..audit import record
 from ..entities import User, utcnow
-from ..errors import ValidationError
+from ..errors import ValidationError, no_raw_errors
 from ..settings import load_settings
 from .errors import ProcessRefused
 from .models import (
@@ -40,6 +40,7 @@ from .validation import (
 
 
 # Defining processes (administrators only, feature on).
+@no_raw_errors
 def create_process(
     actor: User, name: str, description: str = "", *, active: bool = True
 ) -> QualifyingProcess:
@@ -66,6 +67,7 @@ def create_process(
     return process
 
 
+@no_raw_errors
 def update_process(
     actor: User, process_id: int, *, name: str | None = None, description: str | None = None
 ) -> QualifyingProcess:
@@ -92,6 +94,7 @@ def update_process(
     return process
 
 
+@no_raw_errors
 def set_process_active(actor: User, process_id: int, active: bool) -> QualifyingProcess:
     """Activate or deactivate a process. An inactive process cannot be assigned;
     leads it is already assigned to keep their activities."""
@@ -109,10 +112,12 @@ def set_process_active(actor: User, process_id: int, active: bool) -> Qualifying
     return process
 
 
+@no_raw_errors
 def activate_process(actor: User, process_id: int) -> QualifyingProcess:
     return set_process_active(actor, process_id, True)
 
 
+@no_raw_errors
 def deactivate_process(actor: User, process_id: int) -> QualifyingProcess:
     return set_process_active(actor, process_id, False)
 
@@ -129,6 +134,7 @@ def _copy_name(name: str) -> str:
     return candidate
 
 
+@no_raw_errors
 def copy_process(actor: User, process_id: int, name: str | None = None) -> QualifyingProcess:
     """Copy a process with its levels and activities. The copy is named "Copy of X"
     (unless `name` is given) and is inactive until an administrator activates it."""
@@ -175,6 +181,7 @@ def copy_process(actor: User, process_id: int, name: str | None = None) -> Quali
     return copy
 
 
+@no_raw_errors
 def delete_process(actor: User, process_id: int) -> None:
     """Delete a process with its levels and activities. Refused while it is assigned
     to any lead (deactivate it instead)."""
@@ -216,6 +223,7 @@ def _next_position(query: Any, column: Any) -> int:
     return (top if top is not None else -1) + 1
 
 
+@no_raw_errors
 def add_level(
     actor: User, process_id: int, name: str, parent_id: int | None = None
 ) -> ProcessLevel:
@@ -243,6 +251,7 @@ def add_level(
     return level
 
 
+@no_raw_errors
 def rename_level(actor: User, level_id: int, name: str) -> ProcessLevel:
     require_feature()
     require_admin(actor)
@@ -263,6 +272,7 @@ def rename_level(actor: User, level_id: int, name: str) -> ProcessLevel:
     return level
 
 
+@no_raw_errors
 def remove_level(actor: User, level_id: int) -> None:
     """Remove a level with its sub-levels and their activities."""
     require_feature()
@@ -294,6 +304,7 @@ def remove_level(actor: User, level_id: int) -> None:
         touch(process)
 
 
+@no_raw_errors
 def add_activity(actor: User, level_id: int, **values: Any) -> ProcessActivity:
     """Add an activity at the end of a level: purpose, required, days_to_start,
     days_to_finish, responsible_role."""
@@ -319,6 +330,7 @@ def add_activity(actor: User, level_id: int, **values: Any) -> ProcessActivity:
     return activity
 
 
+@no_raw_errors
 def update_activity(actor: User, activity_id: int, **values: Any) -> ProcessActivity:
     """Change an activity's fields (those not given keep their value)."""
     require_feature()
@@ -351,6 +363,7 @@ def update_activity(actor: User, activity_id: int, **values: Any) -> ProcessActi
     return activity
 
 
+@no_raw_errors
 def remove_activity(actor: User, activity_id: int) -> None:
     require_feature()
     require_admin(actor)
@@ -368,6 +381,7 @@ def remove_activity(actor: User, activity_id: int) -> None:
         touch(process)
 
 
+@no_raw_errors
 def move_item(actor: User, kind: str, item_id: int, delta: int) -> None:
     """Move a level or an activity up (delta -1) or down (+1) among its siblings."""
     require_feature()
@@ -408,6 +422,7 @@ def move_item(actor: User, kind: str, item_id: int, delta: int) -> None:
         touch(process)
 
 
+@no_raw_errors
 def set_default_process(actor: User, process_id: int | None) -> None:
     """Make a process the default for new leads (None: no default). Admins only."""
     from ..settings import change_setting

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ..entities import Lead, User
 from ..enums import Role
+from ..errors import no_raw_errors
 from ..settings import load_settings
 from .admin import (
     add_activity,
@@ -36,6 +37,7 @@ DEMO_ACTIVITIES = [
 ]
 
 
+@no_raw_errors
 def seed_demo_process(
     actor: User,
     lead_ids: list[int] | tuple[int, ...] = (),

@@ -72,6 +72,14 @@ def test_list_show_and_json_errors(cli_db) -> None:
     assert bad_view.returncode == 1 and "no view" in json.loads(bad_view.stdout)["error"]["message"]
     usage = leadq(cli_db, "lead", "show", "x")
     assert usage.returncode == 2
+    assert usage.stdout == "" and "invalid int value: 'x'" in usage.stderr
+    usage = leadq(cli_db, "qualify", "1", "x", "--json")  # a script asked for JSON: JSON
+    assert (usage.returncode, usage.stderr) == (2, "")
+    assert json.loads(usage.stdout)["error"] == {
+        "type": "UsageError",
+        "message": "leadq qualify: argument ID: invalid int value: 'x' (see leadq qualify --help)",
+        "exit_status": 2,
+    }
 
 
 def test_qualify_and_disqualify_through_the_services_and_roles(cli_db) -> None:
