@@ -17,8 +17,29 @@ from textual.widgets import Button, Footer, Static
 
 from ..widgets.literal import literal
 
+SCROLL_BINDINGS = [  # no description: kept out of the footer, help and palette
+    Binding("down", "scroll(1)", show=False, id="dialog.scroll_down"),
+    Binding("up", "scroll(-1)", show=False, id="dialog.scroll_up"),
+    Binding("pagedown", "scroll_page(1)", show=False, id="dialog.page_down"),
+    Binding("pageup", "scroll_page(-1)", show=False, id="dialog.page_up"),
+]
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ScrollsText:
+    """Up/down and page keys scroll a dialog too tall for the screen (at 60x20 a
+    long message scrolls inside its frame, the buttons staying in sight)."""
+
+    def action_scroll(self, lines: int) -> None:
+        dialog = self.query_one("#dialog")  # type: ignore[attr-defined]
+        dialog.scroll_relative(y=lines, animate=False)
+
+    def action_scroll_page(self, pages: int) -> None:
+        dialog = self.query_one("#dialog")  # type: ignore[attr-defined]
+        dialog.scroll_relative(y=pages * max(1, dialog.scrollable_content_region.height - 1),
+                               animate=False)  # fmt: skip
+
+
+class ConfirmScreen(ScrollsText, ModalScreen[bool]):
     """Ask before doing something; dismisses True to go ahead, False to cancel."""
 
     CSS_PATH = "confirm.tcss"
@@ -27,6 +48,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n", "answer(False)", "No", id="confirm_no"),
         Binding("escape", "answer(False)", "Cancel", id="confirm_cancel"),
+        *SCROLL_BINDINGS,
     ]
 
     def __init__(
@@ -73,7 +95,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class MessageScreen(ModalScreen[None]):
+class MessageScreen(ScrollsText, ModalScreen[None]):
     """Tell the user something (an error, a summary) and wait for OK."""
 
     CSS_PATH = "confirm.tcss"
@@ -81,6 +103,7 @@ class MessageScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="message_close"),
         Binding("enter", "close", "OK", show=False, id="message_ok"),
+        *SCROLL_BINDINGS,
     ]
 
     def __init__(

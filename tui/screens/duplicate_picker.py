@@ -124,6 +124,8 @@ class MatchList(CursorOptionList):
 
 class DuplicatePicker(ModalScreen[PickerResult]):
     CSS_PATH = "duplicate_picker.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide")]
+    """Below 76 columns a bulk picker's four buttons go on two rows."""
     AUTO_FOCUS = "MatchList, Select, #continue"
     BINDINGS = [
         Binding("c", "finish('continue')", "Continue", id="picker_continue"),
@@ -181,7 +183,7 @@ class DuplicatePicker(ModalScreen[PickerResult]):
                     yield from self._compose_improved()
                 else:
                     yield from self._compose_classic()
-            with Horizontal(classes="buttons"):
+            with Horizontal(classes="buttons bulk" if self.bulk else "buttons"):
                 yield Button("Continue (c)", id="continue", variant="primary", compact=True)
                 if self.improved:
                     yield Button("Ignore and save (i)", id="ignore", compact=True)

@@ -116,7 +116,7 @@ class DiscardChangesScreen(ModalScreen[bool]):
     DiscardChangesScreen {
         align: center middle;
     }
-    DiscardChangesScreen > Vertical {
+    DiscardChangesScreen > #dialog {
         width: 60;
         max-width: 100%;
         height: auto;
@@ -124,7 +124,7 @@ class DiscardChangesScreen(ModalScreen[bool]):
         background: $surface;
         padding: 0 1;
     }
-    DiscardChangesScreen Horizontal {
+    DiscardChangesScreen .buttons {
         height: auto;
         align-horizontal: right;
     }
@@ -145,10 +145,10 @@ class DiscardChangesScreen(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        with Vertical() as dialog:
+        with Vertical(id="dialog") as dialog:
             dialog.border_title = "Unsaved changes"
             yield Static(literal("Not saved: " + ", ".join(self.changed) + ". " + self.question))
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("Discard (y)", id="discard", variant="error")
                 yield Button("Keep editing (n)", id="keep", variant="primary")
 

@@ -49,11 +49,10 @@ class LookupScreen(ModalScreen[LookupPick | None]):
     LookupScreen {
         align: center middle;
     }
-    LookupScreen > #lookup-dialog {
+    LookupScreen > #dialog {
         width: 72;
         max-width: 100%;
         height: auto;
-        max-height: 100%;
         border: thick $primary;
         padding: 0 1;
         background: $surface;
@@ -72,6 +71,7 @@ class LookupScreen(ModalScreen[LookupPick | None]):
     }
     LookupScreen Button {
         margin: 0 0 0 1;
+        padding: 0;
         min-width: 10;
     }
     """
@@ -92,7 +92,7 @@ class LookupScreen(ModalScreen[LookupPick | None]):
         self.picks: list[LookupPick] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="lookup-dialog") as dialog:
+        with Vertical(id="dialog") as dialog:
             dialog.border_title = f"Existing {self.kind}"
             now = self.current or "none"
             yield Static(literal(f"Linked now: {now}"), id="lookup-current")
@@ -100,9 +100,9 @@ class LookupScreen(ModalScreen[LookupPick | None]):
             yield OptionList(id="lookup-results")
             yield Static("", id="lookup-status")
             with Horizontal(classes="buttons"):
-                yield Button("Pick (enter)", id="lookup-pick", variant="primary")
-                yield Button("Clear link (ctrl+x)", id="lookup-clear")
-                yield Button("Cancel (esc)", id="lookup-cancel")
+                yield Button("Pick (enter)", id="lookup-pick", variant="primary", compact=True)
+                yield Button("Clear link (ctrl+x)", id="lookup-clear", compact=True)
+                yield Button("Cancel (esc)", id="lookup-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#lookup-query", Input).focus()
