@@ -27,6 +27,7 @@ from tui.screens.duplicate_picker import DuplicatePicker
 from tui.screens.export_dialog import ExportDialog
 from tui.screens.lead_detail import DiscardChangesScreen
 from tui.screens.may_exist import MayAlreadyExistScreen
+from tui.screens.opportunity_steps import OpportunitySteps
 from tui.screens.pickers import BulkEditLeads, OwnerPicker
 from tui.screens.process_form import Field, ProcessFormScreen
 from tui.screens.qualify_dialog import QualifyDialog
@@ -178,6 +179,10 @@ CASES = [
         ),
     ),
     Case("lookup", lambda: LookupScreen("account", LONG_NAME)),
+    Case(
+        "opportunity steps",
+        lambda: OpportunitySteps(1, LONG_TEXT, "propose", {"identify_stakeholders": True}),
+    ),
 ]
 
 

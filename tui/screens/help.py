@@ -33,9 +33,21 @@ def _title(cls: type) -> str:
 
 
 def _bindings(cls: type[DOMNode]) -> list[Binding]:
-    """The bindings a class declares itself (not those it inherits from Textual)."""
+    """The bindings a class declares itself: not those it inherits, nor those of a
+    base it repeats in its own list to order them (`inherit_bindings=False`)."""
     declared: Iterable[BindingType] = cls.__dict__.get("BINDINGS", [])
-    return [b for b in Binding.make_bindings(declared) if b.description]
+    repeats = not cls._inherit_bindings
+    inherited = {
+        (b.key, b.action)
+        for base in cls.__mro__[1:]
+        if repeats or base.__module__.startswith("tui.")
+        for b in Binding.make_bindings(base.__dict__.get("BINDINGS", []))
+    }
+    return [
+        b
+        for b in Binding.make_bindings(declared)
+        if b.description and (b.key, b.action) not in inherited
+    ]
 
 
 def _discover(package: str, base: type) -> list[type]:

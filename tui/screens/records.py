@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -37,13 +38,14 @@ Related = tuple[str, str, int, str]  # (heading, kind, id, label)
 def fields_content(fields: list[Field] | tuple[Field, ...]) -> Content:
     """`Label  value` lines; values are user data, so literal."""
     lines = []
+    width = max([16, *(len(label) + 1 for label, _ in fields)])  # a gap after the longest
     for label, value in fields:
         if isinstance(value, dt.datetime):
             value = when(value)
         text = value if isinstance(value, str) else ("" if value is None else str(value))
         lines.append(
             Content.assemble(
-                (f"{label:<16}", "bold"),
+                (f"{label:<{width}}", "bold"),
                 literal(text) if text else ("—", "dim"),
             )
         )
@@ -226,9 +228,12 @@ class ContactScreen(RecordScreen):
     KIND = "contact"
 
 
-class OpportunityScreen(RecordScreen):
+class OpportunityScreen(RecordScreen, inherit_bindings=False):
     """An opportunity with its stage bar, customer, originating lead and notes
-    (its own and the lead's, marked "from lead")."""
+    (its own and the lead's, marked "from lead").
+
+    Its own keys come first (the footer shows keys in the order they are defined,
+    and at 80 columns only the first fit), then the record keys and the screen's."""
 
     KIND = "opportunity"
     RULES = {
@@ -237,19 +242,37 @@ class OpportunityScreen(RecordScreen):
         "close_won": "close_won",
         "close_lost": "close_lost",
         "reopen": "reopen",
+        "steps": "edit",
     }
     BINDINGS = [
         Binding("w", "close_won", "Won", id="opportunity.close_won"),
         Binding("l", "close_lost", "Lost", id="opportunity.close_lost"),
         Binding("r", "reopen", "Reopen", id="opportunity.reopen"),
-        Binding("right_square_bracket", "move_stage(1)", "Next stage", id="opportunity.next"),
-        Binding("left_square_bracket", "move_stage(-1)", "Prev stage", id="opportunity.prev"),
+        Binding("t", "steps", "Steps", id="opportunity.steps"),
+        Binding(
+            "right_square_bracket",
+            "move_stage(1)",
+            "Next stage",
+            show=False,  # the stage bar says so
+            id="opportunity.next",
+        ),
+        Binding(
+            "left_square_bracket",
+            "move_stage(-1)",
+            "Prev stage",
+            show=False,
+            id="opportunity.prev",
+        ),
         Binding("ctrl+right", "move_stage(1)", "Next stage", show=False, id="opportunity.next2"),
         Binding("ctrl+left", "move_stage(-1)", "Prev stage", show=False, id="opportunity.prev2"),
+        *RecordScreen.BINDINGS,
+        *Screen.BINDINGS,
     ]
 
+    OPEN_HINT = "[ back  ] forward  t steps"
+
     def compose_top(self) -> ComposeResult:
-        yield StageBar(Stage.DEVELOP, hint="[ back  ] forward", id="stage-bar")
+        yield StageBar(Stage.DEVELOP, hint=self.OPEN_HINT, id="stage-bar")
         yield Static("", id="stage-message")
 
     def reset_top(self) -> None:
@@ -259,7 +282,7 @@ class OpportunityScreen(RecordScreen):
 
     def show_top(self, record: models.RecordView) -> None:
         assert record.stage is not None
-        hint = "" if record.closed else "[ back  ] forward"
+        hint = "" if record.closed else self.OPEN_HINT
         self.query_one(StageBar).set_stages(record.stage, dict(record.steps), hint=hint)
         message = self.query_one("#stage-message", Static)
         if not record.closed:
@@ -282,6 +305,16 @@ class OpportunityScreen(RecordScreen):
 
     def action_reopen(self) -> None:
         self.app.reopen_opportunity(self.record_id)  # type: ignore[attr-defined]
+
+    def action_steps(self) -> None:
+        """Tick the yes/no steps of the stages (refused before it opens, by the rules)."""
+        from .opportunity_steps import OpportunitySteps
+
+        record = self.record
+        if record is None or record.stage is None:
+            return
+        steps = OpportunitySteps(self.record_id, record.title, record.stage, dict(record.steps))
+        self.app.push_screen(steps)
 
     async def action_move_stage(self, step: int) -> None:
         message = self.query_one("#stage-message", Static)
