@@ -137,13 +137,13 @@ def _default_source(records: list[peewee.Model], name: str) -> int:
     return records[0].id
 
 
-def merge_fields(kind: str, ids: list[int], actor: User | None = None) -> list[MergeField]:
+def merge_fields(actor: User | None, kind: str, ids: list[int]) -> list[MergeField]:
     """The records' fields side by side, `ids[0]` the master.
 
     Said before a screen asks for anything: `MergeRefused` if a record is not
-    active, and with `actor`, the refusal the merge would give that user for want
-    of rights (`PermissionDenied`). The parent check is the merge's own (see
-    `parents_differ`)."""
+    active, and unless `actor` is None (no one's rights checked), the refusal the
+    merge would give that user for want of rights (`PermissionDenied`). The
+    parent check is the merge's own (see `parents_differ`)."""
     model, fields, _ = _SPEC[kind]
     _check_count(kind, ids)
     records = _load(model, ids, lock=False)

@@ -19,7 +19,8 @@ def test_merge_leads_fields_notes_history_and_closing(db, admin) -> None:
     third = make_lead(admin, email="nancy@contoso.com", mobile_phone="")
     models.add_note(admin, second, "met at the fair", attachment=("card.txt", b"vcard"))
     models.update_lead(admin, third.id, {"summary": "from the third"})
-    fields = {f.name: f for f in models.merge_fields("lead", [master.id, second.id, third.id])}
+    shown = models.merge_fields(admin, "lead", [master.id, second.id, third.id])
+    fields = {f.name: f for f in shown}
     assert fields["city"].default == second.id and fields["city"].differs
     assert fields["job_title"].default == master.id
 

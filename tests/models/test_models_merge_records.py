@@ -52,7 +52,7 @@ def test_merging_needs_write_access_to_both_records(db, admin, rep) -> None:
     with pytest.raises(models.PermissionDenied, match=into):
         models.merge_accounts(rep, theirs.id, mine.id)  # theirs would be edited
     with pytest.raises(models.PermissionDenied, match=into):
-        models.merge_fields("account", [theirs.id, mine.id], actor=rep)  # said before asking
+        models.merge_fields(rep, "account", [theirs.id, mine.id])  # said before asking
     unchanged(mine, theirs)
     merged = models.merge_accounts(manager, mine.id, theirs.id)
     assert merged.id == mine.id and Account.get_by_id(theirs.id).merged_into_id == mine.id
@@ -76,16 +76,16 @@ def test_one_record_two_records_and_closed_ones_are_refused(db, admin) -> None:
     with pytest.raises(models.MergeRefused, match="cannot be merged into itself"):
         models.merge_accounts(admin, one.id, one.id)
     with pytest.raises(models.MergeRefused, match="with itself"):
-        models.merge_fields("account", [one.id, one.id])
+        models.merge_fields(None, "account", [one.id, one.id])
     with pytest.raises(models.MergeRefused, match="two accounts at a time"):
-        models.merge_fields("account", [one.id])
+        models.merge_fields(None, "account", [one.id])
     with pytest.raises(models.NotFound, match="no longer exists"):
         models.merge_accounts(admin, one.id, 99999)
     models.merge_accounts(admin, one.id, two.id)
     third = account(admin, "Litware LLC")
     for ids in ([third.id, two.id], [two.id, third.id]):
         with pytest.raises(models.MergeRefused, match="already merged into #"):
-            models.merge_fields("account", ids)
+            models.merge_fields(None, "account", ids)
         with pytest.raises(models.MergeRefused, match="only active records"):
             models.merge_accounts(admin, *ids)
     unchanged(third)
@@ -96,7 +96,7 @@ def test_contacts_of_different_accounts_wait_for_the_parent_check_off(db, admin)
     nancy = contact(admin, "Anderson", first_name="Nancy", account=contoso.id)
     twin = contact(admin, "Anderson", first_name="Nancy", account=fabrikam.id, email="n@f.com")
     deal = models.create_opportunity(admin, topic="Desks", account=fabrikam.id, contact=twin.id)
-    fields = models.merge_fields("contact", [nancy.id, twin.id])
+    fields = models.merge_fields(None, "contact", [nancy.id, twin.id])
     assert models.parents_differ("contact", fields)
     (shown,) = [f for f in fields if f.name == "account"]
     assert shown.texts == (f"#{contoso.id} Contoso", f"#{fabrikam.id} Fabrikam")
@@ -113,7 +113,7 @@ def test_contacts_of_different_accounts_wait_for_the_parent_check_off(db, admin)
     # Same account, or one without: nothing for the parent check to refuse.
     alone = contact(admin, "Anderson", first_name="Nancy")
     assert not models.parents_differ(
-        "contact", models.merge_fields("contact", [nancy.id, alone.id])
+        "contact", models.merge_fields(None, "contact", [nancy.id, alone.id])
     )
     models.merge_contacts(admin, nancy.id, alone.id)
 

@@ -8,7 +8,7 @@ asks to confirm, then merges (`models.merge_leads` / `merge_accounts` /
 `merge_contacts`, in a thread worker). For two contacts of different accounts, p
 turns the parent check off (Dynamics 365's "Enable parent check"; on, the merge is
 refused). A refusal (closed or merged records, a record the user may not change)
-is said before anything is asked (`models.merge_fields(..., actor=)`).
+is said before anything is asked (`models.merge_fields(user, ...)`).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class MergeScreen(Screen[bool]):
         user = self.app.user  # type: ignore[attr-defined]
         try:
             with models.thread_connection():
-                fields = models.merge_fields(self.kind, self.ids, actor=user)
+                fields = models.merge_fields(user, self.kind, self.ids)
         except models.LeadqError as exc:
             self.app.call_from_thread(self._show_error, exc.message)
             return
