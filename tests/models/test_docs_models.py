@@ -30,3 +30,26 @@ def test_settings_and_result_fields_are_listed() -> None:
     for cls in (models.QualifyResult, models.LeadOutcome):
         for field in dataclasses.fields(cls):
             assert f"`{field.name}`" in DOC, f"{cls.__name__}.{field.name}"
+
+
+def test_every_kind_of_history_is_listed(db, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The services that write history about each kind of record, once each; the
+    kinds they wrote are the ones the doc names."""
+    import io
+
+    paragraph = DOC[DOC.index("History: every service") :].split("\n\n")[0]
+    listed = set(re.findall(r"`(\w+)`", paragraph[paragraph.index("entity_type` is") :]))
+    lead = models.create_lead(admin, topic="T", last_name="Doe", company="Contoso")
+    result = models.qualify_lead(admin, lead.id)
+    models.add_note(admin, result.account, "account")
+    models.add_note(admin, result.contact, "contact")
+    models.add_note(admin, result.opportunity, "opportunity")
+    models.change_setting(admin, "dup_lead_email", False)
+    models.change_setting(admin, "lead_qualifying_process", True)
+    models.create_process(admin, "Standard")
+    models.create_user("sam", "Sam Seller", models.Role.SALESPERSON, actor=admin)
+    models.import_leads(admin, io.BytesIO(b"Topic,Last Name\nT,Roe\n"), "a.csv")
+    written = {e.entity_type for e in models.AuditEvent.select(models.AuditEvent.entity_type)}
+    assert written == {"lead", "account", "contact", "opportunity", "org",
+                       "qualifyingprocess", "user", "importbatch"}  # fmt: skip
+    assert written <= listed, written - listed
