@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="fill the database with deterministic demo data")
     seed.add_argument("--leads", type=int, default=300)
 
-    from . import scripting  # import, export, leads list, lead show, qualify, disqualify
+    from . import scripting  # import, export, leads list, lead show, qualify, disqualify, merge
 
     scripting.add_commands(sub)
 

@@ -1,4 +1,5 @@
-"""The scriptable commands of `leadq`: import, export, list, show, qualify, disqualify.
+"""The scriptable commands of `leadq`: import, export, list, show, qualify, disqualify,
+merge.
 
 They go through the same model services as the TUI, acting as `--user` (roles are
 the services' own). With `--json`, the output is JSON with the keys listed in
@@ -22,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-COMMANDS = ("import", "export", "leads", "lead", "qualify", "disqualify")
+COMMANDS = ("import", "export", "leads", "lead", "qualify", "disqualify", "merge")
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_PARTIAL = 5
@@ -111,6 +112,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="lost, cannot_contact, no_longer_interested or canceled",
     )
     dis.add_argument("--json", action="store_true", help=json_help)
+
+    mrg = sub.add_parser(
+        "merge", help="merge duplicates: 2-5 leads, or two accounts or two contacts"
+    )
+    mrg.add_argument("kind", choices=["lead", "account", "contact"])
+    mrg.add_argument(
+        "ids", type=int, nargs="+", metavar="ID", help="the master first, then the others"
+    )
+    mrg.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        metavar="FIELD=ID",
+        help="the master takes FIELD from record ID (repeatable); otherwise it keeps its "
+        "own value, or the first other's where its own is blank",
+    )
+    mrg.add_argument(
+        "--no-parent-check",
+        action="store_true",
+        help="two contacts of different accounts: merge them anyway (the master keeps "
+        "the account --take picks, else its own)",
+    )
+    mrg.add_argument("--show", action="store_true", help="show the fields side by side only")
+    mrg.add_argument("--json", action="store_true", help=json_help)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -616,6 +641,91 @@ def _disqualify(args: argparse.Namespace, user: Any) -> int:
     return EXIT_OK
 
 
+def _takes(pairs: list[str], ids: list[int]) -> dict[str, int]:
+    choices: dict[str, int] = {}
+    for pair in pairs:
+        field, sep, record = pair.partition("=")
+        if not sep or not record.strip().lstrip("#").isdigit():
+            raise CommandFailed(f"--take {pair!r}: write FIELD=ID, such as city={ids[-1]}.", 2)
+        choices[field.strip()] = int(record.strip().lstrip("#"))
+    return choices
+
+
+def _fields_json(fields: list[Any], parents_differ: bool) -> dict[str, Any]:
+    return {
+        "parents_differ": parents_differ,
+        "fields": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "differs": f.differs,
+                "default": f.default,
+                "values": {str(i): _jsonable(v) for i, v in f.values},
+                "texts": {str(i): t for (i, _), t in zip(f.values, f.texts, strict=True)},
+            }
+            for f in fields
+        ],
+    }
+
+
+def _taken(fields: list[Any], choices: dict[str, int], master: int) -> list[str]:
+    """The fields whose value the master takes from another record."""
+    out = []
+    for f in fields:
+        values = dict(f.values)
+        source = choices.get(f.name, f.default)
+        if source != master and values.get(source) != values[master]:
+            out.append(f.name)
+    return out
+
+
+def _merge(args: argparse.Namespace, user: Any) -> int:
+    import models
+
+    kind, ids = args.kind, list(args.ids)
+    choices = _takes(args.take, ids)
+    fields = models.merge_fields(user, kind, ids)  # refusals before anything changes
+    differ = models.parents_differ(kind, fields)
+    if args.show:
+        if args.json:
+            _print_json({"kind": kind, "ids": ids, **_fields_json(fields, differ)})
+        else:
+            for f in sorted(fields, key=lambda f: not f.differs):
+                texts = dict(zip([i for i, _ in f.values], f.texts, strict=True))
+                shown = "  ".join(
+                    f"{'*' if f.default == i else ' '}#{i} {_text(texts[i]) or '-'}"[:30].ljust(30)
+                    for i in ids
+                ).rstrip()
+                print(f"{'!' if f.differs else ' '} {f.label:26} {shown}")
+        return EXIT_OK
+    master, others = ids[0], ids[1:]
+    if kind == "lead":
+        merged: Any = models.merge_leads(user, master, others, choices)
+        name = merged.full_name
+    elif len(others) != 1:
+        raise models.MergeRefused(f"Merge two {kind}s at a time; {len(ids)} were given.")
+    elif kind == "account":
+        merged = models.merge_accounts(user, master, others[0], choices)
+        name = merged.name
+    else:
+        merged = models.merge_contacts(
+            user, master, others[0], choices, parent_check=not args.no_parent_check
+        )
+        name = merged.full_name
+    taken = _taken(fields, choices, master)
+    if args.json:
+        result = {"kind": kind, "master_id": master, "name": name, "merged_ids": others}
+        _print_json({**result, "taken": taken})
+    else:
+        labels = {f.name: f.label for f in fields}
+        said = ", ".join(labels[t] for t in taken) or "none"
+        print(
+            f"Merged {kind} {', '.join(f'#{i}' for i in others)} into #{master} {_text(name)}; "
+            f"fields taken from the others: {said}."
+        )
+    return EXIT_OK
+
+
 _COMMANDS = {
     "import": _import,
     "export": _export,
@@ -623,4 +733,5 @@ _COMMANDS = {
     "lead": _lead,
     "qualify": _qualify,
     "disqualify": _disqualify,
+    "merge": _merge,
 }

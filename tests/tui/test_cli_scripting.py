@@ -100,6 +100,47 @@ def test_qualify_and_disqualify_through_the_services_and_roles(cli_db) -> None:
     assert json.loads(bad.stdout)["error"]["fields"] == {"reason": bad_reason_message()}
 
 
+def test_merge_mirrors_the_merge_screen(cli_db) -> None:
+    models.open_database(cli_db)
+    ada = models.find_user("ada")
+    contoso = models.create_account(ada, name="Contoso", ignore_duplicates=True)
+    fabrikam = models.create_account(ada, name="Fabrikam", city="Paris", ignore_duplicates=True)
+    first = models.create_contact(ada, last_name="Lee", account=contoso.id, ignore_duplicates=True)
+    second = models.create_contact(
+        ada, last_name="Lee", account=fabrikam.id, email="lee@f.com", ignore_duplicates=True
+    )
+    models.close_database()
+    a, f, c1, c2 = (str(r.id) for r in (contoso, fabrikam, first, second))
+    shown = leadq(cli_db, "merge", "account", a, f, "--show", "--json")
+    assert shown.returncode == 0, shown.stdout
+    fields = {x["name"]: x for x in json.loads(shown.stdout)["fields"]}
+    assert fields["city"]["texts"] == {a: "", f: "Paris"} and fields["city"]["default"] == int(f)
+    refused = leadq(cli_db, "--user", "riley", "merge", "account", a, f, "--json")
+    assert refused.returncode == 1
+    assert "merge into the account" in json.loads(refused.stdout)["error"]["message"]
+    parents = leadq(cli_db, "merge", "contact", c1, c2)
+    assert parents.returncode == 1 and "parent check is on" in parents.stderr
+    bad = leadq(cli_db, "merge", "contact", c1, c2, "--take", "account")
+    assert bad.returncode == 2 and "write FIELD=ID" in bad.stderr
+    merged = leadq(cli_db, "merge", "contact", c1, c2, "--no-parent-check", "--take",
+                   f"account={c2}", "--json")  # fmt: skip
+    assert merged.returncode == 0, merged.stdout
+    assert json.loads(merged.stdout) == {
+        "kind": "contact",
+        "master_id": int(c1),
+        "name": "Lee",
+        "merged_ids": [int(c2)],
+        "taken": ["email", "account"],
+    }
+    models.open_database(cli_db)
+    try:
+        master = models.Contact.get_by_id(first.id)
+        assert (master.account_id, master.email) == (fabrikam.id, "lee@f.com")
+        assert models.Contact.get_by_id(second.id).merged_into_id == first.id
+    finally:
+        models.close_database()
+
+
 def bad_reason_message() -> str:
     return "Choose a reason: Lost, Cannot contact, No longer interested, Canceled."
 
