@@ -1,4 +1,10 @@
-"""The lead list: views, search and sort as queries a pager can slice.
+"""The list engine: views, search and sort as queries a pager can slice, for the
+lead list and (`models.record_listing`) the account, contact and opportunity lists.
+
+One `ListSpec` says what a list shows (its model, search index, views, sorts,
+columns, linked names); the functions below are the same for every list, so each
+gets the same indexes-first plans: keyset pages on an index that serves the sort,
+full-text prefix search, counts that stop early and can be stopped.
 
 Search uses the full-text index (SQLite FTS5, PostgreSQL tsvector + GIN) with
 prefix matching, so typing `acm` finds Acme without scanning the table.
@@ -16,7 +22,8 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from peewee import SQL, Column, DatabaseError, Expression, Table, Tuple, fn
@@ -64,142 +71,127 @@ def _tsquery(terms: list[str]) -> Any:
     return fn.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
 
 
-def search_condition(text: str) -> Expression | None:
-    """Leads whose name, company, email or topic has words starting with each term."""
-    terms = search_terms(text)
-    if not terms:
-        return None
+@dataclass(frozen=True)
+class Linked:
+    """A name shown beside each row, read once per page (`owner` -> `owner_name`)."""
+
+    column: str
+    model: Any
+    fields: tuple[Any, ...]
+    name: Callable[[Any], str]
+    out: str
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What one list can show."""
+
+    kind: str
+    model: Any
+    fts: Table
+    """The SQLite FTS5 table over the model (PostgreSQL: the model's `search_tsv`)."""
+    views: dict[str, str]
+    sorts: dict[str, tuple[str, tuple[Any, ...]]]
+    fields: tuple[Any, ...]
+    searched: str
+    """What the search box says it searches."""
+    filter: Callable[[Any, str, Any, OrgSettings | None], Any]
+    """`(query, view, user, settings) -> query`: the rows of a view."""
+    linked: tuple[Linked, ...] = field(default=())
+
+    @property
+    def fts_column(self) -> Any:
+        return getattr(self.fts, self.fts._path[0])
+
+
+def fts_table(name: str) -> Table:
+    return Table(name, ("rowid", name))
+
+
+def list_search_condition(spec: ListSpec, terms: list[str]) -> Expression:
+    """Rows with words starting with each term, through the full-text index."""
+    model = spec.model
     if is_postgres():
-        # Column(Lead, ...) takes the query's alias for lead ("t1"); a bare
+        # Column(model, ...) takes the query's alias for the table ("t1"); a bare
         # `lead.search_tsv` is an invalid reference once Peewee aliases the table.
-        return Expression(Column(Lead, "search_tsv"), "@@", _tsquery(terms))
+        return Expression(Column(model, "search_tsv"), "@@", _tsquery(terms))
+    table = spec.fts._path[0]
     # Parenthesised: Peewee renders IN followed by a bare SQL() without brackets.
-    return Lead.id.in_(
-        SQL("(SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?)", (_fts_match(terms),))
+    return model.id.in_(
+        SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", (_fts_match(terms),))
     )
 
 
-def count_matches(text: str, limit: int) -> int:
-    """How many leads (any view) the search matches, counting no further than `limit`:
-    a few milliseconds however many match (the index is read, not the leads)."""
+def count_list_matches(spec: ListSpec, text: str, limit: int) -> int:
+    """How many rows (any view) the search matches, counting no further than `limit`:
+    a few milliseconds however many match (the index is read, not the rows)."""
     terms = search_terms(text)
     if not terms:
         return 0
     if is_postgres():
+        model = spec.model
         inner = (
-            Lead.select(SQL("1"))
-            .where(Expression(Column(Lead, "search_tsv"), "@@", _tsquery(terms)))
+            model.select(SQL("1"))
+            .where(Expression(Column(model, "search_tsv"), "@@", _tsquery(terms)))
             .limit(limit)
         )
     else:
+        fts = spec.fts
         inner = (
-            _FTS.select(_FTS.rowid)
-            .where(Expression(_FTS.lead_fts, "MATCH", _fts_match(terms)))
+            fts.select(fts.rowid)
+            .where(Expression(spec.fts_column, "MATCH", _fts_match(terms)))
             .limit(limit)
         )
     return inner.count(database_proxy.obj)
 
 
-def sorted_search_limit() -> int:
-    """How many matches a search sorts; past that it lists them as entered."""
-    return SORTED_SEARCH_LIMIT
-
-
-def search_order(search: str, sort: str) -> str:
-    """The sort the list can afford for `search`: `sort`, or `ENTERED` when more
-    than `SORTED_SEARCH_LIMIT` leads match (see the module's docstring)."""
+def list_search_order(spec: ListSpec, search: str, sort: str, limit: int) -> str:
+    """`sort`, or `ENTERED` when more than `limit` rows match `search`."""
     if sort == ENTERED or not search_terms(search):
         return sort
-    if count_matches(search, SORTED_SEARCH_LIMIT + 1) > SORTED_SEARCH_LIMIT:
+    if count_list_matches(spec, search, limit + 1) > limit:
         return ENTERED
     return sort
 
 
-def _order_columns(sort: str, search: str) -> tuple[Any, ...]:
+def order_columns(spec: ListSpec, sort: str, search: str) -> tuple[Any, ...]:
     if sort != ENTERED:
-        return SORTS[sort][1]
+        return spec.sorts[sort][1]
     if search_terms(search) and not is_postgres():
-        # The FTS5 rowid (= lead id): ordering by it lets FTS5 drive the query in
-        # rowid order and stop after a page; ordering by lead.id makes SQLite read
-        # and sort every match.
-        return (_FTS.rowid,)
-    return (Lead.id,)
+        # The FTS5 rowid (= the row's id): ordering by it lets FTS5 drive the query
+        # in rowid order and stop after a page; ordering by the model's id makes
+        # SQLite read and sort every match.
+        return (spec.fts.rowid,)
+    return (spec.model.id,)
 
 
-def duplicates_condition(settings: OrgSettings) -> Expression | None:
-    """Leads that match an account, contact or other lead by an enabled rule."""
-    from .duplicates import ACCOUNT_RULES, CONTACT_RULES
-
-    parts = []
-    for rules, model in ((ACCOUNT_RULES, Account), (CONTACT_RULES, Contact)):
-        for setting, lead_key, model_key, _ in rules:
-            if getattr(settings, setting):
-                other = model.alias()
-                parts.append(
-                    fn.EXISTS(
-                        other.select(SQL("1")).where(
-                            getattr(other, model_key) == getattr(Lead, lead_key)
-                        )
-                    )
-                )
-    if settings.dup_lead_email:
-        other = Lead.alias("other_lead")
-        parts.append(
-            fn.EXISTS(
-                other.select(SQL("1")).where(
-                    (other.email_key == Lead.email_key) & (other.id != Lead.id)
-                )
-            )
-        )
-    if not parts:
-        return None
-    condition = parts[0]
-    for part in parts[1:]:
-        condition |= part
-    return condition
-
-
-def lead_query(
-    view: str = "open",
+def list_query(
+    spec: ListSpec,
+    view: str,
     user: User | None = None,
     search: str = "",
     sort: str = "created",
     descending: bool = True,
     settings: OrgSettings | None = None,
 ) -> Any:
-    """Leads in a view, filtered by search, in a stable order; slice with offset/limit.
-
-    `sort` is a key of `SORTS` or `ENTERED` (what `search_order()` answers for a
-    search with many matches)."""
-    if view not in VIEWS:
+    """The rows of a view, filtered by search, in a stable order; slice with
+    `list_rows`. `sort` is a key of `spec.sorts` or `ENTERED`."""
+    if view not in spec.views:
         raise ValueError(f"Unknown view {view!r}")
-    if sort != ENTERED and sort not in SORTS:
+    if sort != ENTERED and sort not in spec.sorts:
         raise ValueError(f"Unknown sort {sort!r}")
-    query = Lead.select()
-    if view in ("open", "mine"):
-        query = query.where(Lead.state == LeadState.OPEN)
-    elif view in ("qualified", "disqualified"):
-        query = query.where(Lead.state == view)
-    if view == "mine":
-        query = query.where(Lead.owner == user)
-    if view == "duplicates":
-        # A worklist for leads still to qualify: once a lead is closed, the account
-        # and contact it matches are usually the very ones qualifying it made.
-        condition = duplicates_condition(settings or load_settings())
-        query = query.where(
-            (Lead.state == LeadState.OPEN) & (condition if condition is not None else SQL("1 = 0"))
-        )
+    model = spec.model
+    query = spec.filter(model.select(), view, user, settings)
     terms = search_terms(search)
     if sort == ENTERED and terms and not is_postgres():
         # Joined, not `id IN (...)`, so that the order can be the FTS5 rowid's.
-        query = query.join(_FTS, on=(_FTS.rowid == Lead.id)).where(
-            Expression(_FTS.lead_fts, "MATCH", _fts_match(terms))
+        fts = spec.fts
+        query = query.join(fts, on=(fts.rowid == model.id)).where(
+            Expression(spec.fts_column, "MATCH", _fts_match(terms))
         )
-    else:
-        condition = search_condition(search)
-        if condition is not None:
-            query = query.where(condition)
-    columns = _order_columns(sort, search)
+    elif terms:
+        query = query.where(list_search_condition(spec, terms))
+    columns = order_columns(spec, sort, search)
     return query.order_by(*(c.desc() if descending else c.asc() for c in columns))
 
 
@@ -271,8 +263,8 @@ class QueryStopper:
                 self._running = False
 
 
-def count_leads(query: Any, stopper: QueryStopper | None = None) -> int:
-    """The number of leads of a `lead_query()`; raises `QueryStopped` if `stopper`
+def count_rows(query: Any, stopper: QueryStopper | None = None) -> int:
+    """The number of rows of a `list_query()`; raises `QueryStopped` if `stopper`
     (made in this thread) was called before or while it counts."""
     if stopper is None:
         return query.order_by().count()
@@ -285,29 +277,15 @@ def count_leads(query: Any, stopper: QueryStopper | None = None) -> int:
         raise
 
 
-LIST_FIELDS = (
-    Lead.id,
-    Lead.first_name,
-    Lead.last_name,
-    Lead.topic,
-    Lead.company,
-    Lead.state,
-    Lead.status_reason,
-    Lead.rating,
-    Lead.owner,
-    Lead.created_at,
-    Lead.name_sort,
-)
-
-
-def sort_key(row: dict[str, Any], sort: str) -> tuple[Any, ...]:
-    """The values of a `lead_rows()` row that order it in `sort` (for keyset paging)."""
+def row_sort_key(spec: ListSpec, row: dict[str, Any], sort: str) -> tuple[Any, ...]:
+    """The values of a `list_rows()` row that order it in `sort` (for keyset paging)."""
     if sort == ENTERED:
         return (row["id"],)
-    return tuple(row[column.name] for column in SORTS[sort][1])
+    return tuple(row[column.name] for column in spec.sorts[sort][1])
 
 
-def lead_rows(
+def list_rows(
+    spec: ListSpec,
     query: Any,
     offset: int,
     limit: int,
@@ -319,18 +297,19 @@ def lead_rows(
     from_end: bool = False,
     search: str = "",
 ) -> list[dict[str, Any]]:
-    """One slice of a `lead_query(..., sort, descending)` with just the lead list's
-    columns, plus `owner_name` (looked up once per slice, not joined per row).
+    """One slice of a `list_query(spec, ..., sort, descending)` with just the list's
+    columns, plus its linked names (`owner_name`, ...: looked up once per slice, not
+    joined per row).
 
     Deep OFFSETs walk every skipped row, so a pager that already holds a
-    neighbouring slice passes its edge instead: `after` (the `sort_key()` of the
-    row before the slice) or `before` (of the row after it). `from_end` counts
+    neighbouring slice passes its edge instead: `after` (the `row_sort_key()` of
+    the row before the slice) or `before` (of the row after it). `from_end` counts
     `offset` from the last row, for slices near the end. `search` is the query's
     search (it decides the order's columns for `ENTERED`).
     """
-    columns = _order_columns(sort, search)
+    columns = order_columns(spec, sort, search)
     backwards = from_end or before is not None
-    query = query.select(*LIST_FIELDS)
+    query = query.select(*spec.fields)
     edge = after if after is not None else before
     if edge is not None:
         later = descending == (after is not None)
@@ -346,22 +325,165 @@ def lead_rows(
     rows = list(query.offset(offset).limit(limit).dicts())
     if backwards:
         rows.reverse()
-    owners = {row["owner"] for row in rows} - {None}
-    names: dict[int, str] = {}
-    if owners:
-        users = User.select(User.id, User.full_name, User.username).where(User.id.in_(owners))
-        names = {user.id: str(user) for user in users}
-    for row in rows:
-        row["owner_name"] = names.get(row["owner"], "")
+    for linked in spec.linked:
+        _name_linked(rows, linked)
     return rows
 
 
-def lead_ids(query: Any, among: Any = None, limit: int | None = None) -> list[int]:
-    """Ids of the leads of a `lead_query()` in its order: all (up to `limit`), or
-    only those of `among` still in it (to drop selected leads that left a view)."""
-    query = query.select(Lead.id)
+def _name_linked(rows: list[dict[str, Any]], linked: Linked) -> None:
+    ids = {row[linked.column] for row in rows} - {None}
+    names: dict[int, str] = {}
+    if ids:
+        model = linked.model
+        records = model.select(*linked.fields).where(model.id.in_(ids))
+        names = {record.id: linked.name(record) for record in records}
+    for row in rows:
+        row[linked.out] = names.get(row[linked.column], "")
+
+
+def list_ids(spec: ListSpec, query: Any, among: Any = None, limit: int | None = None) -> list[int]:
+    """Ids of the rows of a `list_query()` in its order: all (up to `limit`), or only
+    those of `among` still in it (to drop selected rows that left a view)."""
+    model = spec.model
+    query = query.select(model.id)
     if among is not None:
-        query = query.where(Lead.id.in_(list(among)))
+        query = query.where(model.id.in_(list(among)))
     if limit is not None:
         query = query.limit(limit)
     return [row[0] for row in query.tuples()]
+
+
+# ---------------------------------------------------------------- the lead list
+def duplicates_condition(settings: OrgSettings) -> Expression | None:
+    """Leads that match an account, contact or other lead by an enabled rule."""
+    from .duplicates import ACCOUNT_RULES, CONTACT_RULES
+
+    parts = []
+    for rules, model in ((ACCOUNT_RULES, Account), (CONTACT_RULES, Contact)):
+        for setting, lead_key, model_key, _ in rules:
+            if getattr(settings, setting):
+                other = model.alias()
+                parts.append(
+                    fn.EXISTS(
+                        other.select(SQL("1")).where(
+                            getattr(other, model_key) == getattr(Lead, lead_key)
+                        )
+                    )
+                )
+    if settings.dup_lead_email:
+        other = Lead.alias("other_lead")
+        parts.append(
+            fn.EXISTS(
+                other.select(SQL("1")).where(
+                    (other.email_key == Lead.email_key) & (other.id != Lead.id)
+                )
+            )
+        )
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
+def _lead_view(query: Any, view: str, user: User | None, settings: OrgSettings | None) -> Any:
+    if view in ("open", "mine"):
+        query = query.where(Lead.state == LeadState.OPEN)
+    elif view in ("qualified", "disqualified"):
+        query = query.where(Lead.state == view)
+    if view == "mine":
+        query = query.where(Lead.owner == user)
+    if view == "duplicates":
+        # A worklist for leads still to qualify: once a lead is closed, the account
+        # and contact it matches are usually the very ones qualifying it made.
+        condition = duplicates_condition(settings or load_settings())
+        query = query.where(
+            (Lead.state == LeadState.OPEN) & (condition if condition is not None else SQL("1 = 0"))
+        )
+    return query
+
+
+LIST_FIELDS = (
+    Lead.id,
+    Lead.first_name,
+    Lead.last_name,
+    Lead.topic,
+    Lead.company,
+    Lead.state,
+    Lead.status_reason,
+    Lead.rating,
+    Lead.owner,
+    Lead.created_at,
+    Lead.name_sort,
+)
+OWNER_NAME = Linked("owner", User, (User.id, User.full_name, User.username), str, "owner_name")
+LEADS = ListSpec(
+    "lead",
+    Lead,
+    _FTS,
+    VIEWS,
+    SORTS,
+    LIST_FIELDS,
+    "name, company, email, topic",
+    _lead_view,
+    (OWNER_NAME,),
+)
+
+
+def search_condition(text: str) -> Expression | None:
+    """Leads whose name, company, email or topic has words starting with each term."""
+    terms = search_terms(text)
+    return list_search_condition(LEADS, terms) if terms else None
+
+
+def count_matches(text: str, limit: int) -> int:
+    """How many leads (any view) the search matches, counting no further than `limit`."""
+    return count_list_matches(LEADS, text, limit)
+
+
+def sorted_search_limit() -> int:
+    """How many matches a search sorts; past that it lists them as entered."""
+    return SORTED_SEARCH_LIMIT
+
+
+def search_order(search: str, sort: str) -> str:
+    """The sort the list can afford for `search`: `sort`, or `ENTERED` when more
+    than `SORTED_SEARCH_LIMIT` leads match (see the module's docstring)."""
+    return list_search_order(LEADS, search, sort, SORTED_SEARCH_LIMIT)
+
+
+def lead_query(
+    view: str = "open",
+    user: User | None = None,
+    search: str = "",
+    sort: str = "created",
+    descending: bool = True,
+    settings: OrgSettings | None = None,
+) -> Any:
+    """Leads in a view, filtered by search, in a stable order; slice with offset/limit.
+
+    `sort` is a key of `SORTS` or `ENTERED` (what `search_order()` answers for a
+    search with many matches)."""
+    return list_query(LEADS, view, user, search, sort, descending, settings)
+
+
+def count_leads(query: Any, stopper: QueryStopper | None = None) -> int:
+    """The number of leads of a `lead_query()` (see `count_rows`)."""
+    return count_rows(query, stopper)
+
+
+def sort_key(row: dict[str, Any], sort: str) -> tuple[Any, ...]:
+    """The values of a `lead_rows()` row that order it in `sort` (for keyset paging)."""
+    return row_sort_key(LEADS, row, sort)
+
+
+def lead_rows(query: Any, offset: int, limit: int, **plan: Any) -> list[dict[str, Any]]:
+    """One slice of a `lead_query()` with the lead list's columns and `owner_name`
+    (see `list_rows`)."""
+    return list_rows(LEADS, query, offset, limit, **plan)
+
+
+def lead_ids(query: Any, among: Any = None, limit: int | None = None) -> list[int]:
+    """Ids of the leads of a `lead_query()` in its order (see `list_ids`)."""
+    return list_ids(LEADS, query, among, limit)

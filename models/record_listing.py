@@ -1,59 +1,65 @@
-"""The account, contact and opportunity lists: views, search and sort as queries a
-pager can slice, as `models.listing` does for leads.
+"""The account, contact and opportunity lists: `ListSpec`s of the list engine in
+`models.listing`, which the lead list uses too.
 
 Search uses each table's full-text index (SQLite FTS5 with prefix indexes,
 PostgreSQL tsvector + GIN, made by migration 0004) with prefix matching. As for
 leads, a search with more than `SORTED_SEARCH_LIMIT` matches is listed newest
 entered first (by id), which the index returns in order and stops after a page;
-a narrower search is sorted as asked. Sorting by name uses `name_sort` (case,
-accents and punctuation ignored) with its (name_sort, id) index, so paging
-deep into a million accounts is a keyset seek, never an OFFSET walk.
+a narrower search is sorted as asked. Every sort of every view has an index that
+serves it (`name_sort` from 0004, the created and owner indexes from 0007), so
+paging deep into a million accounts is a keyset seek, never an OFFSET walk or a
+sort of the table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from peewee import SQL, Column, DatabaseError, Expression, Table, Tuple
-
-from .db import database_proxy, is_postgres
 from .entities import Account, Contact, Opportunity, User
 from .enums import OpportunityState
 from .listing import (
-    ENTERED,
+    OWNER_NAME,
     SORTED_SEARCH_LIMIT,
-    QueryStopped,
+    Linked,
+    ListSpec,
     QueryStopper,
-    _fts_match,
-    _tsquery,
-    search_terms,
+    count_list_matches,
+    count_rows,
+    fts_table,
+    list_ids,
+    list_query,
+    list_rows,
+    list_search_order,
+    row_sort_key,
 )
 
-
-@dataclass(frozen=True)
-class RecordList:
-    """What one kind of record's list can show."""
-
-    kind: str
-    model: Any
-    fts: Table
-    views: dict[str, str]
-    sorts: dict[str, tuple[str, tuple[Any, ...]]]
-    fields: tuple[Any, ...]
-    searched: str
-    """What the search box says it searches."""
+ACCOUNT_NAME = Linked("account", Account, (Account.id, Account.name), lambda a: a.name,
+                      "account_name")  # fmt: skip
 
 
-def _fts(name: str) -> Table:
-    return Table(name, ("rowid", name))
+def _unmerged(query: Any, view: str, user: User | None, settings: Any) -> Any:
+    model = query.model
+    query = query.where(model.merged_into.is_null())  # merged away: not listed
+    if view == "mine":
+        query = query.where(model.owner == (user.id if user is not None else None))
+    return query
 
 
-LISTS: dict[str, RecordList] = {
-    "account": RecordList(
+def _opportunities(query: Any, view: str, user: User | None, settings: Any) -> Any:
+    if view in ("open", "mine"):
+        query = query.where(Opportunity.state == OpportunityState.OPEN)
+    elif view in ("won", "lost"):
+        query = query.where(Opportunity.state == view)
+    if view == "mine":
+        query = query.where(Opportunity.owner == (user.id if user is not None else None))
+    return query
+
+
+LISTS: dict[str, ListSpec] = {
+    "account": ListSpec(
         "account",
         Account,
-        _fts("account_fts"),
+        fts_table("account_fts"),
         {"mine": "My accounts", "all": "All accounts"},
         {
             "name": ("Name", (Account.name_sort, Account.id)),
@@ -62,11 +68,13 @@ LISTS: dict[str, RecordList] = {
         (Account.id, Account.name, Account.website, Account.phone, Account.city,
          Account.country, Account.owner, Account.created_at, Account.name_sort),
         "name, website, city",
+        _unmerged,
+        (OWNER_NAME,),
     ),
-    "contact": RecordList(
+    "contact": ListSpec(
         "contact",
         Contact,
-        _fts("contact_fts"),
+        fts_table("contact_fts"),
         {"mine": "My contacts", "all": "All contacts"},
         {
             "name": ("Name", (Contact.name_sort, Contact.id)),
@@ -75,11 +83,13 @@ LISTS: dict[str, RecordList] = {
         (Contact.id, Contact.first_name, Contact.last_name, Contact.job_title, Contact.email,
          Contact.phone, Contact.account, Contact.owner, Contact.created_at, Contact.name_sort),
         "name, email, job title",
+        _unmerged,
+        (OWNER_NAME, ACCOUNT_NAME),
     ),
-    "opportunity": RecordList(
+    "opportunity": ListSpec(
         "opportunity",
         Opportunity,
-        _fts("opportunity_fts"),
+        fts_table("opportunity_fts"),
         {
             "open": "Open opportunities",
             "mine": "My open opportunities",
@@ -96,64 +106,27 @@ LISTS: dict[str, RecordList] = {
          Opportunity.status_reason, Opportunity.actual_revenue, Opportunity.owner,
          Opportunity.created_at, Opportunity.name_sort),
         "topic",
+        _opportunities,
+        (OWNER_NAME, ACCOUNT_NAME),
     ),
 }  # fmt: skip
 
 
-def record_list(kind: str) -> RecordList:
+def record_list(kind: str) -> ListSpec:
     try:
         return LISTS[kind]
     except KeyError:
         raise ValueError(f"There is no list of {kind!r}") from None
 
 
-def _search_condition(spec: RecordList, terms: list[str]) -> Expression:
-    model = spec.model
-    if is_postgres():
-        return Expression(Column(model, "search_tsv"), "@@", _tsquery(terms))
-    table = spec.fts._path[0]
-    return model.id.in_(
-        SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", (_fts_match(terms),))
-    )
-
-
 def count_record_matches(kind: str, text: str, limit: int) -> int:
     """How many records (any view) the search matches, counting no further than `limit`."""
-    spec = record_list(kind)
-    terms = search_terms(text)
-    if not terms:
-        return 0
-    if is_postgres():
-        model = spec.model
-        inner = (
-            model.select(SQL("1"))
-            .where(Expression(Column(model, "search_tsv"), "@@", _tsquery(terms)))
-            .limit(limit)
-        )
-    else:
-        fts = spec.fts
-        column = getattr(fts, fts._path[0])
-        inner = (
-            fts.select(fts.rowid).where(Expression(column, "MATCH", _fts_match(terms))).limit(limit)
-        )
-    return inner.count(database_proxy.obj)
+    return count_list_matches(record_list(kind), text, limit)
 
 
 def record_search_order(kind: str, search: str, sort: str) -> str:
     """`sort`, or `ENTERED` when more than `SORTED_SEARCH_LIMIT` records match."""
-    if sort == ENTERED or not search_terms(search):
-        return sort
-    if count_record_matches(kind, search, SORTED_SEARCH_LIMIT + 1) > SORTED_SEARCH_LIMIT:
-        return ENTERED
-    return sort
-
-
-def _order_columns(spec: RecordList, sort: str, search: str) -> tuple[Any, ...]:
-    if sort != ENTERED:
-        return spec.sorts[sort][1]
-    if search_terms(search) and not is_postgres():
-        return (spec.fts.rowid,)
-    return (spec.model.id,)
+    return list_search_order(record_list(kind), search, sort, SORTED_SEARCH_LIMIT)
 
 
 def record_query(
@@ -165,114 +138,31 @@ def record_query(
     descending: bool = False,
 ) -> Any:
     """Records of `kind` in a view, filtered by search, in a stable order."""
-    spec = record_list(kind)
-    if view not in spec.views:
-        raise ValueError(f"Unknown view {view!r}")
-    if sort != ENTERED and sort not in spec.sorts:
-        raise ValueError(f"Unknown sort {sort!r}")
-    model = spec.model
-    query = model.select()
-    if kind in ("account", "contact"):
-        query = query.where(model.merged_into.is_null())  # merged away: not listed
-    if kind == "opportunity":
-        if view in ("open", "mine"):
-            query = query.where(model.state == OpportunityState.OPEN)
-        elif view in ("won", "lost"):
-            query = query.where(model.state == view)
-    if view == "mine":
-        query = query.where(model.owner == (user.id if user is not None else None))
-    terms = search_terms(search)
-    if terms and sort == ENTERED and not is_postgres():
-        fts = spec.fts
-        column = getattr(fts, fts._path[0])
-        query = query.join(fts, on=(fts.rowid == model.id)).where(
-            Expression(column, "MATCH", _fts_match(terms))
-        )
-    elif terms:
-        query = query.where(_search_condition(spec, terms))
-    columns = _order_columns(spec, sort, search)
-    return query.order_by(*(c.desc() if descending else c.asc() for c in columns))
+    return list_query(record_list(kind), view, user, search, sort, descending)
 
 
 def count_records(query: Any, stopper: QueryStopper | None = None) -> int:
-    try:
-        return query.order_by().count()
-    except DatabaseError:
-        if stopper is not None and stopper.stopped:
-            raise QueryStopped from None
-        raise
+    """The number of records of a `record_query()`; stopped as `count_rows` is."""
+    return count_rows(query, stopper)
 
 
 def record_sort_key(kind: str, row: dict[str, Any], sort: str) -> tuple[Any, ...]:
-    if sort == ENTERED:
-        return (row["id"],)
-    return tuple(row[column.name] for column in record_list(kind).sorts[sort][1])
+    return row_sort_key(record_list(kind), row, sort)
 
 
 def record_rows(
-    kind: str,
-    query: Any,
-    offset: int,
-    limit: int,
-    *,
-    sort: str = "name",
-    descending: bool = False,
-    after: tuple[Any, ...] | None = None,
-    before: tuple[Any, ...] | None = None,
-    from_end: bool = False,
-    search: str = "",
+    kind: str, query: Any, offset: int, limit: int, **plan: Any
 ) -> list[dict[str, Any]]:
     """One slice of a `record_query()` with the list's columns, plus `owner_name`
     and (contacts, opportunities) `account_name`, each looked up once per slice.
-    `after`/`before`/`from_end` as in `models.listing.lead_rows`."""
-    spec = record_list(kind)
-    columns = _order_columns(spec, sort, search)
-    backwards = from_end or before is not None
-    query = query.select(*spec.fields)
-    edge = after if after is not None else before
-    if edge is not None:
-        later = descending == (after is not None)
-        if sort == ENTERED:
-            (value,) = edge
-            query = query.where(columns[0] < value if later else columns[0] > value)
-        else:
-            values = Tuple(*(c.db_value(v) for c, v in zip(columns, edge, strict=True)))
-            query = query.where(Tuple(*columns) < values if later else Tuple(*columns) > values)
-    if backwards:
-        reverse = not descending
-        query = query.order_by(*(c.desc() if reverse else c.asc() for c in columns))
-    rows = list(query.offset(offset).limit(limit).dicts())
-    if backwards:
-        rows.reverse()
-    _name_linked(rows, "owner", User, lambda u: str(u), "owner_name")
-    if kind in ("contact", "opportunity"):
-        _name_linked(rows, "account", Account, lambda a: a.name, "account_name")
-    return rows
-
-
-def _name_linked(rows: list[dict[str, Any]], column: str, model: Any, name: Any, out: str) -> None:
-    ids = {row[column] for row in rows} - {None}
-    names: dict[int, str] = {}
-    if ids:
-        fields = (
-            (User.id, User.full_name, User.username)
-            if model is User
-            else (Account.id, Account.name)
-        )
-        names = {
-            record.id: name(record) for record in model.select(*fields).where(model.id.in_(ids))
-        }
-    for row in rows:
-        row[out] = names.get(row[column], "")
+    `plan` (sort, descending, after, before, from_end, search) as in
+    `models.listing.list_rows`; the sort defaults to the name, ascending."""
+    plan.setdefault("sort", "name")
+    plan.setdefault("descending", False)
+    return list_rows(record_list(kind), query, offset, limit, **plan)
 
 
 def record_ids(kind: str, query: Any, among: Any = None, limit: int | None = None) -> list[int]:
     """Ids of a `record_query()` in its order (up to `limit`), or those of `among`
     still in it."""
-    model = record_list(kind).model
-    query = query.select(model.id)
-    if among is not None:
-        query = query.where(model.id.in_(list(among)))
-    if limit is not None:
-        query = query.limit(limit)
-    return [row[0] for row in query.tuples()]
+    return list_ids(record_list(kind), query, among, limit)
