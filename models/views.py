@@ -460,7 +460,8 @@ class RecordView:
     steps: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
     """An opportunity's: which steps of its stages are filled (for the stage bar)."""
     closed: str = ""
-    """An opportunity's, when won or lost: `Won` or `Lost (Out-sold)`; "" while open."""
+    """An opportunity's, when won or lost: `Won` or `Lost (Out-sold)`; an account's or
+    contact's when merged: `merged into #12`; "" while open or active."""
     actions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """What the reading user may do to the record (`permissions.decisions`), when
     read with `record_view_for`."""
@@ -468,6 +469,21 @@ class RecordView:
 
 def _address(record: Any) -> str:
     return ", ".join(record.address_lines())
+
+
+MERGED_HEADING = "Merged into (this one is read-only)"
+
+
+def _merged_into(record: Account | Contact) -> tuple[list[tuple[str, Ref | None]], str]:
+    """For a merged account or contact: the master to go to (first), and the state
+    its screen says; one query, only for a merged record."""
+    if record.merged_into_id is None:
+        return [], ""
+    model = type(record)
+    master = model.get_or_none(model.id == record.merged_into_id)
+    ref = (_account_ref if model is Account else _contact_ref)(master)  # type: ignore[arg-type]
+    related = [(MERGED_HEADING, ref)] if ref is not None else []
+    return related, f"merged into #{record.merged_into_id}"
 
 
 def account_view(account_id: int) -> RecordView:
@@ -487,10 +503,12 @@ def account_view(account_id: int) -> RecordView:
         .where(Contact.account == account.id)
         .order_by(Contact.last_name, Contact.id)
     )
-    related = [("Contacts", _contact_ref(c)) for c in contacts]
+    merged, closed = _merged_into(account)
+    related = [*merged, *(("Contacts", _contact_ref(c)) for c in contacts)]
     related += [("Opportunities", r) for r in _opportunity_refs(Opportunity.account == account.id)]
     related += [("Leads it came from", r) for r in _lead_refs(Lead.account == account.id)]
     return RecordView(
+        closed=closed,
         kind="account",
         id=account.id,
         title=str(account),
@@ -524,12 +542,13 @@ def contact_view(contact_id: int) -> RecordView:
     if contact is None:
         raise NotFound("This contact no longer exists; someone may have deleted it.")
     account = contact.account if contact.account_id else None
-    related: list[tuple[str, Ref | None]] = []
+    related, closed = _merged_into(contact)
     if account is not None:
         related.append(("Account", _account_ref(account)))
     related += [("Opportunities", r) for r in _opportunity_refs(Opportunity.contact == contact.id)]
     related += [("Leads it came from", r) for r in _lead_refs(Lead.contact == contact.id)]
     return RecordView(
+        closed=closed,
         kind="contact",
         id=contact.id,
         title=contact.full_name,

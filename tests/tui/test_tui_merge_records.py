@@ -218,3 +218,30 @@ def test_snapshot_merge_two_contacts(ada: models.User, snap_compare) -> None:  #
         await pilot.pause()
 
     assert snap_compare(make_app(ada), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.asyncio
+async def test_a_merged_account_says_so_and_leads_to_the_master(ada: models.User) -> None:
+    """Opened from a link or left open in another session while it was merged."""
+    from textual.widgets import OptionList
+
+    from tui.screens.records import AccountScreen
+
+    master, other = account(ada, "Proseware"), account(ada, "Proseware Inc")
+    models.merge_accounts(ada, master.id, other.id)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_account(other.id)
+        await wait_until(pilot, lambda: isinstance(app.screen, AccountScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.record is not None)
+        assert screen.sub_title == f"Account #{other.id} · merged into #{master.id}, read-only"
+        await pilot.press("e")  # edit: refused before any form, saying where to go
+        await wait_until(
+            pilot, lambda: any("was merged into" in n.message for n in app._notifications)
+        )
+        assert isinstance(app.screen, AccountScreen)
+        related = screen.query_one("#related", OptionList)
+        assert related.get_option_at_index(related.highlighted).id == f"account:{master.id}"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.sub_title == f"Account #{master.id}")

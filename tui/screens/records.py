@@ -136,6 +136,8 @@ class RecordScreen(SaysWhyNot, ViewScreen):
             self.query_one("#related", OptionList).focus()
         self.title = printable(record.title)
         self.sub_title = f"{self.KIND.capitalize()} #{record.id}"
+        if record.closed and self.KIND != "opportunity":  # merged: its stage bar says won/lost
+            self.sub_title += f" · {record.closed}, read-only"
         self.query_one("#fields", Static).update(fields_content(record.fields))
         self._show_related([(h, r.kind, r.id, r.label) for h, r in record.related])
         self.query_one(NotesPanel).show_view((self.KIND, record.id), record.notes)
