@@ -57,16 +57,15 @@ def write_csv(path: Path, rows: int) -> None:
 
 
 def child_import(csv_path: str, db_path: str) -> None:
-    import io
-
     import models
     from models.importing import import_leads
 
     models.open_database(f"sqlite:///{db_path}")
     user = models.create_user("bench", "Bench", models.Role.SYSTEM_ADMINISTRATOR)
     started, cpu = time.perf_counter(), time.process_time()
-    with open(csv_path, "rb") as handle:
-        summary = import_leads(user, handle, csv_path, policy="skip", reject=io.StringIO())
+    reject_path = Path(db_path).with_suffix(".rejects.csv")  # a file, as `leadq import` writes
+    with open(csv_path, "rb") as handle, reject_path.open("w", newline="") as reject:
+        summary = import_leads(user, handle, csv_path, policy="skip", reject=reject)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     models.close_database()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
@@ -133,8 +132,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dir", help="where the files go (default: a temporary folder)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         work = Path(tmp)
         csv_path, small_csv = work / "leads.csv", work / "small.csv"
         write_csv(csv_path, args.rows)
@@ -153,8 +153,9 @@ def main() -> None:
                 f"{result['rejected']:,}; peak {result['peak_mib']} MiB), raw executemany "
                 f"{anchor:.1f} s wall ({anchor_cpu:.1f} s CPU)"
             )
-            db.unlink()
-            fresh.unlink()
+            for leftover in work.glob("*.db*"):
+                leftover.unlink()
+            db.with_suffix(".rejects.csv").unlink(missing_ok=True)
         small = run_import(small_csv, work / "small.db")
         wall = statistics.median(r["wall"] for r in imports)
         cpu = statistics.median(r["cpu"] for r in imports)

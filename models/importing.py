@@ -330,6 +330,8 @@ def _insert_rows(rows: list[_Row], actor: User, batch_id: int) -> None:
         return
     db, compiled = _INSERT.compiled()
     now = Lead._meta.fields["created_at"].db_value(utcnow())
+    if not is_postgres():  # as sqlite3's adapter would write it, once instead of per row
+        now = now.isoformat(" ")
     fixed = {
         "owner": actor.id,
         "created_at": now,
@@ -342,7 +344,9 @@ def _insert_rows(rows: list[_Row], actor: User, batch_id: int) -> None:
     take = compiled.params
     params = []
     for row in rows:
-        values = {**_LEAD_DEFAULTS, **row.values, **row.keys, **fixed}
+        values = _LEAD_DEFAULTS | row.values
+        values |= row.keys
+        values |= fixed
         budget = values["estimated_budget"]
         if budget is not None:
             values["estimated_budget"] = _BUDGET.db_value(budget)

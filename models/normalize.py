@@ -75,8 +75,11 @@ def _fold(text: str | None) -> str:
     not turned into a space), collapse spaces."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if text.isascii():  # no accents to drop; casefold is lower
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_PUNCTUATION.sub("", text).replace("_", " ").split())
 
 
@@ -131,7 +134,7 @@ def read_phone(phone: str, region: str) -> tuple[str, str | None]:
     return "ok", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def website_domain(website: str | None) -> str | None:
     """The host of a website with `www.` removed: `https://WWW.Acme.com/x` -> `acme.com`.
 
