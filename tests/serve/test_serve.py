@@ -1099,6 +1099,14 @@ async def _web_session_steps(base: str, token: str, origin: str | None, others: 
     return result
 
 
+def _cmdline(pid: int) -> bytes:
+    """The process's command line (empty once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -1250,11 +1258,15 @@ def test_a_web_session_has_no_secret_on_its_command_line(tmp_path: Path) -> None
                     ) as http,
                     http.ws_connect(ws_url, headers={"Origin": base}),
                 ):
+                    # Until the app has exec'd: between fork and exec a child still
+                    # shows the server's own command line and environment.
+                    ours = Path(f"/proc/{server.pid}/cmdline").read_bytes()
                     deadline = time.monotonic() + 40
-                    while not _children_of(server.pid):
+                    while not (pids := _children_of(server.pid)) or any(
+                        _cmdline(pid) in (ours, b"") for pid in pids
+                    ):
                         assert time.monotonic() < deadline
                         await asyncio.sleep(0.05)
-                    pids = _children_of(server.pid)
                     environs.extend(Path(f"/proc/{pid}/environ").read_bytes() for pid in pids)
                     return [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids]
 
