@@ -12,45 +12,21 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
-from textual.content import Content
-from textual.geometry import Size
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Header, Input, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 import models
 
 from ..widgets.footer import KeyFooter
 from ..widgets.lead_table import DUPLICATE_MARK, LeadTable, ListQuery
+from .list_screen import SEARCH_WAIT_SECONDS, SELECT_ALL_LIMIT, ListScreen, SearchBox
+
+__all__ = ["SEARCH_WAIT_SECONDS", "LeadListScreen", "SearchBox"]
 
 VIEW_KEYS = list(models.VIEWS)
-SORT_KEYS = list(models.SORTS)
-SEARCH_WAIT_SECONDS = 0.5
-"""Longest a typed key waits for the previous search's rows before searching anyway."""
-SELECT_ALL_LIMIT = 1000
 
 
-class SearchBox(Input):
-    """The search input, without a screen-wide layout per typed key.
-
-    Textual's `Input` sets its `virtual_size` (a layout-triggering reactive) to the
-    text's width on every change, so each key re-laid out the whole screen (2-10 ms
-    of a key's time to paint). The size is set here first without that; the
-    input's own update then finds it unchanged. Its box has a fixed size, so
-    nothing else can move.
-    """
-
-    def _watch_value(self, value: str) -> None:
-        size = Size(self.content_width, 1)
-        if size != self.virtual_size:
-            self.set_reactive(Input.virtual_size, size)
-            self.refresh()
-        super()._watch_value(value)
-
-
-class LeadListScreen(Screen[None]):
+class LeadListScreen(ListScreen):
     """Every lead the user can see, a view at a time."""
 
     CSS_PATH = "lead_list.tcss"
@@ -85,55 +61,21 @@ class LeadListScreen(Screen[None]):
         ),
     ]
 
+    views = models.VIEWS
+    sorts = models.SORTS
+    placeholder = "Search name, company, email, topic  (/)"
+
     def __init__(self) -> None:
-        super().__init__()
-        self.list_query = ListQuery()
-        self._search_timer: Timer | None = None
-        self._shown: dict[str, str] = {}
+        super().__init__(ListQuery())
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="toolbar"):
-            yield Static(id="view-label", markup=False)
-            yield SearchBox(
-                placeholder="Search name, company, email, topic  (/)",
-                id="search",
-                compact=True,
-            )
-            yield Static(id="sort-label", markup=False)
+        yield from self.toolbar()
         yield LeadTable(self.list_query, id="leads")
         yield Static(id="status", markup=False)
         yield KeyFooter()
 
-    @property
-    def table(self) -> LeadTable:
-        return self.query_one(LeadTable)
-
-    def on_mount(self) -> None:
-        self._show_query()
-        self.table.focus()
-        self.table.paint_listeners.append(self._table_painted)
-        self.watch(self.app, "data_version", self._data_changed, init=False)
-
-    # ------------------------------------------------------------- the query
-    def _set_query(self, **changes: object) -> None:
-        values = {**self.list_query.__dict__, **changes}
-        self.list_query = ListQuery(**values)  # type: ignore[arg-type]
-        self._show_query()
-        self.table.set_query(self.list_query)
-
-    def _show_query(self) -> None:
-        query = self.list_query
-        number = VIEW_KEYS.index(query.view) + 1
-        self._show("#view-label", f"{models.VIEWS[query.view]} ({number}/{len(VIEW_KEYS)})")
-        label, _ = models.SORTS[query.sort]
-        if self.table.order == models.ENTERED:
-            label = "Entered"
-        arrow = "↓" if query.descending else "↑"
-        self._show("#sort-label", f"Sort: {label} {arrow}")
-        self._show_status()
-
-    def _show_status(self) -> None:
+    def status_parts(self) -> list[str]:
         table = self.table
         total = table.total
         count = "counting…" if total is None else f"{total:,} lead{'s' if total != 1 else ''}"
@@ -149,98 +91,12 @@ class LeadListScreen(Screen[None]):
             parts.append(f"{len(table.selected):,} selected")
         if not many:  # the legend gives way to the note at 80 columns
             parts.append(f"{DUPLICATE_MARK} possible duplicate")
-        self._show("#status", "  ·  ".join(parts))
-
-    def _show(self, selector: str, text: str) -> None:
-        """Put `text` in a label if it changed: an update re-lays out the screen, and
-        a search key should cost one frame for the new rows, not a layout too."""
-        if self._shown.get(selector) != text:
-            self._shown[selector] = text
-            self.query_one(selector, Static).update(Content(text))
-
-    def action_show_view(self, view: str) -> None:
-        if view in models.VIEWS and view != self.list_query.view:
-            self._set_query(view=view)
-
-    def action_next_view(self) -> None:
-        index = VIEW_KEYS.index(self.list_query.view)
-        self._set_query(view=VIEW_KEYS[(index + 1) % len(VIEW_KEYS)])
-
-    def action_previous_view(self) -> None:
-        index = VIEW_KEYS.index(self.list_query.view)
-        self._set_query(view=VIEW_KEYS[(index - 1) % len(VIEW_KEYS)])
-
-    def action_next_sort(self) -> None:
-        index = SORT_KEYS.index(self.list_query.sort)
-        self.set_sort(SORT_KEYS[(index + 1) % len(SORT_KEYS)])
-
-    def set_sort(self, sort: str) -> None:
-        """A new sort starts ascending (A to Z, oldest first); S reverses it."""
-        if sort in models.SORTS and sort != self.list_query.sort:
-            self._set_query(sort=sort, descending=False)
-
-    def action_reverse_sort(self) -> None:
-        self._set_query(descending=not self.list_query.descending)
-
-    # -------------------------------------------------------------- search
-    def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        """Search as you type without blocking typing: the query runs in a worker. A
-        key searches at once when the list shows the previous search's rows; keys
-        typed while a search is still reading wait for it (or SEARCH_WAIT_SECONDS)
-        and are searched together, so a burst of keys costs one or two queries."""
-        if self.table.loaded:
-            self._apply_search()
-        elif self._search_timer is None:
-            self._search_timer = self.set_timer(SEARCH_WAIT_SECONDS, self._apply_search)
-
-    def _table_painted(self, table: LeadTable) -> None:
-        if self._search_timer is not None:
-            self._apply_search()
-
-    def _apply_search(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        text = self.query_one("#search", Input).value.strip()
-        if text != self.list_query.search:
-            self._set_query(search=text)
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self) -> None:
-        if self._search_timer is not None:
-            self._apply_search()
-        self.table.focus()
-
-    def on_key(self, event: object) -> None:
-        from textual.events import Key
-
-        if not isinstance(event, Key):
-            return
-        search = self.query_one("#search", Input)
-        if search.has_focus and event.key in ("down", "escape"):
-            event.stop()
-            if event.key == "escape" and search.value:
-                search.value = ""
-            else:
-                self.table.focus()
+        return parts
 
     # ------------------------------------------------------------ the table
     @on(LeadTable.OpenLead)
     def _open_lead(self, event: LeadTable.OpenLead) -> None:
         self.app.open_lead(event.lead_id)  # type: ignore[attr-defined]
-
-    @on(LeadTable.CountChanged)
-    @on(LeadTable.SelectionChanged)
-    def _table_changed(self) -> None:
-        self._show_status()
-
-    @on(LeadTable.OrderChanged)
-    def _order_changed(self) -> None:
-        self._show_query()
 
     # --------------------------------------------------------- lead actions
     def _targets(self) -> list[int]:
@@ -299,31 +155,8 @@ class LeadListScreen(Screen[None]):
         if ids := self._targets():
             self.app.bulk_edit(ids)  # type: ignore[attr-defined]
 
-    def action_select_all(self) -> None:
-        table = self.table
-        if table.selected:
-            table.set_selection(())
-        else:
-            self._select_view()
-
-    @work(thread=True, exclusive=True, group="select-all", exit_on_error=False)
-    def _select_view(self) -> None:
-        spec, order = self.list_query, self.table.order or self.list_query.sort
-        worker = get_current_worker()
-        with models.thread_connection():
-            query = models.lead_query(spec.view, self.app.user, spec.search, order, spec.descending)
-            ids = models.lead_ids(query, limit=SELECT_ALL_LIMIT + 1)
-        if worker.is_cancelled or spec != self.list_query:
-            return
-        self.app.call_from_thread(self._view_selected, ids)
-
-    def _view_selected(self, ids: list[int]) -> None:
-        if len(ids) > SELECT_ALL_LIMIT:
-            ids = ids[:SELECT_ALL_LIMIT]
-            self.notify(
-                f"Selected the first {SELECT_ALL_LIMIT:,} leads of the view.", severity="warning"
-            )
-        self.table.set_selection(ids)
+    def selected_first_message(self) -> str:
+        return f"Selected the first {SELECT_ALL_LIMIT:,} leads of the view."
 
     # ------------------------------------------------------ live refreshes
     def _data_changed(self) -> None:

@@ -193,6 +193,10 @@ class LeadSource:
     def count(self, query: Any, stop: Any) -> int:
         return models.count_leads(query, stop)
 
+    def ids(self, query: Any, among: Any = None, limit: int | None = None) -> list[int]:
+        """Ids of the query's rows in its order (up to `limit`), or of `among` in it."""
+        return models.lead_ids(query, among, limit)
+
     def make_row(self, values: dict[str, Any], duplicate: bool, order: str) -> Any:
         return make_row(values, duplicate, order)
 

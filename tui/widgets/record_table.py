@@ -17,6 +17,7 @@ from models import (
     OpportunityStatus,
     Stage,
     count_records,
+    record_ids,
     record_query,
     record_rows,
     record_search_order,
@@ -62,6 +63,9 @@ class RecordSource(LeadSource):
 
     def count(self, query: Any, stop: Any) -> int:
         return count_records(query, stop)
+
+    def ids(self, query: Any, among: Any = None, limit: int | None = None) -> list[int]:
+        return record_ids(self.kind, query, among, limit)
 
     def first_page_now(self, spec: ListQuery) -> bool:
         return not spec.search
