@@ -285,3 +285,22 @@ def test_two_merges_of_one_contact_one_wins(db, admin, race, monkeypatch) -> Non
     assert isinstance(rival.error, models.MergeRefused), rival.error
     assert Contact.get_by_id(second.id).merged_into_id == first.id
     assert Contact.get_by_id(third.id).merged_into_id is None
+
+
+def test_a_contact_merge_during_its_accounts_merge_waits_then_merges(
+    db, admin, race, monkeypatch
+) -> None:
+    """Both lock contacts before accounts (`locks`' order): no deadlock; the contact
+    merge then sees both contacts under the merged account, so its parent check
+    passes."""
+    master, other = account(admin, "Lucerne"), account(admin, "Lucerne Publishing")
+    first = contact(admin, "Ng", account=master.id)
+    second = contact(admin, "Ng", account=other.id, email="ng@lucerne.com")
+    rival = race.add(lambda: models.merge_contacts(admin, first.id, second.id))
+    paused_merge(monkeypatch, race, rival)
+    models.merge_accounts(admin, master.id, other.id)
+    rival.join()
+    assert rival.error is None, rival.error
+    kept = Contact.get_by_id(first.id)
+    assert (kept.account_id, kept.email) == (master.id, "ng@lucerne.com")
+    assert Contact.get_by_id(second.id).merged_into_id == first.id
