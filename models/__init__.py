@@ -2,12 +2,26 @@
 
 Import from here: `from models import qualify_lead, Lead, ...`. This package
 never imports the UI.
+
+Inside, the modules are laid out in layers, each importing only its own layer and
+those below: base (enums, errors, the database) -> entities (the Peewee models)
+-> rules (settings, audit, locks, validation, duplicates, permissions) ->
+services (qualify, leads, records, ...) -> reads (views, lists, forms, exports).
+No module inside imports this front. `tests/models/import_graph.py` names the
+layer of each module and `.venv/bin/python -m tests.models.import_graph` prints
+the graph; `tests/models/test_models_layers.py` keeps it acyclic.
 """
 
 from .audit import change_token, record
 from .db import close_database, database_proxy, open_database, resolve_url, thread_connection
 from .demo import DEMO_USERS, DemoUser
-from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates, leads_with_duplicates
+from .duplicates import (
+    DuplicateMatches,
+    DuplicatesFound,
+    MatchedRecord,
+    find_duplicates,
+    leads_with_duplicates,
+)
 from .entities import (
     LEAD_FORM_FIELDS,
     Account,
@@ -48,7 +62,6 @@ from .errors import (
     DatabaseUrlInvalid,
     DeleteRefused,
     DisqualifyRefused,
-    DuplicatesFound,
     ExitCriteriaNotMet,
     LeadClosed,
     LeadqError,
@@ -141,45 +154,55 @@ from .opportunities import (
     set_opportunity_step,
 )
 from .permissions import ACTIONS, Decision, can, decisions
-from .processes import (
-    FeatureOff,
-    LeadActivity,
-    LeadProcess,
-    OutlineRow,
-    ProcessActivity,
-    ProcessLevel,
-    ProcessRefused,
-    ProcessSummary,
-    QualifyingProcess,
+from .processes.admin import (
     activate_process,
     add_activity,
     add_level,
-    assign_process,
-    can_define_processes,
-    check_off_activity,
     copy_process,
     create_process,
     deactivate_process,
     delete_process,
+    move_item,
+    remove_activity,
+    remove_level,
+    rename_level,
+    set_default_process,
+    set_process_active,
+    update_activity,
+    update_process,
+)
+from .processes.assignment import (
+    assign_process,
+    check_off_activity,
+    remove_process,
+    reopen_activity,
+    set_activity_done,
+)
+from .processes.demo import (
+    seed_demo_process,
+)
+from .processes.errors import (
+    FeatureOff,
+    ProcessRefused,
+)
+from .processes.models import (
+    LeadActivity,
+    LeadProcess,
+    ProcessActivity,
+    ProcessLevel,
+    QualifyingProcess,
+)
+from .processes.reading import (
+    OutlineRow,
+    ProcessSummary,
+    can_define_processes,
     feature_enabled,
     get_process,
     lead_activities,
     lead_process,
     list_processes,
-    move_item,
     open_required_activities,
     process_outline,
-    remove_activity,
-    remove_level,
-    remove_process,
-    rename_level,
-    reopen_activity,
-    seed_demo_process,
-    set_activity_done,
-    set_default_process,
-    set_process_active,
-    update_activity,
-    update_process,
 )
 from .qualify import (
     LeadOutcome,

@@ -15,6 +15,7 @@ from . import prepared
 from .db import database_proxy
 from .entities import Account, Contact, Lead
 from .enums import LeadState
+from .errors import LeadqError
 from .settings import OrgSettings, load_settings
 
 # (setting, key on the lead, model, key on the model, what a user reads)
@@ -50,6 +51,25 @@ class DuplicateMatches:
 
     def __bool__(self) -> bool:
         return bool(self.accounts or self.contacts)
+
+
+class DuplicatesFound(LeadqError):
+    """Qualifying would create an account or contact that may already exist.
+
+    The caller resolves it by linking a matched record or choosing to create
+    new ones anyway (see `QualifyChoice`), then qualifies again.
+    """
+
+    def __init__(self, matches: DuplicateMatches) -> None:
+        self.matches = matches
+        parts = []
+        if matches.accounts:
+            parts.append(f"{len(matches.accounts)} matching account(s)")
+        if matches.contacts:
+            parts.append(f"{len(matches.contacts)} matching contact(s)")
+        super().__init__(
+            "Possible duplicates: " + " and ".join(parts) + ". Link one or create new records."
+        )
 
 
 def _run_rules(lead: Lead, model: type, rules: tuple, settings: OrgSettings) -> dict[int, list]:

@@ -4,6 +4,7 @@ the rules that change several records live in the service modules."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from peewee import (
@@ -20,7 +21,7 @@ from peewee import (
     TextField,
 )
 
-from . import normalize
+from . import normalize, prepared
 from .db import database_proxy
 from .enums import (
     STAGE_STEPS,
@@ -31,6 +32,7 @@ from .enums import (
     Stage,
     StatusReason,
 )
+from .setting_defs import SETTINGS_BY_KEY, OrgSettings
 
 OPPORTUNITY_STEP_KEYS: tuple[str, ...] = tuple(
     key for steps in STAGE_STEPS.values() for key, _ in steps
@@ -108,8 +110,6 @@ class RecordWithKeys(Model):
     def save(self, *args: Any, region: str | None = None, **kwargs: Any) -> int:
         """Save with fresh duplicate keys (`region`: the phone region when the caller
         has just read the settings; else it is read here)."""
-        from .settings import phone_region
-
         if getattr(self, "merged_into_id", None) is None:  # a merged record matches nothing
             self.refresh_keys(region or phone_region())
         self.modified_at = utcnow()
@@ -511,6 +511,45 @@ class Setting(BaseModel):
     value = TextField()
     modified_at = DateTimeField(default=utcnow)
     modified_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+
+# Reading the settings (changing them is `settings.change_setting`).
+_SELECT_SETTINGS = prepared.Prepared(lambda: Setting.select(Setting.key, Setting.value))
+
+
+# The stored rows last read and the settings made of them (one pair per process).
+_last_read: tuple[tuple, OrgSettings] = ((), OrgSettings())
+
+
+def load_settings() -> OrgSettings:
+    """The current settings, read from the database.
+
+    Every call reads the rows (one small query, compiled once), so a change made in
+    any process applies at once; only turning unchanged rows into `OrgSettings`
+    again is skipped, by comparing them with the rows read last time.
+    """
+    global _last_read
+    rows = tuple(_SELECT_SETTINGS.run({}).fetchall())
+    last_rows, last_settings = _last_read
+    if rows == last_rows:
+        return last_settings
+    stored = {key: json.loads(value) for key, value in rows}
+    settings = OrgSettings(**{k: v for k, v in stored.items() if k in SETTINGS_BY_KEY})
+    _last_read = (rows, settings)
+    return settings
+
+
+def phone_region() -> str:
+    return load_settings().phone_region
+
+
+# What each record is called in a sentence ("This account no longer exists").
+KINDS: dict[type, str] = {
+    Lead: "lead",
+    Account: "account",
+    Contact: "contact",
+    Opportunity: "opportunity",
+}
 
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (

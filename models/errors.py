@@ -13,12 +13,9 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import peewee
-
-if TYPE_CHECKING:
-    from .duplicates import DuplicateMatches
 
 F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("models")
@@ -67,6 +64,17 @@ class LeadClosed(LeadqError):
     """The lead is qualified or disqualified, so it cannot change until reactivated."""
 
 
+def closed_message(lead: Any, verb: str = "change") -> str:
+    """Why a closed lead cannot be changed, naming who closed it: the one sentence
+    for the services, the read models (`LeadDetail.closed_message`) and the screens.
+
+    `lead` is a `Lead` or a `LeadDetail`: its `state`, `closed_by_id`, `closed_by`
+    and `closed_at`."""
+    who = f" by {lead.closed_by}" if lead.closed_by_id else ""
+    when = f" at {lead.closed_at:%Y-%m-%d %H:%M} UTC" if lead.closed_at else ""
+    return f"This lead was {lead.state}{who}{when}; reactivate it to {verb} it."
+
+
 class QualifyRefused(LeadqError):
     """Qualifying cannot go ahead as asked (missing company name, no choice made, ...)."""
 
@@ -98,25 +106,6 @@ class ExitCriteriaNotMet(QualifyRefused):
     def __init__(self, message: str, open_activities: list[str]) -> None:
         super().__init__(message)
         self.open_activities = list(open_activities)
-
-
-class DuplicatesFound(LeadqError):
-    """Qualifying would create an account or contact that may already exist.
-
-    The caller resolves it by linking a matched record or choosing to create
-    new ones anyway (see `QualifyChoice`), then qualifies again.
-    """
-
-    def __init__(self, matches: DuplicateMatches) -> None:
-        self.matches = matches
-        parts = []
-        if matches.accounts:
-            parts.append(f"{len(matches.accounts)} matching account(s)")
-        if matches.contacts:
-            parts.append(f"{len(matches.contacts)} matching contact(s)")
-        super().__init__(
-            "Possible duplicates: " + " and ".join(parts) + ". Link one or create new records."
-        )
 
 
 class DatabaseUrlInvalid(LeadqError, ValueError):

@@ -15,6 +15,7 @@ from peewee import JOIN
 from .entities import Account, Contact, User
 from .errors import NotFound
 from .permissions import Decision, decisions
+from .records import MODELS
 from .validation import RECORD_FIELDS
 from .views import account_label, contact_label
 
@@ -50,8 +51,6 @@ def _link_labels(values: dict[str, Any]) -> dict[str, str]:
 
 def record_form(kind: str, record_id: int | None, user: User) -> RecordForm:
     """The form of a record to edit (or, with `record_id=None`, a blank one)."""
-    from .records import MODELS
-
     names = list(RECORD_FIELDS[kind])
     if record_id is None:
         return RecordForm(kind, None, MappingProxyType(dict.fromkeys(names)),

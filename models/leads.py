@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import record
-from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, User, utcnow
+from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Note, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
 from .errors import NotFound, ValidationError, no_raw_errors
 from .locks import linkable, locked_lead, locked_open_lead
 from .permissions import can, owns
+from .processes.assignment import apply_default_process
 from .settings import phone_region
 from .validation import FIELD_LABELS, clean_lead_fields
 
@@ -62,8 +63,6 @@ def create_lead(actor: User, **values: Any) -> Lead:
         _hold_links(links)
         lead = Lead.create(owner=owner, **clean, **links)
         record(actor, "created", lead, f"Created lead {lead.full_name}: {lead.topic}")
-        from .processes import apply_default_process
-
         apply_default_process(actor, lead)
     return lead
 
@@ -168,8 +167,6 @@ def delete_lead(actor: User, lead_id: int) -> None:
         # check below and the DELETE would lose its lead and notes.
         lead = locked_lead(lead_id)
         can(actor, "delete", lead).enforce()
-        from .entities import Note
-
         notes = Note.delete().where(Note.lead == lead_id).execute()
         Lead.delete().where(Lead.id == lead_id).execute()
         record(

@@ -29,6 +29,7 @@ from typing import Any
 from peewee import SQL, Column, DatabaseError, Expression, Table, Tuple, fn
 
 from .db import database_proxy, is_postgres
+from .duplicates import ACCOUNT_RULES, CONTACT_RULES
 from .entities import Account, Contact, Lead, User
 from .enums import LeadState
 from .settings import OrgSettings, load_settings
@@ -356,8 +357,6 @@ def list_ids(spec: ListSpec, query: Any, among: Any = None, limit: int | None = 
 # ---------------------------------------------------------------- the lead list
 def duplicates_condition(settings: OrgSettings) -> Expression | None:
     """Leads that match an account, contact or other lead by an enabled rule."""
-    from .duplicates import ACCOUNT_RULES, CONTACT_RULES
-
     parts = []
     for rules, model in ((ACCOUNT_RULES, Account), (CONTACT_RULES, Contact)):
         for setting, lead_key, model_key, _ in rules:

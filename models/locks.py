@@ -33,8 +33,9 @@ from typing import TypeVar
 import peewee
 
 from .db import database_proxy, is_postgres
-from .entities import Lead
-from .errors import LeadClosed, NotFound, ValidationError
+from .entities import KINDS, Lead
+from .errors import LeadClosed, NotFound, ValidationError, closed_message
+from .prepared import execute
 
 M = TypeVar("M", bound=peewee.Model)
 
@@ -87,6 +88,14 @@ def locked(model: type[M], record_id: int) -> M | None:
     return for_update(query).get_or_none()
 
 
+def locked_record(model: type[M], record_id: int) -> M:
+    """The record, read under its row lock; NotFound if it is gone."""
+    found = locked(model, record_id)
+    if found is None:
+        raise NotFound(f"This {KINDS[model]} no longer exists; someone may have deleted it.")
+    return found
+
+
 def locked_lead(lead_id: int) -> Lead:
     """The lead, read under its row lock; NotFound if it was deleted."""
     lead = locked(Lead, lead_id)
@@ -98,8 +107,6 @@ def locked_lead(lead_id: int) -> Lead:
 def locked_open_lead(lead_id: int, verb: str = "change") -> Lead:
     """The lead, read under its row lock; LeadClosed (saying how to `verb` it) if
     it is qualified or disqualified."""
-    from .qualify import closed_message
-
     lead = locked_lead(lead_id)
     if not lead.is_open:
         raise LeadClosed(closed_message(lead, verb))
@@ -135,6 +142,4 @@ def lock_keys(keys: Iterable[str]) -> None:
         return
     ids = key_lock_ids(keys)
     if ids:
-        from .prepared import execute
-
         execute(database_proxy.obj, _LOCK_IDS_SQL, (ids,))

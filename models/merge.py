@@ -56,7 +56,7 @@ from .errors import MergeRefused, NotFound, ValidationError, no_raw_errors
 from .locks import for_update, linkable
 from .permissions import can, mergeable
 from .settings import phone_region
-from .validation import FIELD_LABELS
+from .validation import FIELD_LABELS, clean_lead_fields
 
 ADDRESS = ("street1", "street2", "street3", "city", "state_province", "postal_code", "country")
 ACCOUNT_FIELDS = ("name", "website", "phone", *ADDRESS, "owner")
@@ -71,6 +71,7 @@ CONTACT_FIELDS = (
     *ADDRESS,
     "owner",
 )
+
 LEAD_FIELDS = (*LEAD_FORM_FIELDS, "owner", "existing_account", "existing_contact")
 MAX_LEADS = 5
 
@@ -301,8 +302,6 @@ def merge_leads(
         master, others = leads[0], leads[1:]
         changes = _changes(master, _picked(leads, LEAD_FIELDS, choices))
         if changes:
-            from .validation import clean_lead_fields
-
             form = {n: v for n, v in changes.items() if n in LEAD_FORM_FIELDS}
             clean_lead_fields(form, phone_region())
             _check_changes(actor, master, changes)

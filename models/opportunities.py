@@ -28,10 +28,9 @@ from .enums import (
     Stage,
 )
 from .errors import ValidationError, no_raw_errors
+from .locks import locked_record as locked  # the record or NotFound
 from .permissions import can
-from .records import locked
-from .validation import clean_amount, clean_date
-from .views import money
+from .validation import clean_amount, clean_date, money
 
 COMPETITOR_MAX = 100
 DESCRIPTION_MAX = 20_000

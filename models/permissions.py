@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .entities import Account, Contact, Lead, Opportunity, User
+from .entities import KINDS, Account, Contact, Lead, Opportunity, User
 from .enums import LeadState, OpportunityState, Role
 from .errors import (
     DeleteRefused,
@@ -45,7 +45,10 @@ from .errors import (
     PermissionDenied,
     RecordMerged,
     ValidationError,
+    closed_message,
 )
+from .processes.errors import FeatureOff
+from .processes.reading import feature_enabled, lead_process, open_required_activities
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,6 @@ ACTIONS: dict[type, tuple[str, ...]] = {
         "assign",
         "add_note",
     ),
-}
-KINDS: dict[type, str] = {
-    Lead: "lead",
-    Account: "account",
-    Contact: "contact",
-    Opportunity: "opportunity",
 }
 
 
@@ -164,8 +161,6 @@ def mergeable(record: Lead | Account | Contact) -> Decision:
     if isinstance(record, Lead):
         if record.state == LeadState.OPEN:
             return ALLOWED
-        from .qualify import closed_message
-
         return refuse(
             MergeRefused(
                 f"Lead #{record.id} {record.full_name} cannot be merged: only open leads can "
@@ -205,8 +200,6 @@ def _no_opportunity_for_merge(lead: Lead) -> Decision:
 def lead_open(lead: Lead, verb: str = "change") -> Decision:
     if lead.state == LeadState.OPEN:
         return ALLOWED
-    from .qualify import closed_message
-
     return refuse(LeadClosed(closed_message(lead, verb)))
 
 
@@ -229,8 +222,6 @@ def opportunity_closed_message(opportunity: Opportunity, verb: str = "change") -
 def exit_criteria(lead: Lead, feature_on: bool | None = None) -> Decision:
     """Qualifying waits for the required activities of the lead's qualifying
     process, while that feature is on (`feature_on`: the setting, if already read)."""
-    from .processes import feature_enabled, open_required_activities
-
     if not (feature_enabled() if feature_on is None else feature_on):
         return ALLOWED
     names = open_required_activities(lead)
@@ -307,16 +298,12 @@ def contact_deletable(contact: Contact) -> Decision:
 
 
 def _process_assigned(lead: Lead) -> Decision:
-    from .processes import lead_process
-
     if lead_process(lead) is not None:
         return ALLOWED
     return refuse(ValidationError({"process": "No qualifying process is assigned to this lead."}))
 
 
 def _feature_on() -> Decision:
-    from .processes import FeatureOff, feature_enabled
-
     if feature_enabled():
         return ALLOWED
     return refuse(

@@ -22,11 +22,16 @@ import peewee
 from . import normalize, prepared
 from .audit import record
 from .db import database_proxy
-from .duplicates import ACCOUNT_RULES, CONTACT_RULES, DuplicateMatches, find_duplicates
-from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
-from .enums import LeadState, Stage, StatusReason
-from .errors import (
+from .duplicates import (
+    ACCOUNT_RULES,
+    CONTACT_RULES,
+    DuplicateMatches,
     DuplicatesFound,
+    find_duplicates,
+)
+from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Opportunity, User, utcnow
+from .enums import LeadState, OpportunityState, OpportunityStatus, Stage, StatusReason
+from .errors import (
     ExitCriteriaNotMet,
     LeadClosed,
     LeadqError,
@@ -34,10 +39,12 @@ from .errors import (
     QualifyRefused,
     ValidationError,
     as_sentence,
+    closed_message,
     no_raw_errors,
 )
 from .locks import linkable, lock_keys
 from .mapping import ACCOUNT_MAPPING, CONTACT_MAPPING, OPPORTUNITY_MAPPING
+from .permissions import exit_criteria
 from .prepared import Slot
 from .settings import OrgSettings, load_settings
 
@@ -92,13 +99,6 @@ class QualifyResult:
             verb = "Linked" if self.opportunity_reused else "Created"
             out.append(f"{verb} opportunity {self.opportunity.topic}")
         return out or ["Qualified without creating or linking any record"]
-
-
-def closed_message(lead: Lead, verb: str = "change") -> str:
-    """Why a closed lead cannot be changed, naming who closed it."""
-    who = f" by {lead.closed_by}" if lead.closed_by_id else ""
-    when = f" at {lead.closed_at:%Y-%m-%d %H:%M} UTC" if lead.closed_at else ""
-    return f"This lead was {lead.state}{who}{when}; reactivate it to {verb} it."
 
 
 # The mapping copies to the account and contact the very lead fields its duplicate
@@ -253,8 +253,6 @@ def _reuse_opportunity(
 ) -> Opportunity:
     """The opportunity an earlier qualification of `lead` created, linked to the
     account and contact of this one, and reopened if it was won or lost."""
-    from .enums import OpportunityState, OpportunityStatus
-
     opportunity = Opportunity.get_or_none(
         (Opportunity.id == opportunity_id) & (Opportunity.originating_lead == lead.id)
     )
@@ -304,8 +302,6 @@ _LINK_UPDATE = prepared.Prepared(
 
 def _check_exit_criteria(lead: Lead, settings: OrgSettings) -> None:
     """Refuse while the lead's qualifying process has open required activities."""
-    from .permissions import exit_criteria
-
     exit_criteria(lead, settings.lead_qualifying_process).enforce()
 
 

@@ -36,20 +36,15 @@ import peewee
 from . import locks, normalize
 from .audit import record
 from .db import database_proxy
-from .duplicates import DuplicateMatches, MatchedRecord, find_duplicates
+from .duplicates import DuplicateMatches, DuplicatesFound, MatchedRecord, find_duplicates
 from .entities import Account, Contact, Lead, Note, Opportunity, User, utcnow
 from .enums import STATUS_REASONS, LeadSource, LeadState, OpportunityState, Rating, StatusReason
-from .errors import (
-    DuplicatesFound,
-    LeadqError,
-    NotFound,
-    ValidationError,
-    as_sentence,
-    no_raw_errors,
-)
-from .permissions import KINDS, can
+from .errors import LeadqError, NotFound, ValidationError, as_sentence, no_raw_errors
+from .leads import create_lead, update_lead
+from .locks import locked_record as locked  # the record or NotFound
+from .permissions import can
 from .settings import load_settings
-from .validation import RECORD_FIELDS, clean_record_fields
+from .validation import FIELD_LABELS, RECORD_FIELDS, clean_lead_fields, clean_record_fields
 
 MODELS: dict[str, type] = {
     "lead": Lead,
@@ -57,15 +52,6 @@ MODELS: dict[str, type] = {
     "contact": Contact,
     "opportunity": Opportunity,
 }
-
-
-def locked(model: type, record_id: int) -> Any:
-    """The record, read under its row lock (`locks.locked`); NotFound if it is gone."""
-    found = locks.locked(model, record_id)
-    if found is None:
-        kind = KINDS[model]
-        raise NotFound(f"This {kind} no longer exists; someone may have deleted it.")
-    return found
 
 
 def get_record(kind: str, record_id: int) -> Any:
@@ -180,9 +166,6 @@ def create_lead_checked(actor: User, *, ignore_duplicates: bool = False, **value
     """Create a lead as the new-lead form does: duplicates (open leads with the same
     email, matching accounts and contacts) raise `LeadDuplicatesFound` unless
     `ignore_duplicates`; the default qualifying process is assigned (`create_lead`)."""
-    from .leads import create_lead
-    from .validation import FIELD_LABELS, clean_lead_fields
-
     fields = {k: v for k, v in values.items() if k in FIELD_LABELS}
     required = {"topic": values.get("topic", ""), "last_name": values.get("last_name", "")}
     clean_lead_fields({**fields, **required}, load_settings().phone_region)
@@ -474,8 +457,6 @@ def bulk_update_leads(
 ) -> list[RecordOutcome]:
     """Set rating, lead source and/or status reason on several open leads, each
     through `update_lead` (its rules and audit); closed leads are refused one by one."""
-    from .leads import update_lead
-
     unknown = set(values) - set(BULK_LEAD_FIELDS)
     if unknown or not values:
         raise ValidationError({"fields": "Bulk edit changes rating, lead source or status reason."})

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import normalize
-from .entities import Lead
+from .entities import Account, Contact, Lead, Opportunity
 from .enums import LeadSource, PurchaseProcess, PurchaseTimeframe, Rating
 from .errors import ValidationError
 
@@ -297,8 +297,6 @@ TEXT_MAX = 20_000
 
 
 def record_model(kind: str) -> type:
-    from .entities import Account, Contact, Opportunity
-
     return {"account": Account, "contact": Contact, "opportunity": Opportunity}[kind]
 
 
@@ -378,6 +376,11 @@ def clean_date(label: str, value: Any) -> dt.date | None:
         except ValueError:
             raise ValueError(f"{label} {value!r} is not a date (YYYY-MM-DD).") from None
     raise ValueError(f"{label} must be a date (YYYY-MM-DD).")
+
+
+def money(value: Decimal | None) -> str:
+    """An amount as a screen and an audit line show it: `12,500.00`."""
+    return "" if value is None else f"{value:,.2f}"
 
 
 def clean_amount(label: str, value: Any) -> Decimal | None:

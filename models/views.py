@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -32,19 +31,19 @@ from .entities import (
     User,
 )
 from .enums import LeadState, OpportunityState, OpportunityStatus, Stage
-from .errors import NotFound
-from .processes import (
-    LeadActivity,
-    LeadProcess,
+from .errors import NotFound, closed_message
+from .permissions import decisions
+from .processes.models import LeadActivity, LeadProcess, ProcessActivity, ProcessLevel
+from .processes.reading import (
     OutlineRow,
-    ProcessActivity,
-    ProcessLevel,
     ProcessSummary,
     can_define_processes,
     list_processes,
     process_outline,
 )
+from .records import get_record
 from .settings import load_settings
+from .validation import money
 
 NoteTarget = Lead | Account | Contact | Opportunity
 
@@ -52,10 +51,6 @@ LEAD_GONE = "This lead no longer exists; someone may have deleted it."
 
 
 # Labels a screen shows for a linked record (one place for each).
-def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
-
-
 def account_label(account: Account) -> str:
     """`Contoso (Redmond, contoso.com)`: the name with what tells it apart."""
     details = [d for d in (account.city, account.website or account.phone) if d]
@@ -383,8 +378,6 @@ class LeadDetail:
 
     def closed_message(self, verb: str = "change") -> str:
         """Why this closed lead cannot be changed (the services' own sentence)."""
-        from .qualify import closed_message
-
         return closed_message(self, verb)  # type: ignore[arg-type]
 
 
@@ -654,9 +647,6 @@ def with_actions(view: RecordView, user: User) -> RecordView:
     """`view` with what `user` may do to its record (`actions`), so that a screen
     dims what the rules refuse and says why (one more read of the record)."""
     from dataclasses import replace
-
-    from .permissions import decisions
-    from .records import get_record
 
     found = decisions(user, get_record(view.kind, view.id))
     return replace(view, actions=MappingProxyType(found))

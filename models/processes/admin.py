@@ -12,7 +12,7 @@ from peewee import (
 from ..audit import record
 from ..entities import User, utcnow
 from ..errors import ValidationError, no_raw_errors
-from ..settings import load_settings
+from ..settings import change_setting, load_settings
 from .errors import ProcessRefused
 from .models import (
     NAME_MAX,
@@ -425,7 +425,5 @@ def move_item(actor: User, kind: str, item_id: int, delta: int) -> None:
 @no_raw_errors
 def set_default_process(actor: User, process_id: int | None) -> None:
     """Make a process the default for new leads (None: no default). Admins only."""
-    from ..settings import change_setting
-
     require_feature()
     change_setting(actor, "default_qualifying_process", str(process_id or ""))

@@ -9,7 +9,8 @@ from peewee import IntegrityError
 from ..audit import record
 from ..entities import Lead, User, utcnow
 from ..errors import NotFound, no_raw_errors
-from ..locks import locked_open_lead
+from ..locks import locked_open_lead, locked_record
+from ..permissions import can
 from ..settings import load_settings
 from .errors import ProcessRefused
 from .models import (
@@ -118,12 +119,9 @@ def assign_process(
 def remove_process(actor: User, lead_id: int) -> None:
     """Take the qualifying process off an open lead, with its activities. Refused,
     as changing the process is, while some of its activities are done."""
-    from ..permissions import can
-    from ..records import locked
-
     db = Lead._meta.database
     with db.atomic():
-        lead = locked(Lead, lead_id)
+        lead = locked_record(Lead, lead_id)
         can(actor, "remove_process", lead).enforce()
         current = lead_process(lead)
         assert current is not None  # the rule above says so

@@ -7,7 +7,7 @@ import datetime as dt
 from ..entities import Lead, User
 from ..enums import Role
 from ..errors import no_raw_errors
-from ..settings import load_settings
+from ..settings import change_setting, load_settings
 from .admin import (
     add_activity,
     add_level,
@@ -49,8 +49,6 @@ def seed_demo_process(
     missing) and assign it to `lead_ids` on `on`, checking off some activities so
     that every other lead is ready to qualify and the rest are blocked. With `at`,
     the assignment and check-off times are stamped `at` (deterministic seeds)."""
-    from ..settings import change_setting
-
     if not load_settings().lead_qualifying_process:
         change_setting(actor, "lead_qualifying_process", True)
     name = "Standard B2B qualification"

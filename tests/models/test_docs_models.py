@@ -11,7 +11,7 @@ import pytest
 
 import models
 from models.entities import ALL_MODELS
-from models.processes import PROCESS_MODELS
+from models.processes.models import PROCESS_MODELS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "models.md").read_text(encoding="utf-8")
 
