@@ -83,3 +83,44 @@ async def test_footer_follows_the_focus(
         await pilot.press("down")  # back to the list
         await pilot.pause(0.1)
         assert {"Open", "Select", "Qualify"} <= hints()
+
+
+@pytest.mark.asyncio
+async def test_a_search_key_lays_the_screen_out_only_when_a_label_changes_width(
+    leads: dict[str, models.Lead],
+    admin: models.User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The status line is one line across the screen whatever it says: updating it
+    asks for no screen-wide layout; the sort label does when its width changes."""
+    monkeypatch.setattr(listing, "SORTED_SEARCH_LIMIT", 1)
+    monkeypatch.setattr(models, "SORTED_SEARCH_LIMIT", 1)
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("s")  # by name: "Sort: Name ↑"
+        await settle(pilot, app)
+        layouts: list[str] = []
+        for selector in ("#status", "#sort-label"):
+            widget = app.screen.query_one(selector)
+            real = widget.update
+
+            def update(content: Any, real: Any = real, name: str = selector, **kw: Any) -> Any:
+                if kw.get("layout", True):
+                    layouts.append(name)
+                return real(content, **kw)
+
+            monkeypatch.setattr(widget, "update", update)
+        await pilot.press("slash", "n")  # two matches: listed as entered
+        await settle(pilot, app)
+        assert "refine to sort" in label(app, "#status")
+        assert "Sort: Entered ↑" in label(app, "#sort-label")
+        assert layouts == ["#sort-label"]  # "Name" -> "Entered": wider
+        await pilot.press("a")  # one match: sorted again
+        await settle(pilot, app)
+        assert "refine" not in label(app, "#status")
+        assert "Sort: Name ↑" in label(app, "#sort-label")
+        assert layouts == ["#sort-label", "#sort-label"]
+        await pilot.press("n")  # "nan": the same sort, another count
+        await settle(pilot, app)
+        assert layouts == ["#sort-label", "#sort-label"]
