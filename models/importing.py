@@ -154,6 +154,7 @@ class ImportPreview:
     unknown_columns: tuple[str, ...]
     missing_required: tuple[str, ...]
     rows: tuple[PreviewRow, ...]
+    column_fields: tuple[str, ...] = ()  # the lead field each column feeds, or "", in order
 
 
 @dataclass(frozen=True)
@@ -845,6 +846,7 @@ def preview_import(
         unknown_columns=tuple(columns.unknown),
         missing_required=tuple(columns.missing_required()),
         rows=tuple(out),
+        column_fields=tuple(columns.fields.get(i, "") for i in range(len(columns.headers))),
     )
 
 

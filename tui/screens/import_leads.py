@@ -1,4 +1,9 @@
-"""Import leads from a CSV file: preview, duplicate policy, progress, summary, undo.
+"""Import leads from a CSV file: preview, column mapping, duplicate policy,
+progress, summary, undo.
+
+Opening a file (Enter, F5) lists its columns, each with a Select of the lead
+fields preset from the recognised headers (`ColumnPicker`); changing one previews
+again, so the table shows the rows as they would be stored with that mapping.
 
 The file is a local path, or in a served session (SSH or web) a file of the
 user's own file area (copied there by SFTP), never a server path. The preview,
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -25,26 +31,16 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, ProgressBa
 
 import models
 
+from ..widgets.column_picker import ColumnPicker
 from ..widgets.literal import literal, printable
 
+_CLI_HINT = re.compile(r' \(--map "[^"]*"\)')  # the command line's way; here, a Select
+PREVIEW_WIDTH = 60  # a preview cell's widest; the table scrolls sideways
 POLICY_CHOICES = [
     ("Skip duplicates", "skip"),
     ("Create anyway", "create"),
     ("Update blank fields", "update"),
 ]
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """`Description=topic; Lead Owner=-` as a mapping; ValidationError if malformed."""
-    mapping = {}
-    for part in filter(str.strip, text.split(";")):
-        column, sep, target = part.partition("=")
-        if not sep or not column.strip():
-            raise models.ValidationError(
-                {"mapping": f"{part.strip()!r}: write Column=field, separated by ';'."}
-            )
-        mapping[column.strip()] = target.strip()
-    return mapping
 
 
 class ImportScreen(Screen[None]):
@@ -65,6 +61,9 @@ class ImportScreen(Screen[None]):
         self.running = False
         self.stop_requested = False
         self.last_summary: models.ImportSummary | None = None
+        self.columns_of = ""  # the file the column pickers were made for
+        self.preview_shown: models.ImportPreview | None = None
+        self.preview_seq = 0
 
     @property
     def area(self) -> models.FileArea | None:
@@ -79,10 +78,8 @@ class ImportScreen(Screen[None]):
         with Horizontal(classes="row"):
             yield Static("Duplicates", classes="label")
             yield Select(POLICY_CHOICES, value="skip", allow_blank=False, id="policy", compact=True)
-        with Horizontal(classes="row"):
-            yield Static("Map", classes="label")
-            yield Input(placeholder="Column=field; Column=- (optional)", id="mapping", compact=True)
         yield Static(Content(self._files_hint()), id="info")
+        yield ColumnPicker(id="columns")
         yield DataTable(id="preview", cursor_type="row", zebra_stripes=True)
         yield ProgressBar(total=100, show_eta=False, id="progress")
         yield Static(Content(""), id="summary")
@@ -95,13 +92,12 @@ class ImportScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#preview", DataTable)
-        table.add_columns("Line", "Check", "Name", "Email", "Company")
+        self.query_one("#preview", DataTable).add_columns("Line", "Check")
 
     def _files_hint(self) -> str:
         area = self.area
         if area is None:
-            return "Type the path of a CSV file and press Enter (F5) to preview it."
+            return "Type the path of a CSV file and press Enter (F5) to see its columns."
         try:
             names = [f.name for f in area.files() if f.name.lower().endswith((".csv", ".txt"))]
         except models.FileAreaError as exc:
@@ -116,13 +112,14 @@ class ImportScreen(Screen[None]):
         if not name:
             self.notify("Name the file to import first.", severity="warning")
             return None
-        try:
-            mapping = parse_mapping(self.query_one("#mapping", Input).value)
-        except models.ValidationError as exc:
-            self.notify(exc.message, severity="error")
-            return None
         policy = str(self.query_one("#policy", Select).value)
-        return name, policy, mapping
+        return name, policy, self.mapping_for(name)
+
+    def mapping_for(self, name: str) -> dict[str, str]:
+        """The columns mapped by hand, if the pickers show this file's columns."""
+        if name != self.columns_of:
+            return {}
+        return self.query_one("#columns", ColumnPicker).mapping()
 
     def _open(self, name: str) -> tuple[IO[bytes], str]:
         """The file's bytes as a seekable stream, and the name to record."""
@@ -162,24 +159,58 @@ class ImportScreen(Screen[None]):
     def action_preview(self) -> None:
         form = self._form()
         if form is not None and not self.running:
-            self._preview(*form)
+            self.request_preview(*form)
+
+    def request_preview(self, name: str, policy: str, mapping: dict[str, str]) -> None:
+        """Preview in a worker; only the latest request's answer is shown."""
+        self.preview_seq += 1
+        self._preview(name, policy, mapping, self.preview_seq)
+
+    @on(ColumnPicker.Changed, "#columns")
+    def _mapping_changed(self) -> None:
+        if self.columns_of and not self.running:
+            policy = str(self.query_one("#policy", Select).value)
+            self.request_preview(self.columns_of, policy, self.mapping_for(self.columns_of))
+
+    @on(Select.Changed, "#policy")
+    def _policy_changed(self) -> None:
+        self._mapping_changed()  # the duplicate column of the preview follows the policy
 
     @work(thread=True, exclusive=True, group="import-preview", exit_on_error=False)
-    def _preview(self, name: str, policy: str, mapping: dict[str, str]) -> None:
+    def _preview(self, name: str, policy: str, mapping: dict[str, str], seq: int) -> None:
         try:
             with models.thread_connection():
                 stream, _ = self._open(name)
                 with stream:
                     preview = models.preview_import(stream, name, policy=policy, mapping=mapping)
         except models.LeadqError as exc:
-            self.app.call_from_thread(self._show_error, exc.message)
+            self.app.call_from_thread(self._preview_failed, name, exc, seq)
             return
-        self.app.call_from_thread(self._show_preview, preview)
+        self.app.call_from_thread(self._show_preview, name, preview, seq)
+
+    def _preview_failed(self, name: str, exc: models.LeadqError, seq: int) -> None:
+        if seq != self.preview_seq:
+            return
+        if name != self.columns_of:  # another file, or none readable: its columns are not known
+            self.columns_of = ""
+            self.call_later(self.query_one("#columns", ColumnPicker).show, [], [])
+        self.preview_shown = None
+        table = self.query_one("#preview", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Line", "Check")
+        self._show_error(_CLI_HINT.sub("", exc.message))
 
     def _show_error(self, message: str) -> None:
         self.query_one("#info", Static).update(literal(message, "bold $error", multiline=True))
 
-    def _show_preview(self, preview: models.ImportPreview) -> None:
+    async def _show_preview(self, name: str, preview: models.ImportPreview, seq: int) -> None:
+        if seq != self.preview_seq:
+            return  # a later change of file or mapping is being previewed
+        if name != self.columns_of:
+            headers = [header for header, _ in preview.columns]
+            await self.query_one("#columns", ColumnPicker).show(headers, preview.column_fields)
+            self.columns_of = name
+        self.preview_shown = preview
         encoding = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
         delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
         mapped = sum(1 for _, label in preview.columns if label != "ignored")
@@ -188,30 +219,32 @@ class ImportScreen(Screen[None]):
             f"{delimiter.get(preview.delimiter, preview.delimiter)}-separated; "
             f"{mapped} of {len(preview.columns)} columns mapped."
         ]
-        if preview.unknown_columns:
-            parts.append("Ignored: " + ", ".join(preview.unknown_columns) + ".")
         if preview.missing_required:
             parts.append(
-                "Map a column to "
+                "Every lead needs "
                 + " and ".join(preview.missing_required)
-                + " (Map: Column=field)."
+                + ": pick the column that holds it."
             )
         parts += [n for n in preview.notes if "byte-order" not in n]
         self.query_one("#info", Static).update(literal(" ".join(parts), multiline=True))
-        table = self.query_one("#preview", DataTable)
-        table.clear()
+        fields = [field for field in preview.column_fields if field]
+        rows = []
         for row in preview.rows:
-            values = row.values
-            name = " ".join(str(values.get(k) or "") for k in ("first_name", "last_name")).strip()
             if row.errors:
                 check = "; ".join(row.errors.values())
             elif row.duplicate:
                 check = "duplicate: " + row.duplicate
             else:
                 check = "ok"
-            cells = (str(row.line), name, values.get("email") or "", values.get("company") or "")
-            line, *rest = cells
-            table.add_row(*(Text(printable(c)) for c in (line, check, *rest)))
+            cells = [str(row.line), check, *(_shown(row.values.get(f)) for f in fields)]
+            rows.append([printable(cell) for cell in cells])
+        headings = ["Line", "Check", *(models.FIELD_LABELS[f] for f in fields)]
+        table = self.query_one("#preview", DataTable)
+        table.clear(columns=True)
+        for index, heading in enumerate(headings):  # widths fixed here, not on a later idle
+            width = max([len(heading), *(len(cells[index]) for cells in rows)])
+            table.add_column(heading, width=min(width, PREVIEW_WIDTH))
+        table.add_rows([[Text(cell) for cell in cells] for cells in rows])
 
     # ------------------------------------------------------------- import
     def action_run_import(self) -> None:
@@ -277,6 +310,12 @@ class ImportScreen(Screen[None]):
         )
 
     def _import_failed(self, message: str) -> None:
+        preview = self.preview_shown
+        if preview is not None and preview.missing_required and "No column maps" in message:
+            message = (
+                f"Nothing imported: every lead needs {' and '.join(preview.missing_required)}; "
+                "pick the column that holds it."
+            )
         self.running = False
         self._show_error(message)
         self._set_summary("Nothing was imported.")
@@ -318,3 +357,12 @@ class ImportScreen(Screen[None]):
     def _undone(self, result: Any) -> None:
         self._set_summary("\n".join(result.lines()))
         self.app.data_version += 1  # type: ignore[attr-defined]
+
+
+def _shown(value: object) -> str:
+    """A stored value as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
