@@ -153,11 +153,20 @@ from .opportunities import (
     reopen_opportunity,
     set_opportunity_step,
 )
-from .permissions import ACTIONS, Decision, can, decisions
+from .permissions import (
+    ACTIONS,
+    CHANGE_SETTINGS,
+    DEFINE_PROCESSES,
+    Decision,
+    admin_only,
+    can,
+    decisions,
+)
 from .processes.admin import (
     activate_process,
     add_activity,
     add_level,
+    can_define_processes,
     copy_process,
     create_process,
     deactivate_process,
@@ -195,7 +204,6 @@ from .processes.models import (
 from .processes.reading import (
     OutlineRow,
     ProcessSummary,
-    can_define_processes,
     feature_enabled,
     get_process,
     lead_activities,
@@ -272,7 +280,7 @@ from .users import (
     usernames_by_id,
 )
 from .validation import CHOICES as LEAD_CHOICES
-from .validation import FIELD_LABELS, clean_lead_fields
+from .validation import FIELD_LABELS, LEAD_FORM_GROUPS, LEAD_FORM_LABELS, clean_lead_fields
 from .validation import REQUIRED as LEAD_REQUIRED
 from .views import (
     ActivityView,
@@ -312,6 +320,8 @@ from .views import (
 
 __all__ = [
     "ACTIONS",
+    "CHANGE_SETTINGS",
+    "DEFINE_PROCESSES",
     "DEMO_USERS",
     "DISQUALIFY_REASONS",
     "ENTERED",
@@ -320,6 +330,8 @@ __all__ = [
     "IMPORT_POLICIES",
     "LEAD_CHOICES",
     "LEAD_FORM_FIELDS",
+    "LEAD_FORM_GROUPS",
+    "LEAD_FORM_LABELS",
     "LEAD_REQUIRED",
     "LOST_REASONS",
     "OPPORTUNITY_STAGES",
@@ -429,6 +441,7 @@ __all__ = [
     "add_note",
     "add_user_key",
     "add_user_keys",
+    "admin_only",
     "assign_owner",
     "assign_process",
     "attachment_bytes",

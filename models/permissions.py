@@ -78,6 +78,22 @@ def refuse(error: LeadqError) -> Decision:
     return Decision(False, error)
 
 
+CHANGE_SETTINGS = "change settings"
+DEFINE_PROCESSES = "define qualifying processes"
+
+
+def admin_only(user: User, what: str, *, you: bool = False) -> Decision:
+    """The admin check, for every service and screen that only a system
+    administrator may use (`what`: "change settings", "add users", ...). The
+    refusal names the user (`you`: says "you", for the user's own screen)."""
+    if user.is_admin:
+        return ALLOWED
+    who = "you are" if you else f"{user} is"
+    return refuse(
+        PermissionDenied(f"Only a system administrator can {what}; {who} a {user.role_label}.")
+    )
+
+
 ACTIONS: dict[type, tuple[str, ...]] = {
     Lead: (
         "edit",

@@ -17,8 +17,9 @@ from typing import Any
 
 from .audit import record
 from .entities import Setting, User, load_settings, phone_region, utcnow
-from .errors import PermissionDenied, ValidationError, no_raw_errors
+from .errors import ValidationError, no_raw_errors
 from .locks import lock_keys
+from .permissions import CHANGE_SETTINGS, admin_only
 from .processes.validation import check_default_process
 from .setting_defs import SETTING_DEFS, SETTINGS_BY_KEY, OrgSettings, SettingDef
 
@@ -46,10 +47,7 @@ def change_setting(actor: User, key: str, value: Any) -> OrgSettings:
     definition = SETTINGS_BY_KEY.get(key)
     if definition is None:
         raise ValidationError({key: f"There is no setting called {key!r}."})
-    if not actor.is_admin:
-        raise PermissionDenied(
-            f"Only a system administrator can change settings; {actor} is a {actor.role_label}."
-        )
+    admin_only(actor, CHANGE_SETTINGS).enforce()
     clean = _check_value(definition, value)
     db = Setting._meta.database
     with db.atomic():

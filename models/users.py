@@ -32,6 +32,7 @@ from .db import is_postgres
 from .entities import User, UserKey
 from .enums import Role
 from .errors import NotFound, PermissionDenied, UserInactive, ValidationError, no_raw_errors
+from .permissions import admin_only
 
 KEY_TYPES = (
     "ssh-ed25519",
@@ -260,10 +261,8 @@ def _db():  # type: ignore[no-untyped-def]
 
 def _require_admin(actor: User | None, what: str) -> None:
     """`actor` None is the operator at the command line (who holds the database)."""
-    if actor is not None and not actor.is_admin:
-        raise PermissionDenied(
-            f"Only a system administrator can {what}; {actor} is a {actor.role_label}."
-        )
+    if actor is not None:
+        admin_only(actor, what).enforce()
 
 
 def _lock_user(username: str) -> User:

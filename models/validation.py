@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import normalize
-from .entities import Account, Contact, Lead, Opportunity
+from .entities import LEAD_FORM_FIELDS, Account, Contact, Lead, Opportunity
 from .enums import LeadSource, PurchaseProcess, PurchaseTimeframe, Rating
 from .errors import ValidationError
 
@@ -42,6 +42,54 @@ FIELD_LABELS: dict[str, str] = {
     "decision_maker_identified": "Decision maker identified",
     "summary": "Summary",
 }
+# The lead form as the screens lay it out (the lead detail, the new lead form): its
+# groups in order, with the qualify stage's links and the status reason.
+LEAD_FORM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Contact",
+        (
+            "topic",
+            "first_name",
+            "last_name",
+            "job_title",
+            "business_phone",
+            "mobile_phone",
+            "email",
+        ),
+    ),
+    ("Company", ("company", "website")),
+    (
+        "Address",
+        ("street1", "street2", "street3", "city", "state_province", "postal_code", "country"),
+    ),
+    (
+        "Qualify stage",
+        (
+            "existing_contact",
+            "existing_account",
+            "purchase_timeframe",
+            "estimated_budget",
+            "purchase_process",
+            "decision_maker_identified",
+            "summary",
+        ),
+    ),
+    ("Details", ("rating", "lead_source", "status_reason")),
+)
+LEAD_FORM_LABELS: dict[str, str] = {
+    **FIELD_LABELS,
+    "existing_contact": "Existing contact",
+    "existing_account": "Existing account",
+    "status_reason": "Status reason",
+}
+assert {name for _, names in LEAD_FORM_GROUPS for name in names} == {
+    *LEAD_FORM_FIELDS,
+    "existing_contact",
+    "existing_account",
+    "status_reason",
+}
+
+
 REQUIRED = ("topic", "last_name")
 CHOICES: dict[str, type] = {
     "rating": Rating,

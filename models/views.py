@@ -33,11 +33,11 @@ from .entities import (
 from .enums import LeadState, OpportunityState, OpportunityStatus, Stage
 from .errors import NotFound, closed_message
 from .permissions import decisions
+from .processes.admin import can_define_processes
 from .processes.models import LeadActivity, LeadProcess, ProcessActivity, ProcessLevel
 from .processes.reading import (
     OutlineRow,
     ProcessSummary,
-    can_define_processes,
     list_processes,
     process_outline,
 )

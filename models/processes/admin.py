@@ -12,6 +12,7 @@ from peewee import (
 from ..audit import record
 from ..entities import User, utcnow
 from ..errors import ValidationError, no_raw_errors
+from ..permissions import DEFINE_PROCESSES, admin_only
 from ..settings import change_setting, load_settings
 from .errors import ProcessRefused
 from .models import (
@@ -27,7 +28,6 @@ from .reading import (
     find_level,
     find_process,
     process_outline,
-    require_admin,
     require_feature,
     touch,
 )
@@ -37,6 +37,14 @@ from .validation import (
     clean_name,
     name_key,
 )
+
+
+def can_define_processes(user: User) -> bool:
+    return bool(admin_only(user, DEFINE_PROCESSES))
+
+
+def require_admin(actor: User) -> None:
+    admin_only(actor, DEFINE_PROCESSES).enforce()
 
 
 # Defining processes (administrators only, feature on).

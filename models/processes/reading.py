@@ -8,9 +8,8 @@ from typing import Any
 
 from peewee import fn
 
-from ..entities import Lead, User, utcnow
-from ..errors import NotFound, PermissionDenied
-from ..settings import load_settings
+from ..entities import Lead, load_settings, utcnow
+from ..errors import NotFound
 from .errors import FeatureOff
 from .models import (
     LeadActivity,
@@ -36,18 +35,6 @@ def require_feature() -> None:
         raise FeatureOff(
             "The lead qualifying process feature is off; "
             "an administrator can switch it on in Settings."
-        )
-
-
-def can_define_processes(user: User) -> bool:
-    return user.is_admin
-
-
-def require_admin(actor: User) -> None:
-    if not can_define_processes(actor):
-        raise PermissionDenied(
-            "Only a system administrator can define qualifying processes; "
-            f"{actor} is a {actor.role_label}."
         )
 
 

@@ -38,14 +38,13 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 import models
+from models import LEAD_CHOICES as CHOICES
+from models import LEAD_REQUIRED as REQUIRED
 from models import (
-    FIELD_LABELS,
     STATUS_REASONS,
     LeadState,
     StatusReason,
 )
-from models import LEAD_CHOICES as CHOICES
-from models import LEAD_REQUIRED as REQUIRED
 
 from ..loading import ViewScreen, run_service
 from ..widgets.history import HistoryTable, when
@@ -55,44 +54,8 @@ from ..widgets.notes_panel import NotesPanel
 from ..widgets.record_form import WIDE_COLUMNS, FieldInput
 from ..widgets.stage_bar import StageBar
 
-FORM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "Contact",
-        (
-            "topic",
-            "first_name",
-            "last_name",
-            "job_title",
-            "business_phone",
-            "mobile_phone",
-            "email",
-        ),
-    ),
-    ("Company", ("company", "website")),
-    (
-        "Address",
-        ("street1", "street2", "street3", "city", "state_province", "postal_code", "country"),
-    ),
-    (
-        "Qualify stage",
-        (
-            "existing_contact",
-            "existing_account",
-            "purchase_timeframe",
-            "estimated_budget",
-            "purchase_process",
-            "decision_maker_identified",
-            "summary",
-        ),
-    ),
-    ("Details", ("rating", "lead_source", "status_reason")),
-)
-LABELS: dict[str, str] = {
-    **FIELD_LABELS,
-    "existing_contact": "Existing contact",
-    "existing_account": "Existing account",
-    "status_reason": "Status reason",
-}
+FORM_GROUPS = models.LEAD_FORM_GROUPS
+LABELS = models.LEAD_FORM_LABELS
 LOOKUPS = {"existing_account": "account", "existing_contact": "contact"}
 ALL_FIELDS: tuple[str, ...] = tuple(name for _, names in FORM_GROUPS for name in names)
 

@@ -146,12 +146,8 @@ class ProcessesScreen(ViewScreen):
             return
         body.display = True
         if not view.editable:
-            banner.update(
-                Content(
-                    "Only a system administrator can define qualifying processes; "
-                    f"you are a {self.app.user.role_label}. Read-only."
-                )
-            )
+            refusal = models.admin_only(self.app.user, models.DEFINE_PROCESSES, you=True)
+            banner.update(Content(f"{refusal.reason} Read-only."))
             banner.add_class("visible")
         else:
             banner.update("")

@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 import models
-from models import FIELD_LABELS, LeadSource, PurchaseProcess, PurchaseTimeframe, Rating
 from models import LEAD_REQUIRED as REQUIRED
+from models import LeadSource, PurchaseProcess, PurchaseTimeframe, Rating
 
 from ..widgets.literal import notify_literal
 from ..widgets.record_form import FormField, FormGroups, RecordForm
@@ -75,9 +75,7 @@ GROUPS: dict[str, FormGroups] = {
 
 
 def _lead_field(name: str) -> FormField:
-    label = {"existing_account": "Existing account", "existing_contact": "Existing contact"}.get(
-        name, FIELD_LABELS.get(name, name)
-    )
+    label = models.LEAD_FORM_LABELS.get(name, name)
     choices = {
         "rating": Rating,
         "lead_source": LeadSource,
@@ -93,13 +91,11 @@ def _lead_field(name: str) -> FormField:
 
 
 def new_lead_groups() -> FormGroups:
-    """The lead detail's groups (its `FORM_GROUPS`), without the status reason (a new
-    lead is New)."""
-    from .lead_detail import FORM_GROUPS
-
+    """The lead form's groups (`models.LEAD_FORM_GROUPS`, as on the lead detail),
+    without the status reason (a new lead is New)."""
     return tuple(
         (title, tuple(_lead_field(n) for n in names if n != "status_reason"))
-        for title, names in FORM_GROUPS
+        for title, names in models.LEAD_FORM_GROUPS
     )
 
 

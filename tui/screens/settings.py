@@ -59,25 +59,21 @@ class SettingsScreen(ViewScreen):
 
     @property
     def editable(self) -> bool:
-        return bool(self.app.user.is_admin)
+        return bool(models.admin_only(self.app.user, models.CHANGE_SETTINGS))
 
     def reusable(self) -> bool:
         """Built for an administrator or not: a role change builds it anew."""
-        return self._composed_for_admin == bool(self.app.user.is_admin)
+        return self._composed_for_admin == self.editable
 
     def compose(self) -> ComposeResult:
-        user = self.app.user
-        self._composed_for_admin = bool(user.is_admin)
+        allowed = models.admin_only(self.app.user, models.CHANGE_SETTINGS, you=True)
+        self._composed_for_admin = bool(allowed)
         # Admins start on the first switch; others on the (scrollable) read-only list.
-        self.AUTO_FOCUS = "Switch" if user.is_admin else "#settings"
+        self.AUTO_FOCUS = "Switch" if allowed else "#settings"
         yield Header()
-        if not user.is_admin:
+        if not allowed:
             yield Static(
-                Content(
-                    "Only a system administrator can change settings; "
-                    f"you are a {user.role_label}. The settings below are read-only."
-                ),
-                id="banner",
+                Content(f"{allowed.reason} The settings below are read-only."), id="banner"
             )
         with VerticalScroll(id="settings"):
             for group, definitions in _groups().items():
