@@ -280,3 +280,51 @@ def test_snapshot_import_column_pickers(ada: models.User, tmp_path: Path, snap_c
         await pilot.pause()
 
     assert snap_compare(make_app(ada), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.asyncio
+async def test_a_full_file_area_keeps_the_import_and_says_the_rejects_were_not_saved(
+    ada: models.User, tmp_path: Path
+) -> None:
+    data = (CORPUS / "duplicates.csv").read_bytes()
+    limits = models.FileLimits(per_file=10_000, per_user=len(data) + 20, files=10)
+    area = FileArea.for_user(tmp_path / "areas", "ada", limits)
+    area.write("leads.csv", data)
+    app = make_app(ada)
+    app.file_area = area
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot)
+        screen.query_one("#file", Input).value = "leads.csv"
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: "Import batch #1" in summary(screen))
+        assert "Nothing was imported" not in summary(screen)
+        assert "Rejected and skipped rows: not saved:" in summary(screen)
+    assert models.Lead.select().count() == 2
+    assert [f.name for f in area.files()] == ["leads.csv"]
+
+
+@pytest.mark.asyncio
+async def test_local_rejects_are_streamed_beside_the_file_and_nothing_is_left_without_them(
+    ada: models.User, tmp_path: Path
+) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    clean, dupes = folder / "clean.csv", folder / "dupes.csv"
+    clean.write_text("Topic,Last Name\nT,Doe\n", encoding="utf-8")
+    shutil.copy(CORPUS / "duplicates.csv", dupes)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot)
+        screen.query_one("#file", Input).value = str(clean)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: "Import batch #1" in summary(screen))
+        assert sorted(p.name for p in folder.iterdir()) == ["clean.csv", "dupes.csv"]
+        screen.query_one("#file", Input).value = str(dupes)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: "Import batch #2" in summary(screen))
+        names = sorted(p.name for p in folder.iterdir())
+        assert names == ["clean.csv", "dupes-rejected.csv", "dupes.csv"]  # no partial file left
+        screen.query_one("#file", Input).value = str(folder / "nowhere" / "x.csv")
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: "Nothing was imported" in summary(screen))
+        assert "Cannot read" in str(screen.query_one("#info", Static).render())

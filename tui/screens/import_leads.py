@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -258,48 +259,39 @@ class ImportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="import-run", exit_on_error=False)
     def _run_import(self, name: str, policy: str, mapping: dict[str, str]) -> None:
-        reject = io.StringIO()
         try:
-            with models.thread_connection():
-                stream, recorded = self._open(name)
-                with stream:
+            stream, recorded = self._open(name)
+        except models.LeadqError as exc:
+            self.app.call_from_thread(self._import_failed, exc.message)
+            return
+        with stream:
+            try:
+                rejects = _Rejects(name, self.area)
+            except OSError as exc:
+                message = f"Cannot write the reject file {_beside(name)}: {exc.strerror}."
+                self.app.call_from_thread(self._import_failed, message)
+                return
+            try:
+                with models.thread_connection():
                     summary = models.import_leads(
                         self.app.user,  # type: ignore[attr-defined]
                         stream,
                         recorded,
                         policy=policy,
                         mapping=mapping,
-                        reject=reject,
+                        reject=rejects.handle,
                         progress=lambda p: self.app.call_from_thread(self._show_progress, p),
                         should_stop=lambda: self.stop_requested,
                     )
-            saved = self._save_rejects(name, reject.getvalue(), summary)
-        except models.LeadqError as exc:
-            self.app.call_from_thread(self._import_failed, exc.message)
-            return
+            except models.LeadqError as exc:
+                rejects.discard()
+                self.app.call_from_thread(self._import_failed, exc.message)
+                return
+            except BaseException:
+                rejects.discard()
+                raise
+        saved = rejects.keep() if summary.rejected or summary.skipped else rejects.discard()
         self.app.call_from_thread(self._show_summary, summary, saved)
-
-    def _save_rejects(self, name: str, text: str, summary: models.ImportSummary) -> str:
-        if not summary.rejected and not summary.skipped:
-            return ""
-        stem = Path(name).stem
-        data = text.encode("utf-8")
-        area = self.area
-        if area is not None:
-            for number in range(1, 100):
-                target = f"{stem}-rejected.csv" if number == 1 else f"{stem}-rejected-{number}.csv"
-                try:
-                    area.write(target, data)
-                    return f"{target} in your file area"
-                except models.NameTaken:
-                    continue
-            return ""
-        path = Path(os.path.expanduser(name)).with_name(f"{stem}-rejected.csv")
-        try:
-            path.write_bytes(data)
-        except OSError as exc:
-            return f"not saved ({exc.strerror})"
-        return str(path)
 
     def _show_progress(self, progress: models.ImportProgress) -> None:
         bar = self.query_one("#progress", ProgressBar)
@@ -366,3 +358,60 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def _beside(name: str) -> Path:
+    path = Path(os.path.expanduser(name))
+    return path.with_name(f"{path.stem}-rejected.csv")
+
+
+class _Rejects:
+    """Where an import's rejected and skipped rows go. Locally: a hidden partial file
+    beside the imported one, streamed (a long import's rejects never sit in memory),
+    renamed `NAME-rejected.csv` at the end; raises OSError when that folder cannot
+    be written, before anything is imported. In a served session: the user's file
+    area, under a name not taken yet, within the quotas."""
+
+    def __init__(self, name: str, area: models.FileArea | None) -> None:
+        self.name, self.area = name, area
+        self.path: Path | None = None
+        if area is not None:
+            self.handle: IO[str] = io.StringIO()
+            return
+        target = _beside(name)
+        self.handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept or removed below)
+            "w", encoding="utf-8", newline="", dir=target.parent, prefix=".", suffix=".part",
+            delete=False,
+        )  # fmt: skip
+        self.path = Path(self.handle.name)
+
+    def discard(self) -> str:
+        self.handle.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        return ""
+
+    def keep(self) -> str:
+        """Where the rows were saved, or why they were not, for the summary."""
+        if self.area is None:
+            assert self.path is not None
+            target = _beside(self.name)
+            self.handle.close()
+            try:
+                os.replace(self.path, target)
+            except OSError as exc:
+                self.path.unlink(missing_ok=True)
+                return f"not saved ({exc.strerror})"
+            return str(target)
+        data = self.handle.getvalue().encode("utf-8")  # type: ignore[attr-defined]
+        stem = Path(self.name).stem
+        for number in range(1, 100):
+            target_name = f"{stem}-rejected.csv" if number == 1 else f"{stem}-rejected-{number}.csv"
+            try:
+                self.area.write(target_name, data)
+            except models.NameTaken:
+                continue
+            except models.FileAreaError as exc:
+                return f"not saved: {exc.message}"
+            return f"{target_name} in your file area"
+        return f"not saved: {stem}-rejected.csv to {stem}-rejected-99.csv are all taken"
