@@ -81,6 +81,61 @@ async def test_export_in_a_served_session_goes_to_the_file_area(
     assert not (tmp_path / "escape.csv").exists()
 
 
+def result_text(app: object) -> str:
+    return str(app.screen.query_one("#result").render())  # type: ignore[attr-defined]
+
+
+async def export_to(pilot: Pilot, target: str) -> None:
+    await pilot.press("x")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
+    pilot.app.screen.query_one("#target", Input).value = target
+    await pilot.press("ctrl+s")
+
+
+@pytest.mark.asyncio
+async def test_export_never_replaces_a_file_locally_or_in_the_file_area(
+    ada: models.User, tmp_path: Path
+) -> None:
+    twins(ada)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("mine\n", encoding="utf-8")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select(pilot, [])
+        await export_to(pilot, str(kept))
+        await wait_until(pilot, lambda: "already exists" in result_text(app))
+    assert kept.read_text(encoding="utf-8") == "mine\n"
+    assert [p.name for p in tmp_path.iterdir() if "csv" in p.name] == ["kept.csv"]
+
+    area = FileArea.for_user(tmp_path / "areas", "ada")
+    area.write("leads.csv", b"mine\n")
+    app = make_app(ada)
+    app.file_area = area
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select(pilot, [])
+        await export_to(pilot, "leads.csv")
+        await wait_until(pilot, lambda: "already" in result_text(app))
+        assert isinstance(app.screen, ExportDialog)
+    assert area.read("leads.csv") == b"mine\n"
+
+
+@pytest.mark.asyncio
+async def test_a_served_export_over_the_file_size_limit_stops_and_writes_nothing(
+    ada: models.User, tmp_path: Path
+) -> None:
+    for _ in range(30):
+        make_lead(ada, summary="x" * 200)
+    limits = models.FileLimits(per_file=2_000, per_user=100_000, files=10)
+    area = FileArea.for_user(tmp_path / "areas", "ada", limits)
+    app = make_app(ada)
+    app.file_area = area
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select(pilot, [])
+        await export_to(pilot, "all.csv")
+        await wait_until(pilot, lambda: "the most a file in your area" in result_text(app))
+    assert area.files() == []
+
+
 @pytest.mark.asyncio
 async def test_merge_screen_takes_values_side_by_side(ada: models.User) -> None:
     first, second = twins(ada)

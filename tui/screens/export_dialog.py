@@ -99,13 +99,19 @@ class ExportDialog(ModalScreen[None]):
         self.app.call_from_thread(self._done, f"Exported {count:,} lead(s) to {where}.")
 
     def _write(self, target: str, ids: object, fmt: str) -> tuple[int, str]:
+        """Write the export; an existing file is refused, not replaced (as saving an
+        attachment is), and a file area's size limit stops the export as soon as it
+        is passed, instead of after the whole export sat in the server's memory."""
         area = self.area
         if area is not None:
-            out = io.StringIO()
+            models.check_name(target)
+            out = _CappedText(area.limits.per_file, target)
             count = models.export_leads(out, ids, fmt)  # type: ignore[arg-type]
-            area.write(target, out.getvalue().encode("utf-8"), overwrite=True)
+            area.write(target, out.getvalue().encode("utf-8"))
             return count, f"{target} in your file area"
         path = Path(os.path.expanduser(target))
+        if path.exists():
+            raise models.NameTaken(f"{path} already exists; choose another name.")
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", newline="", dir=path.parent, delete=False, suffix=".part"
         ) as handle:
@@ -115,7 +121,12 @@ class ExportDialog(ModalScreen[None]):
                 handle.close()
                 os.unlink(handle.name)
                 raise
-        os.replace(handle.name, path)
+        try:
+            os.link(handle.name, path)  # never over a file made meanwhile
+        except FileExistsError:
+            raise models.NameTaken(f"{path} already exists; choose another name.") from None
+        finally:
+            os.unlink(handle.name)
         return count, str(path)
 
     def _show(self, message: str, error: bool = False) -> None:
@@ -126,3 +137,20 @@ class ExportDialog(ModalScreen[None]):
     def _done(self, message: str) -> None:
         self.notify(message)
         self.dismiss(None)
+
+
+class _CappedText(io.StringIO):
+    """Text for a file area that refuses to grow past `limit` bytes of UTF-8."""
+
+    def __init__(self, limit: int, name: str) -> None:
+        super().__init__()
+        self.limit, self.name, self.size = limit, name, 0
+
+    def write(self, text: str) -> int:
+        self.size += len(text.encode("utf-8"))
+        if self.size > self.limit:
+            raise models.QuotaExceeded(
+                f"{self.name} would be over {models.size_text(self.limit)}, the most a file in "
+                "your area may hold; export a smaller view or selection."
+            )
+        return super().write(text)
