@@ -13,7 +13,15 @@ the graph; `tests/models/test_models_layers.py` keeps it acyclic.
 """
 
 from .audit import change_token, record
-from .db import close_database, database_proxy, open_database, resolve_url, thread_connection
+from .db import ENV_VAR as DB_ENV_VAR
+from .db import (
+    check_database,
+    close_database,
+    database_proxy,
+    open_database,
+    resolve_url,
+    thread_connection,
+)
 from .demo import DEMO_USERS, DemoUser
 from .duplicates import (
     DuplicateMatches,
@@ -76,6 +84,10 @@ from .errors import (
 )
 from .exporting import FORMATS as EXPORT_FORMATS
 from .exporting import export_ids, export_leads
+from .file_area import AREA_ENV as FILE_AREA_ENV
+from .file_area import AREA_FD_ENV as FILE_AREA_FD_ENV
+from .file_area import LIMITS_ENV as FILE_LIMITS_ENV
+from .file_area import NAME_MAX_BYTES as FILE_NAME_MAX_BYTES
 from .file_area import (
     AreaFile,
     FileArea,
@@ -127,6 +139,7 @@ from .listing import (
     sorted_search_limit,
 )
 from .lookup import search_accounts, search_contacts
+from .merge import MAX_LEADS as MERGE_MAX_LEADS
 from .merge import (
     MergeField,
     MergeRefused,
@@ -321,12 +334,17 @@ from .views import (
 __all__ = [
     "ACTIONS",
     "CHANGE_SETTINGS",
+    "DB_ENV_VAR",
     "DEFINE_PROCESSES",
     "DEMO_USERS",
     "DISQUALIFY_REASONS",
     "ENTERED",
     "EXPORT_FORMATS",
     "FIELD_LABELS",
+    "FILE_AREA_ENV",
+    "FILE_AREA_FD_ENV",
+    "FILE_LIMITS_ENV",
+    "FILE_NAME_MAX_BYTES",
     "IMPORT_POLICIES",
     "LEAD_CHOICES",
     "LEAD_FORM_FIELDS",
@@ -334,6 +352,7 @@ __all__ = [
     "LEAD_FORM_LABELS",
     "LEAD_REQUIRED",
     "LOST_REASONS",
+    "MERGE_MAX_LEADS",
     "OPPORTUNITY_STAGES",
     "SETTING_DEFS",
     "SORTED_SEARCH_LIMIT",
@@ -452,6 +471,7 @@ __all__ = [
     "can_delete",
     "change_setting",
     "change_token",
+    "check_database",
     "check_name",
     "check_off_activity",
     "check_username",

@@ -165,3 +165,15 @@ class thread_connection:
     def __exit__(self, *exc: object) -> None:
         if self._opened:
             database_proxy.obj.close()
+
+
+def check_database() -> str:
+    """`leadq check`: SQLite's quick_check over the whole file, however long it takes
+    (`DatabaseDamaged` if it finds damage), said in a sentence; PostgreSQL checks its
+    own pages. The database is closed afterwards."""
+    db = database_proxy.obj
+    if is_postgres(db):
+        return "PostgreSQL checks its own pages; nothing to do."
+    close_database()
+    opening.quick_check(db.database, seconds=None)
+    return f"{db.database} is sound."

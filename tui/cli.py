@@ -280,14 +280,6 @@ def _run(args: argparse.Namespace) -> int | StartApp:
 def _check_command(args: argparse.Namespace) -> int:
     """`leadq check`: SQLite's quick_check over the whole file, however long it takes."""
     import models
-    from models.db import is_postgres
-    from models.opening import quick_check
 
-    db = models.database_proxy.obj
-    if is_postgres(db):
-        print("leadq check: PostgreSQL checks its own pages; nothing to do.")
-        return 0
-    models.close_database()
-    quick_check(db.database, seconds=None)
-    print(f"leadq check: {db.database} is sound.")
+    print(f"leadq check: {models.check_database()}")
     return 0

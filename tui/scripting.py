@@ -435,11 +435,10 @@ LIST_KEYS = (
 def _list_rows(args: argparse.Namespace, user: Any) -> Iterator[dict[str, Any]]:
     """The rows of `leads list`; the view is checked at once, before any output."""
     import models
-    from models.listing import VIEWS
 
-    if args.view not in VIEWS:
+    if args.view not in models.VIEWS:
         raise models.ValidationError(
-            {"view": f"There is no view {args.view!r}: use one of {', '.join(VIEWS)}."}
+            {"view": f"There is no view {args.view!r}: use one of {', '.join(models.VIEWS)}."}
         )
     return _rows_of(args, user)
 

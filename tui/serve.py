@@ -232,7 +232,7 @@ def _serve_web(
         models.close_database()
     # Each tab's app inherits a descriptor of the user's file area (and the limits
     # through the environment textual-serve passes on): it has no server paths.
-    os.environ[models.file_area.LIMITS_ENV] = limits.encode()
+    os.environ[models.FILE_LIMITS_ENV] = limits.encode()
     public_host = f"[{host}]" if ":" in host else host
     factory = None
     if args.session_start == "fork":

@@ -134,9 +134,9 @@ class LeadListScreen(ListScreen):
     def action_merge(self) -> None:
         """Merge the 2-5 selected leads side by side (see MergeScreen)."""
         ids = sorted(self.table.selected)
-        if not 2 <= len(ids) <= models.merge.MAX_LEADS:
+        if not 2 <= len(ids) <= models.MERGE_MAX_LEADS:
             self.notify(
-                f"Select two to {models.merge.MAX_LEADS} leads to merge (space selects).",
+                f"Select two to {models.MERGE_MAX_LEADS} leads to merge (space selects).",
                 severity="warning",
             )
             return

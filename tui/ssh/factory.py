@@ -242,12 +242,12 @@ def _become_session(request: dict, stdio: list[int], area: int, own: Sequence[in
             raise RuntimeError("could not leave the server's account")
     os.chdir(request.get("cwd") or "/")
     env = dict(request["env"])
-    from models.file_area import AREA_FD_ENV
+    import models
 
     if request.get("area", True):
-        env[AREA_FD_ENV] = "3"
+        env[models.FILE_AREA_FD_ENV] = "3"
     else:  # no file area: fd 3 was a stand-in (/dev/null)
-        env.pop(AREA_FD_ENV, None)
+        env.pop(models.FILE_AREA_FD_ENV, None)
         os.close(3)
     os.environ.clear()
     os.environ.update(env)

@@ -35,7 +35,6 @@ from pathlib import Path
 import asyncssh
 
 import models
-from models.db import ENV_VAR as DB_ENV_VAR
 
 from .account import RunAs, absolute_url, resolve_run_as
 from .algorithms import algorithm_list, checked_signatures
@@ -72,9 +71,9 @@ _CHILD_ENV_DROP = {
     "SSH_CONNECTION",
     "SSH_CLIENT",
     "SSH_TTY",
-    models.file_area.AREA_ENV,
-    models.file_area.AREA_FD_ENV,
-    models.file_area.LIMITS_ENV,
+    models.FILE_AREA_ENV,
+    models.FILE_AREA_FD_ENV,
+    models.FILE_LIMITS_ENV,
 }
 _FACTORY_ENV = {"PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LANG", "LC_ALL", "LC_CTYPE"}
 # With --run-as, the server account's own places are not the session's.
@@ -177,7 +176,7 @@ def factory_environment(db_url: str) -> dict[str, str]:
     /proc/PID/environ shows (a fork keeps it): only what Python needs, and the URL
     that sessions get anyway. Each session's own replaces it before the app runs."""
     env = {k: v for k, v in os.environ.items() if k in _FACTORY_ENV}
-    env[DB_ENV_VAR] = db_url
+    env[models.DB_ENV_VAR] = db_url
     return env
 
 
@@ -334,10 +333,10 @@ class LeadqServer:
 
             base = user_config_dir("leadq", appauthor=False)
         env["LEADQ_CONFIG_DIR"] = str(Path(base) / "users" / username)
-        env[DB_ENV_VAR] = self.db_url
+        env[models.DB_ENV_VAR] = self.db_url
         # Served: no server paths, only the user's file area (models/file_area.py),
         # whose descriptor _run_app hands over (LEADQ_FILE_AREA_FD).
-        env[models.file_area.LIMITS_ENV] = self.options.file_limits.encode()
+        env[models.FILE_LIMITS_ENV] = self.options.file_limits.encode()
         return env
 
 
@@ -661,7 +660,7 @@ class AppSession(asyncssh.SSHServerSession):
             self.username, chan.get_terminal_type(), dict(chan.get_environment())
         )
         area = self.server.file_area(self.username).open_descriptor()
-        env[models.file_area.AREA_FD_ENV] = str(area)
+        env[models.FILE_AREA_FD_ENV] = str(area)
         factory = self.server.factory
         how = "started"
         try:

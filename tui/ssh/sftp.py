@@ -45,7 +45,6 @@ from asyncssh.sftp import (
 from asyncssh.stream import SSHServerStreamSession
 
 import models
-from models.file_area import NAME_MAX_BYTES
 
 log = logging.getLogger("leadq.serve")
 
@@ -324,7 +323,7 @@ class AreaSFTPServer(asyncssh.SFTPServer):
         files_free = max(limits.files - count, 0)
         return SFTPVFSAttrs(
             block, block, blocks, free, free, limits.files, files_free, files_free,
-            0, 0, NAME_MAX_BYTES,
+            0, 0, models.FILE_NAME_MAX_BYTES,
         )  # fmt: skip
 
     def _usage(self) -> tuple[int, int]:

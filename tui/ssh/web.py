@@ -31,8 +31,7 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from models.db import ENV_VAR as DB_ENV_VAR
-from models.file_area import AREA_ENV, AREA_FD_ENV
+import models
 
 from .account import RunAs
 from .factory import FactoryUnavailable, ForkedPipeProcess, SessionFactory
@@ -112,10 +111,10 @@ class LeadqAppService(AppService):
             }
             env.update(self.run_as.env())
         env.pop("LEADQ_USER", None)
-        env[DB_ENV_VAR] = self.db_url
-        env.pop(AREA_ENV, None)
+        env[models.DB_ENV_VAR] = self.db_url
+        env.pop(models.FILE_AREA_ENV, None)
         if self.area_fd is not None:
-            env[AREA_FD_ENV] = str(self.area_fd)
+            env[models.FILE_AREA_FD_ENV] = str(self.area_fd)
         return env
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
