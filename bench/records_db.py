@@ -74,7 +74,8 @@ def _pools(db: Any, owners: list[int]) -> dict[str, int]:
     mark = db.param
     for table, (columns, rows) in tables.items():
         db.execute_sql(f"DROP TABLE IF EXISTS {table}")
-        names = ", ".join(f"{c} {'INTEGER PRIMARY KEY' if c == 'idx' else 'TEXT'}" for c in columns)
+        types = {"idx": "INTEGER PRIMARY KEY", "owner_id": "INTEGER"}
+        names = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in columns)
         db.execute_sql(f"CREATE TEMPORARY TABLE {table} ({names})")
         sql = f"INSERT INTO {table} VALUES ({', '.join([mark] * len(columns))})"
         db.cursor().executemany(sql, rows)
@@ -112,7 +113,10 @@ def _stamp(postgres: bool) -> str:
 def _insert(db: Any, table: str, values: dict[str, str], source: str) -> None:
     columns = ", ".join(f'"{c}"' for c in values)
     select = ", ".join(values.values())
-    db.execute_sql(f'INSERT INTO "{table}" ({columns}) SELECT {select} FROM {source}')
+    sql = f'INSERT INTO "{table}" ({columns}) SELECT {select} FROM {source}'
+    if db.param == "%s":  # psycopg: a modulo is written %%
+        sql = sql.replace("%", "%%")
+    db.execute_sql(sql)
 
 
 def _address(place: str = "pl") -> dict[str, str]:
@@ -243,6 +247,8 @@ def make_database(url: str, rows: int, *, say: Any = print) -> None:
     models.open_database(url)
     db = models.database_proxy.obj
     postgres = is_postgres()
+    if postgres:  # the app's 30 s statement timeout is for people, not for bulk writes
+        db.execute_sql("SET statement_timeout = 0")
     owners = []
     for user in models.DEMO_USERS:
         owners.append(models.create_user(user.username, user.full_name, user.role).id)

@@ -109,10 +109,24 @@ def fts_table(name: str) -> Table:
     return Table(name, ("rowid", name))
 
 
-def list_search_condition(spec: ListSpec, terms: list[str]) -> Expression:
-    """Rows with words starting with each term, through the full-text index."""
+def list_search_condition(spec: ListSpec, terms: list[str], *, sorted: bool = False) -> Expression:
+    """Rows with words starting with each term, through the full-text index.
+
+    `sorted`: the rows are to be sorted by a column (the search has at most
+    `SORTED_SEARCH_LIMIT` matches). On PostgreSQL the matches are then read first,
+    from the GIN index, behind a fence (`OFFSET 0`), and sorted after: left to
+    itself the planner walked the sort's index testing each row, which for a word
+    nothing matches read the whole table (0.5-1.1 s on 200,000 accounts)."""
     model = spec.model
     if is_postgres():
+        if sorted:
+            matched = model.alias("matched")
+            inner = (
+                matched.select(matched.id)
+                .where(Expression(Column(matched, "search_tsv"), "@@", _tsquery(terms)))
+                .offset(0)
+            )
+            return model.id.in_(inner)
         # Column(model, ...) takes the query's alias for the table ("t1"); a bare
         # `lead.search_tsv` is an invalid reference once Peewee aliases the table.
         return Expression(Column(model, "search_tsv"), "@@", _tsquery(terms))
@@ -191,7 +205,7 @@ def list_query(
             Expression(spec.fts_column, "MATCH", _fts_match(terms))
         )
     elif terms:
-        query = query.where(list_search_condition(spec, terms))
+        query = query.where(list_search_condition(spec, terms, sorted=sort != ENTERED))
     columns = order_columns(spec, sort, search)
     return query.order_by(*(c.desc() if descending else c.asc() for c in columns))
 

@@ -187,3 +187,23 @@ def test_list_index_migration_analyses_its_indexes(sqlite_db) -> None:
     analysed = {row[0] for row in sqlite_db.execute_sql("SELECT idx FROM sqlite_stat1")}
     assert {"account_list_created", "account_list_owner_name"} <= analysed
     assert names("account", "mine", rep, sort="created") == ["Fabrikam"] * 3
+
+
+def test_a_sorted_search_reads_its_matches_first(db, rep) -> None:
+    """A sorted search (at most SORTED_SEARCH_LIMIT matches) reads the matches from
+    the search index, then sorts them: on PostgreSQL, left to itself, the planner
+    walked the name index testing every row, so a word nothing matches read the
+    whole table (0.5-1.1 s on 200,000 accounts). A search listed as entered walks
+    the id order and stops after a page instead."""
+    for name in ("Blue Ridge Supply", "blue harbor", "Red Ridge"):
+        models.create_account(rep, name=name, ignore_duplicates=True)
+    assert names("account", "all", rep, "ridge") == ["Blue Ridge Supply", "Red Ridge"]
+    assert names("account", "all", rep, "nothing") == []
+    sorted_sql, _ = record_query("account", "all", rep, "ridge", "name").sql()
+    entered_sql, _ = record_query("account", "all", rep, "ridge", ENTERED).sql()
+    if models.db.is_postgres():
+        assert "IN (SELECT" in sorted_sql and "OFFSET" in sorted_sql  # a fence: not flattened
+        assert "IN (SELECT" not in entered_sql
+    else:
+        assert "IN (SELECT rowid FROM account_fts" in sorted_sql
+        assert "JOIN" in entered_sql
