@@ -316,9 +316,129 @@ def _pick(model: type, record_id: int, what: str) -> object:
         raise QualifyRefused(refused.message) from None
 
 
+def _read_open_lead(lead_id: int) -> Lead:
+    """The lead's columns qualifying reads; NotFound or LeadClosed (whatever the
+    choice: a closed lead is refused before the choice is looked at)."""
+    lead = _LEAD_READER.get(lead_id)
+    if lead is None:
+        raise NotFound("This lead no longer exists; someone may have deleted it.")
+    if not lead.is_open:
+        raise LeadClosed(closed_message(Lead.get_by_id(lead_id), "qualify"))
+    return lead
+
+
+def _effective_choice(choice: QualifyChoice | None, settings: OrgSettings) -> QualifyChoice:
+    """With auto-create on, all three records are created whatever was chosen;
+    with it off, the user must have chosen."""
+    if settings.auto_create_on_qualify:
+        choice = choice or _CREATE_ALL
+        if not (choice.create_account and choice.create_contact and choice.create_opportunity):
+            choice = replace(choice, create_account=True, create_contact=True,
+                             create_opportunity=True)  # fmt: skip
+        return choice
+    if choice is None:
+        raise QualifyRefused(
+            "Auto-create is off: choose which of account, contact and opportunity to create."
+        )
+    return choice
+
+
+def _close_as_qualified(actor: User, lead_id: int, now: dt.datetime) -> None:
+    """Mark the lead qualified while it is still open (the guard update); the loser
+    of a race with another session is told who won, and nothing is created."""
+    won = _GUARD_UPDATE.run(
+        {
+            "state": LeadState.QUALIFIED.value,  # plain str: binds faster than the enum
+            "status_reason": StatusReason.QUALIFIED.value,
+            "closed_by": actor.id,
+            "closed_at": now,
+            "now": now,
+            "id": lead_id,
+            "open": LeadState.OPEN.value,
+        },
+    ).rowcount
+    if not won:
+        lead = Lead.get_or_none(Lead.id == lead_id)
+        if lead is None:
+            raise NotFound("This lead was just deleted by someone else; nothing was created.")
+        raise LeadClosed(
+            f"This lead was just {lead.state} by {lead.closed_by or 'someone else'}; "
+            "nothing was created."
+        )
+
+
+def _links(lead: Lead, choice: QualifyChoice) -> tuple[Account | None, Contact | None]:
+    """The existing account and contact to link (the lead's own, else the ones
+    picked), the contact first: the lock order (`locks`)."""
+    contact: Contact | None = None
+    account: Account | None = None
+    if lead.existing_contact_id is not None:
+        contact = _pick(Contact, lead.existing_contact_id, "contact")
+    elif choice.link_contact_id is not None:
+        contact = _pick(Contact, choice.link_contact_id, "contact")
+    if lead.existing_account_id is not None:
+        account = _pick(Account, lead.existing_account_id, "account")
+    elif choice.link_account_id is not None:
+        account = _pick(Account, choice.link_account_id, "account")
+    return account, contact
+
+
+def _require_company(lead: Lead, settings: OrgSettings) -> None:
+    if not (lead.company or "").strip():
+        hint = "" if settings.auto_create_on_qualify else ", or choose not to create an account"
+        raise QualifyRefused(
+            "An account needs a company name: fill in Company on the lead, "
+            f"or set an existing account{hint}."
+        )
+
+
+Keys = dict[str, str | None]
+
+
+def _check_duplicates(
+    lead: Lead, settings: OrgSettings, choice: QualifyChoice, new_account: bool, new_contact: bool
+) -> tuple[Keys, Keys]:
+    """The new account's and contact's keys, locked; DuplicatesFound if records with
+    them exist (unless the user chose to ignore duplicates)."""
+    account_keys, contact_keys = _new_record_keys(lead, settings.phone_region)
+    # Before looking for matches: a session creating a record with one of these
+    # keys waits here until this one commits, then sees its record.
+    lock_keys(
+        _keys_to_lock(
+            settings, account_keys if new_account else {}, contact_keys if new_contact else {}
+        )
+    )
+    if not choice.ignore_duplicates:
+        wanted = {"accounts": new_account, "contacts": new_contact}
+        if find_duplicates(lead, settings, leads=False, **wanted):
+            # Only now look up the leads sharing the email too, for the picker.
+            raise DuplicatesFound(find_duplicates(lead, settings, **wanted))
+    return account_keys, contact_keys
+
+
+def _opportunity(
+    lead: Lead,
+    choice: QualifyChoice,
+    account: Account | None,
+    contact: Contact | None,
+    actor: User,
+    now: dt.datetime,
+) -> Opportunity | None:
+    """The earlier qualification's opportunity reused, a new one, or none."""
+    if choice.reuse_opportunity_id is not None:
+        return _reuse_opportunity(lead, choice.reuse_opportunity_id, account, contact, actor, now)
+    if not choice.create_opportunity:
+        return None
+    opportunity = _create_opportunity(lead, account, contact, actor, now)
+    record(actor, "created", opportunity, f"Created from lead {lead.full_name}")
+    return opportunity
+
+
 @no_raw_errors
 def qualify_lead(actor: User, lead_id: int, choice: QualifyChoice | None = None) -> QualifyResult:
-    """Qualify one lead, creating or linking its account, contact and opportunity.
+    """Qualify one lead, creating or linking its account, contact and opportunity,
+    all in one transaction: the lead read and closed, the records to link picked,
+    duplicates looked for, the records created, the lead linked to them, audited.
 
     The statements that run for every lead are compiled once (`prepared`); the
     rarer paths (a closed lead, a lost race, linking, exit criteria) use the ORM.
@@ -327,91 +447,26 @@ def qualify_lead(actor: User, lead_id: int, choice: QualifyChoice | None = None)
         # Read inside the transaction, which holds the write lock on SQLite from its
         # BEGIN: the settings used are the ones in force when the records are written.
         settings = load_settings()
-        lead = _LEAD_READER.get(lead_id)
-        if lead is None:
-            raise NotFound("This lead no longer exists; someone may have deleted it.")
-        if not lead.is_open:  # before the choice: a closed lead is refused whatever it is
-            raise LeadClosed(closed_message(Lead.get_by_id(lead_id), "qualify"))
-        if settings.auto_create_on_qualify:
-            choice = choice or _CREATE_ALL
-            if not (choice.create_account and choice.create_contact and choice.create_opportunity):
-                choice = replace(choice, create_account=True, create_contact=True,
-                                 create_opportunity=True)  # fmt: skip
-        elif choice is None:
-            raise QualifyRefused(
-                "Auto-create is off: choose which of account, contact and opportunity to create."
-            )
+        lead = _read_open_lead(lead_id)
+        choice = _effective_choice(choice, settings)
         now = utcnow()
-        won = _GUARD_UPDATE.run(
-            {
-                "state": LeadState.QUALIFIED.value,  # plain str: binds faster than the enum
-                "status_reason": StatusReason.QUALIFIED.value,
-                "closed_by": actor.id,
-                "closed_at": now,
-                "now": now,
-                "id": lead_id,
-                "open": LeadState.OPEN.value,
-            },
-        ).rowcount
-        if not won:
-            lead = Lead.get_or_none(Lead.id == lead_id)
-            if lead is None:
-                raise NotFound("This lead was just deleted by someone else; nothing was created.")
-            raise LeadClosed(
-                f"This lead was just {lead.state} by {lead.closed_by or 'someone else'}; "
-                "nothing was created."
-            )
+        _close_as_qualified(actor, lead_id, now)
         _check_exit_criteria(lead, settings)
 
-        account: Account | None = None
-        contact: Contact | None = None
-        # The contact before the account: the lock order (`locks`).
-        if lead.existing_contact_id is not None:
-            contact = _pick(Contact, lead.existing_contact_id, "contact")
-        elif choice.link_contact_id is not None:
-            contact = _pick(Contact, choice.link_contact_id, "contact")
+        account, contact = _links(lead, choice)
         new_contact = contact is None and choice.create_contact
-
-        if lead.existing_account_id is not None:
-            account = _pick(Account, lead.existing_account_id, "account")
-        elif choice.link_account_id is not None:
-            account = _pick(Account, choice.link_account_id, "account")
         new_account = account is None and choice.create_account
-        if new_account and not (lead.company or "").strip():
-            hint = "" if settings.auto_create_on_qualify else ", or choose not to create an account"
-            raise QualifyRefused(
-                "An account needs a company name: fill in Company on the lead, "
-                f"or set an existing account{hint}."
-            )
-
+        if new_account:
+            _require_company(lead, settings)
         if new_account or new_contact:
-            account_keys, contact_keys = _new_record_keys(lead, settings.phone_region)
-            # Before looking for matches: a session creating a record with one of
-            # these keys waits here until this one commits, then sees its record.
-            lock_keys(
-                _keys_to_lock(
-                    settings,
-                    account_keys if new_account else {},
-                    contact_keys if new_contact else {},
-                )
+            account_keys, contact_keys = _check_duplicates(
+                lead, settings, choice, new_account, new_contact
             )
-        if (new_account or new_contact) and not choice.ignore_duplicates:
-            wanted = {"accounts": new_account, "contacts": new_contact}
-            if find_duplicates(lead, settings, leads=False, **wanted):
-                # Only now look up the leads sharing the email too, for the picker.
-                raise DuplicatesFound(find_duplicates(lead, settings, **wanted))
-
         if new_account:
             account = _create_account(lead, actor, account_keys, now)
         if new_contact:
             contact = _create_contact(lead, account, actor, contact_keys, now)
-        opportunity = None
-        if choice.reuse_opportunity_id is not None:
-            opportunity = _reuse_opportunity(lead, choice.reuse_opportunity_id, account, contact,
-                                             actor, now)  # fmt: skip
-        elif choice.create_opportunity:
-            opportunity = _create_opportunity(lead, account, contact, actor, now)
-            record(actor, "created", opportunity, f"Created from lead {lead.full_name}")
+        opportunity = _opportunity(lead, choice, account, contact, actor, now)
 
         _LINK_UPDATE.run(
             {
