@@ -363,8 +363,18 @@ class LeadqApp(App[None]):
                 label, f"List, search and open {label.lower()} ({key})",
                 lambda kind=kind: self.action_open_list(kind),
             )  # fmt: skip
-        yield SystemCommand("New lead", "Create a lead (n on the lead list)", self.action_new_lead)
+        # A list offers its own New (with its key): the palette names each action once.
+        from .screens.lead_list import LeadListScreen
+        from .screens.record_list import RecordListScreen
+
+        if not isinstance(screen, LeadListScreen):
+            yield SystemCommand(
+                "New lead", "Create a lead (n on the lead list)", self.action_new_lead
+            )
+        listed = screen.kind if isinstance(screen, RecordListScreen) else None
         for kind in ("account", "contact", "opportunity"):
+            if kind == listed:
+                continue
             article = "an" if kind[0] in "aeiou" else "a"
             yield SystemCommand(
                 f"New {kind}", f"Create {article} {kind}", lambda kind=kind: self.new_record(kind)

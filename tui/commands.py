@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
@@ -169,6 +170,20 @@ def _title(screen: object) -> str:
     return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
+def leadq_binding(node: object, binding: Any) -> bool:
+    """Whether leadq declares `binding` on `node`, rather than Textual (a base such
+    as `Screen` binds tab, shift+tab and ctrl+c; a widget its cursor keys)."""
+
+    def declares(cls: type) -> bool:
+        declared = Binding.make_bindings(cls.__dict__.get("BINDINGS", []))
+        return any(b.key == binding.key and b.action == binding.action for b in declared)
+
+    classes = type(node).__mro__
+    ours = any(declares(c) for c in classes if c.__module__.startswith("tui."))
+    textuals = any(declares(c) for c in classes if c.__module__.startswith("textual."))
+    return ours and not textuals
+
+
 def screen_commands(app: Any, screen: Any) -> list[Command]:
     """The screen's own actions (and its leadq widgets'), each once, from its key
     bindings; Textual's widget bindings (scrolling, copy) are left out. An action
@@ -181,8 +196,8 @@ def screen_commands(app: Any, screen: Any) -> list[Command]:
         binding, node = active.binding, active.node
         if node is app or not binding.description or binding.description in seen:
             continue
-        if not type(node).__module__.startswith("tui."):
-            continue  # Textual's own: scroll, copy, cursor moves
+        if not leadq_binding(node, binding):
+            continue  # Textual's own: scroll, copy, focus moves, cursor moves
         action = binding.action.split("(")[0]
         refused = screen.refusal(action) if isinstance(screen, SaysWhyNot) else None
         if not active.enabled and refused is None:

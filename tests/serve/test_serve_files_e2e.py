@@ -260,7 +260,7 @@ def test_a_rep_in_the_app_cannot_attach_or_save_outside_the_area(
         pane.wait_for("Notes")
         pane.wait_for("n Note")
         pane.send("n")
-        pane.wait_for("New note (tab moves on; Add note saves)")
+        pane.wait_for("New note (tab moves on; Add note or ctrl+s saves)")
         # The text area has the focus once the footer drops the screen's letter keys.
         pane.wait_until(lambda s: "n Note" not in footer(s), "the note text to take the focus")
         pane.send("-l", "Sent the quote")

@@ -313,7 +313,10 @@ class LeadDetailScreen(ViewScreen):
         assert self.lead is not None
         bar = self.query_one(StageBar)
         filled = dict(self.lead.qualify_filled)
-        if self.lead.opportunity_stage is not None:
+        # An open lead (a reactivated one too) is in its own Qualify stage, even while
+        # it still links the opportunity it produced before; a qualified one shows
+        # where that opportunity stands.
+        if self.lead.opportunity_stage is not None and not self.lead.is_open:
             bar.set_stages(self.lead.opportunity_stage, filled, hint="(on the opportunity: o)")
         else:
             bar.set_stages(self.lead.stage, filled, hint="")

@@ -8,7 +8,7 @@ the status line and the pipeline is read in exclusive thread workers.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,18 +29,45 @@ PLURAL = {"account": "accounts", "contact": "contacts", "opportunity": "opportun
 DEFAULT_VIEW = {"account": "all", "contact": "all", "opportunity": "open"}
 
 
-def pipeline_line(figures: list[models.StageFigure]) -> Content:
-    """`Pipeline  Develop 3 · 12,000.00   Propose ...   Open total 5 · 20,000.00`."""
-    parts: list[Any] = [("Pipeline ", "bold")]
-    for figure in figures:
-        parts += [
-            (f" {figure.stage.label} ", "bold"),
-            f"{figure.count} · {models.money(figure.value)}  ",
-        ]
+def pipeline_line(figures: list[models.StageFigure], width: int = 0) -> Content:
+    """`Pipeline  Develop 3 · 12,000.00   Propose ...   Open 5 · 20,000.00`; given a
+    `width`, lines break between figures, never inside one."""
+    chunks: list[Content] = [
+        Content.assemble(
+            (f"{figure.stage.label} ", "bold"), f"{figure.count} · {models.money(figure.value)}"
+        )
+        for figure in figures
+    ]
     total = sum(f.value for f in figures)
     count = sum(f.count for f in figures)
-    parts += [(" Open ", "bold"), f"{count} · {models.money(total)}"]
-    return Content.assemble(*parts)
+    chunks.append(Content.assemble(("Open ", "bold"), f"{count} · {models.money(total)}"))
+    lines: list[Content] = [Content.styled("Pipeline", "bold")]
+    for chunk in chunks:
+        joined = lines[-1] + Content("   ") + chunk
+        if width and joined.cell_length > width and lines[-1].cell_length:
+            lines.append(chunk)
+        else:
+            lines[-1] = joined
+    return Content("\n").join(lines)
+
+
+class PipelineFigures(Static):
+    """The opportunity list's open value per stage, laid out again for each width."""
+
+    figures: list[models.StageFigure] | None = None  # None until read
+
+    def show(self, figures: list[models.StageFigure]) -> None:
+        self.figures = list(figures)
+        self._lay_out()
+
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        if self.figures is None:
+            return
+        width = self.content_region.width or max(1, self.app.size.width - 2)
+        self.update(pipeline_line(self.figures, width))
 
 
 class RecordListScreen(ListScreen):
@@ -79,10 +106,16 @@ class RecordListScreen(ListScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.toolbar()
-        yield Static(id="pipeline", classes="visible" if self.kind == "opportunity" else "")
+        yield PipelineFigures(
+            id="pipeline", classes="visible" if self.kind == "opportunity" else ""
+        )
         yield RecordTable(self.kind, self.list_query, id="records")
         yield Static(id="status", markup=False)
         yield KeyFooter()
+
+    @property
+    def PALETTE_TITLE(self) -> str:  # what the palette calls this screen
+        return PLURAL[self.kind].capitalize()
 
     @property
     def table(self) -> RecordTable:
@@ -183,4 +216,4 @@ class RecordListScreen(ListScreen):
             self.app.call_from_thread(self._show_pipeline, figures)
 
     def _show_pipeline(self, figures: list[models.StageFigure]) -> None:
-        self.query_one("#pipeline", Static).update(pipeline_line(figures))
+        self.query_one(PipelineFigures).show(figures)

@@ -280,13 +280,14 @@ class OpportunityScreen(RecordScreen, inherit_bindings=False):
     def reset_top(self) -> None:
         message = self.query_one("#stage-message", Static)
         message.update("")
-        message.remove_class("error")
+        message.remove_class("error", "closed")
 
     def show_top(self, record: models.RecordView) -> None:
         assert record.stage is not None
         hint = "" if record.closed else self.OPEN_HINT
         self.query_one(StageBar).set_stages(record.stage, dict(record.steps), hint=hint)
         message = self.query_one("#stage-message", Static)
+        message.set_class(bool(record.closed), "closed")
         if not record.closed:
             if not message.has_class("error"):
                 message.update("")

@@ -94,6 +94,15 @@ def _save_attachment(note_id: int, area: models.FileArea | None, path: str) -> s
     return str(models.save_attachment(note_id, path))
 
 
+class NoteComposer(Vertical):
+    """The new note's text and attachment: ctrl+s adds it, as ctrl+s saves a form."""
+
+    BINDINGS = [Binding("ctrl+s", "add_note", "Add note", id="notes.add")]
+
+    async def action_add_note(self) -> None:
+        await self.query_ancestor(NotesPanel).add_note()
+
+
 class NotesPanel(Vertical):
     """The notes of one record, newest first, with a composer above them."""
 
@@ -161,11 +170,13 @@ class NotesPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         served = self.file_area is not None
-        with Vertical(id="composer"):
+        with NoteComposer(id="composer"):
             if served:
-                yield Static("New note (tab moves on; Add note saves):")
+                yield Static("New note (tab moves on; Add note or ctrl+s saves):")
             else:
-                yield Static("New note (tab moves on; enter in the path field or Add note saves):")
+                yield Static(
+                    "New note (tab moves on; Add note, ctrl+s or enter in the path saves):"
+                )
             yield TextArea(id="note-text", compact=True, soft_wrap=True)
             with Horizontal(classes="note-row"):
                 if served:
