@@ -347,10 +347,6 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     def open(cls) -> Any:
         return cls.select().where(cls.state == LeadState.OPEN)
 
-    @classmethod
-    def owned_by(cls, user: User) -> Any:
-        return cls.select().where(cls.owner == user)
-
 
 # Fields a user edits on the lead form (and that `update_lead` accepts).
 LEAD_FORM_FIELDS: tuple[str, ...] = (

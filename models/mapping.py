@@ -34,8 +34,3 @@ CONTACT_MAPPING: tuple[tuple[str, str], ...] = (
     ("email", "email"),
     *((field, field) for field in ADDRESS_FIELDS),
 )
-
-
-def mapped_values(source: object, mapping: tuple[tuple[str, str], ...]) -> dict[str, object]:
-    """Values for a new record, read from `source` through `mapping`."""
-    return {target: getattr(source, field) for field, target in mapping}

@@ -188,8 +188,9 @@ def _keys_to_lock(
 
 
 def _copied(lead: Lead, mapping: tuple[tuple[str, str], ...]) -> dict[str, object]:
-    """`mapped_values(lead, mapping)` for a lead read by `_LEAD_READER` (which loads
-    every mapped field), taken from its loaded values without the field accessors."""
+    """Values for a new record, copied from `lead` through `mapping`: for a lead read
+    by `_LEAD_READER` (which loads every mapped field), taken from its loaded values
+    without the field accessors."""
     values = lead.__data__
     return {target: values[source] for source, target in mapping}
 

@@ -144,13 +144,6 @@ class ViewScreen(Screen):
         self._wanted += 1
         self._read(self._wanted)
 
-    @property
-    def loading_view(self) -> bool:
-        """Whether a reload is under way (its view has not arrived yet)."""
-        return any(
-            w.group == VIEW_GROUP and w.node is self and not w.is_finished for w in self.app.workers
-        )
-
     @work(thread=True, exclusive=True, group=VIEW_GROUP, exit_on_error=False)
     def _read(self, wanted: int) -> None:
         worker = get_current_worker()

@@ -170,14 +170,6 @@ def process_outline(process_id: int) -> list[OutlineRow]:
 
 
 # Leads.
-def find_lead(lead_id: int | Lead) -> Lead:
-    lid = lead_id.id if isinstance(lead_id, Lead) else lead_id
-    lead = Lead.get_or_none(Lead.id == lid)
-    if lead is None:
-        raise NotFound("This lead no longer exists; someone may have deleted it.")
-    return lead
-
-
 def lead_process(lead_id: int | Lead) -> LeadProcess | None:
     """The process assignment of a lead, if any (whatever the feature setting)."""
     lid = lead_id.id if isinstance(lead_id, Lead) else lead_id
