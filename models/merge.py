@@ -23,7 +23,8 @@ exactly two accounts or contacts.
 
 Another session at the same moment: a merge first locks the rows that point at
 the records (leads, then opportunities, then contacts), then the records, in id
-order, then the account a merged contact keeps (a share lock), and decides on
+order, then, when the master contact takes the other's account, that account (a
+share lock), and decides on
 what it read under those locks; an edit, note, delete or other merge of the same
 records waits or is refused after it (a merged record is read-only), and a
 session linking a new record to one being merged waits for the merge and then
