@@ -328,3 +328,24 @@ async def test_local_rejects_are_streamed_beside_the_file_and_nothing_is_left_wi
         await pilot.press("f6")
         await wait_until(pilot, lambda: "Nothing was imported" in summary(screen))
         assert "Cannot read" in str(screen.query_one("#info", Static).render())
+
+
+@pytest.mark.asyncio
+async def test_column_headers_are_shown_literally(ada: models.User, tmp_path: Path) -> None:
+    source = tmp_path / "hostile.csv"
+    source.write_text(
+        'Topic,Last Name,"[b]Boss[/b] [@click=app.quit]x[/]","\x1b[31mred"\nT,Doe,a,b\n',
+        encoding="utf-8",
+    )
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot)
+        screen.query_one("#file", Input).value = str(source)
+        await pilot.press("f5")
+        picker = screen.query_one("#columns", ColumnPicker)
+        await wait_until(pilot, lambda: len(picker.headers) == 4)
+        await pilot.pause()
+        labels = [str(label.render()) for label in picker.query(".header")]
+        assert labels[2] == "[b]Boss[/b] [@click=app.quit]x[/]"
+        assert "\x1b" not in labels[3] and "[31mred" in labels[3]
+        assert app.is_running

@@ -89,7 +89,7 @@ class ColumnPicker(VerticalScroll, can_focus=False):
                 id=f"map-{index}",
                 compact=True,
             )
-            picker.tooltip = printable(header)
+            picker.tooltip = Content(printable(header))
             rows.append(Horizontal(label, picker, classes="column"))
         await self.mount_all(rows)
 
