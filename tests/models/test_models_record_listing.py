@@ -162,9 +162,14 @@ def test_every_view_and_sort_is_served_by_an_index(db, rep, kind) -> None:
 def test_my_records_are_counted_from_an_index(db, rep, kind) -> None:
     query = record_query(kind, "mine", rep).order_by().select(SQL("1"))
     plan = " | ".join(_plan(db, query))
-    assert f"{kind}_list_owner_" in plan, plan
-    if not models.db.is_postgres():
-        assert "COVERING INDEX" in plan, plan
+    if models.db.is_postgres():
+        # Which owner index PostgreSQL picks depends on the table's statistics, which
+        # an earlier test on the same server may have left (autovacuum analyses a
+        # table once a test has filled it): the 0007 one, or a bitmap scan of the
+        # foreign key's. Either way the owner's rows are found through an index.
+        assert "Index Cond: (owner_id =" in plan and "Seq Scan" not in plan, plan
+    else:
+        assert f"{kind}_list_owner_" in plan and "COVERING INDEX" in plan, plan
 
 
 def test_list_index_migration_analyses_its_indexes(sqlite_db) -> None:
