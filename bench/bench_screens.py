@@ -64,7 +64,7 @@ class LoopWatch:
         return max(self.stalls, default=0.0)
 
 
-async def key_to_paint(db: Path, opens: int) -> dict[str, list[float]]:
+async def key_to_paint(db: Path, opens: int, profile: str | None = None) -> dict[str, list[float]]:
     from textual import events
     from textual.screen import Screen
     from textual.widgets import Footer, Header, Static
@@ -94,10 +94,10 @@ async def key_to_paint(db: Path, opens: int) -> dict[str, list[float]]:
     real_show = ViewScreen._arrived
 
     def arrived_then_painted(self: ViewScreen, wanted: int, result: Any) -> None:
-        real_show(self, wanted, result)
-        event = arrived.pop(type(self).__name__, None)
-        if event is not None and self.view is not None:
-            self.call_after_refresh(event.set)
+        real_show(self, wanted, result)  # a screen built before is pushed here
+        name = type(self).__name__
+        if name in arrived and self.view is not None and self.is_current:
+            self.call_after_refresh(arrived.pop(name).set)
 
     ViewScreen._arrived = arrived_then_painted  # type: ignore[method-assign]
 
@@ -110,14 +110,29 @@ async def key_to_paint(db: Path, opens: int) -> dict[str, list[float]]:
         def on_mount(self) -> None:
             self.call_after_refresh(arrived.pop("BareScreen").set)
 
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler  # pip install pyinstrument
+
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+
     async def measure(kind: type, post: Callable[[], object]) -> float:
         event = asyncio.Event()
         arrived[kind.__name__] = event
+        # Profiled from the second open on: the median is of screens built before.
+        profiling = (
+            profiler is not None and kind.__name__ == profile and bool(cpu_ms[kind.__name__])
+        )
+        if profiling:
+            profiler.start()
         began, cpu = time.perf_counter(), time.process_time()
         post()
         await asyncio.wait_for(event.wait(), 60)
         cpu_ms[kind.__name__].append((time.process_time() - cpu) * 1000)
-        return (time.perf_counter() - began) * 1000
+        took = (time.perf_counter() - began) * 1000
+        if profiling:
+            profiler.stop()
+        return took
 
     def key(name: str) -> Callable[[], object]:
         return lambda: app.post_message(events.Key(name, None))
@@ -157,6 +172,8 @@ async def key_to_paint(db: Path, opens: int) -> dict[str, list[float]]:
             timings["processes"].append(await measure(ProcessesScreen, key("f3")))
             await back(_list(app))
             print(f"  round {n + 1}/{opens}", file=sys.stderr, end="\r")
+    if profiler is not None:
+        print(profiler.output_text(unicode=True, show_all=True), file=sys.stderr)
     names = ["BareScreen", "LeadDetailScreen", "AccountScreen", "SettingsScreen", "ProcessesScreen"]
     for name, key in zip(names, list(timings), strict=True):
         timings[f"{key}, CPU"] = cpu_ms[name]
@@ -258,6 +275,12 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--opens", type=int, default=15)
     parser.add_argument("--skip-stalls", action="store_true")
+    parser.add_argument(
+        "--profile",
+        metavar="SCREEN",
+        help="profile the event loop's thread while SCREEN opens again (a class name such "
+        "as LeadDetailScreen; needs pyinstrument) and print where the time went",
+    )
     args = parser.parse_args()
     if not args.db.exists():
         from bench.million import make_database
@@ -265,7 +288,7 @@ def main() -> None:
         print(f"Making {args.db} ({args.leads:,} leads) ...", file=sys.stderr)
         make_database(args.db, args.leads)
     print(f"database: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB)")
-    timings = asyncio.run(key_to_paint(args.db, args.opens))
+    timings = asyncio.run(key_to_paint(args.db, args.opens, args.profile))
     anchors = {
         "": statistics.median(timings["bare screen (anchor)"]),
         ", CPU": statistics.median(timings["bare screen (anchor), CPU"]),

@@ -8,6 +8,7 @@ CI must run it.
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,16 @@ from models.db import database_proxy
 from models.entities import ALL_MODELS
 
 from .pgserver import PostgresServer
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_after_each_test() -> Iterator[None]:
+    """The app moves what it builds out of the collector's reach (`gc.freeze`, see
+    tui/loading.py); a test's app is garbage once the test ends, so it is handed
+    back to the collector instead of staying for the rest of the run."""
+    yield
+    gc.unfreeze()
+
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

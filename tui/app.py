@@ -118,6 +118,9 @@ class LeadqApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.poll:
             self.set_interval(POLL_SECONDS, self._check_for_changes)
+        from .loading import keep_built_objects  # the list is built: keep it
+
+        self.call_after_refresh(keep_built_objects)
 
     def _remember_theme(self, theme: object) -> None:
         save_preference("theme", self.theme)
@@ -229,16 +232,18 @@ class LeadqApp(App[None]):
     def show_screen(self, kind: type[ViewScreen], *args: Any) -> None:
         """Push the `kind` screen for `args`: the one built before, refilled, unless it
         is already on the stack (then a new one). A screen is built once: composing
-        and styling the lead form costs far more than reading and showing a lead."""
+        and styling the lead form costs far more than reading and showing a lead. A
+        refilled screen is pushed when its view has arrived (`ViewScreen.open_over`)."""
         screen = self._built.get(kind)
         if screen is None or screen in self.screen_stack or not screen.reusable():
             screen = kind(*args)
             if kind not in self._built:
                 self._built[kind] = screen
                 self.install_screen(screen, f"leadq-{kind.__name__}")
+            self.push_screen(screen)
         else:
             screen.refill(*args)
-        self.push_screen(screen)
+            screen.open_over(self.screen)  # shown when its view has arrived
 
     def open_lead(self, lead_id: int) -> None:
         from .screens.lead_detail import LeadDetailScreen

@@ -15,12 +15,14 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee
 from textual import events, work
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerFailed, get_current_worker
 
 import models
@@ -32,6 +34,10 @@ T = TypeVar("T")
 
 SERVICE_GROUP = "services"
 VIEW_GROUP = "view"
+
+OPEN_WAIT_SECONDS = 0.15
+"""How long a screen built before waits for its view before it is shown anyway
+(with a loading indicator); reads usually take a few milliseconds."""
 
 
 async def run_service(app: Any, fn: Callable[..., T], *args: Any, changes: bool = False) -> T:
@@ -62,6 +68,19 @@ async def run_service(app: Any, fn: Callable[..., T], *args: Any, changes: bool 
     return result
 
 
+def keep_built_objects() -> None:
+    """Move every object alive now out of the garbage collector's reach (`gc.freeze`).
+
+    A screen is built once and kept (its widgets, styles and caches: 200,000
+    objects once the lead form is built), and a full collection walks them all,
+    which stalled the event loop for 0.3-1 s on a busy machine every few screens
+    opened. Kept objects are still freed when nothing refers to them; a cycle that
+    is garbage at the moment of a freeze is kept for good, and freezes happen a few
+    times a session (after the first frame and when a screen kind first shows its
+    view), so that costs little."""
+    gc.freeze()
+
+
 def error_message(error: Exception) -> str:
     """What a user reads about a failed read or service."""
     if isinstance(error, peewee.PeeweeException) and not isinstance(error, models.LeadqError):
@@ -81,7 +100,11 @@ class ViewScreen(Screen):
         self.gone = False
         self._wanted = 0  # the number of the latest reload asked for
         self._stale = False  # data changed while another screen was on top
+        self._awaiting = False  # a read is under way for a screen with no view yet
         self._styled_theme: str | None = None
+        self._opening_from: Screen | None = None  # shown over it when the view arrives
+        self._open_timer: Timer | None = None
+        self._kept = False  # whether its widgets were moved out of the collector's reach
 
     @property
     def leadq(self) -> LeadqApp:
@@ -94,8 +117,46 @@ class ViewScreen(Screen):
 
     def refill(self, *args: Any) -> None:
         """Show another record (or the same again) when pushed next: the view is read
-        again as the screen comes back."""
+        again as the screen comes back (or before, by `open_over`)."""
         self._stale = True
+        self._awaiting = self.view is None
+
+    def open_over(self, origin: Screen) -> None:
+        """Show this screen, built before and just refilled, over `origin` once its view
+        has arrived (at most `OPEN_WAIT_SECONDS` later), so that its first frame shows
+        the record: no frame of a loading indicator, no second layout when the record
+        comes. Not shown if meanwhile another screen took the place of `origin`."""
+        self._cancel_open()
+        self._opening_from = origin
+        self._stale = False
+        self.reload()
+        self._open_timer = self.app.set_timer(OPEN_WAIT_SECONDS, self._open_now)
+
+    def _cancel_open(self) -> None:
+        self._opening_from = None
+        if self._open_timer is not None:
+            self._open_timer.stop()
+            self._open_timer = None
+
+    def _open_now(self) -> None:
+        origin = self._opening_from
+        self._cancel_open()
+        if origin is None or self.app.screen is not origin or self in self.app.screen_stack:
+            return
+        if self.view is None:
+            self.show_loading()  # the read is slow: shown now, the view follows
+        self.app.push_screen(self)
+
+    def show_loading(self) -> None:
+        """Show that the view is being read (a screen shown before its view arrived)."""
+
+    @property
+    def footer_waits(self) -> bool:
+        """Whether the footer keeps the keys it shows until the view arrives (see
+        `KeyFooter`): while a screen with no view yet reads one, every action but
+        back is refused anyway, and rebuilding the footer for that moment and
+        again for the record costs more than the rest of showing it."""
+        return self._awaiting and self.view is None
 
     # What a screen says (overridden).
     def read_view(self) -> Any:
@@ -142,6 +203,7 @@ class ViewScreen(Screen):
     def reload(self) -> None:
         """Read the view again; what arrives for an earlier reload is dropped."""
         self._wanted += 1
+        self._awaiting = self.view is None
         self._read(self._wanted)
 
     @work(thread=True, exclusive=True, group=VIEW_GROUP, exit_on_error=False)
@@ -158,22 +220,33 @@ class ViewScreen(Screen):
     def _arrived(self, wanted: int, result: Any) -> None:
         if wanted != self._wanted or not self.is_attached:
             return  # a newer reload is on its way, or the screen has gone
+        self._awaiting = False
+        self.refresh_bindings()
         if isinstance(result, models.NotFound):
             self.record_gone()
-        elif isinstance(result, Exception):
-            self.notify(error_message(result), title="Could not load", severity="error")
+            return
+        if isinstance(result, Exception):
+            self.app.notify(error_message(result), title="Could not load", severity="error")
+            if self._opening_from is not None and self.view is None:
+                self.show_loading()  # as when shown first: nothing to show but back
         else:
             self.view = result
             self.show_view(result)
+            if not self._kept:
+                self._kept = True
+                self.call_after_refresh(keep_built_objects)
+        if self._opening_from is not None:
+            self._open_now()
 
     def record_gone(self) -> None:
         """The record was deleted elsewhere: say so and go back (when on top)."""
         self.gone = True
         self.view = None
         self.refresh_bindings()
-        if self.app.screen is self:
-            self.notify(
-                f"This {self.KIND} no longer exists: it was deleted in another session.",
-                severity="warning",
-            )
+        message = f"This {self.KIND} no longer exists: it was deleted in another session."
+        if self._opening_from is not None:  # not shown yet: said where the user is
+            self._cancel_open()
+            self.app.notify(message, severity="warning")
+        elif self.app.screen is self:
+            self.notify(message, severity="warning")
             self.app.pop_screen()

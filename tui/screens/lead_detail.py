@@ -24,7 +24,6 @@ from textual.widget import Widget
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -47,6 +46,7 @@ from models import (
 )
 
 from ..loading import ViewScreen, run_service
+from ..widgets.footer import KeyFooter
 from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
@@ -172,6 +172,7 @@ class LeadDetailScreen(ViewScreen):
         self._shown_errors = True  # whether error lines may be showing (cleared once)
         self._reasons_for: str | None = None  # the state the status reasons list is for
         self._fields: dict[str, Widget] = {}
+        self._refilled = False  # refilled: the next view is shown with the tabs focused
 
     # Layout.
     def compose(self) -> ComposeResult:
@@ -195,7 +196,7 @@ class LeadDetailScreen(ViewScreen):
             # `with TabPane("Activities", id="tab-activities"): yield ...`, reloading
             # on `app.data_version` like the panes above.
             yield from self.compose_extra_tabs()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_extra_tabs(self) -> ComposeResult:
         """The lead's qualifying-process activities (the tab hides while the feature is off)."""
@@ -257,12 +258,15 @@ class LeadDetailScreen(ViewScreen):
         self._loaded_stamp = None
         self._refill = True
         self.title, self.sub_title = "Lead", ""
-        self.query_one("#detail-tabs").loading = True  # until this lead arrives
+        self._refilled = True
         self.query_one(NotesPanel).reset()
         self.query_one("#activities").clear_message()  # type: ignore[attr-defined]
         self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
         self.query_one("#form", VerticalScroll).scroll_home(animate=False)
         super().refill()
+
+    def show_loading(self) -> None:
+        self.query_one("#detail-tabs").loading = True  # until the lead arrives
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Mark the focused field's row, so its label stands out even without colour.
@@ -281,8 +285,9 @@ class LeadDetailScreen(ViewScreen):
         was_open = self.lead.is_open if self.lead is not None else None
         self.lead = lead
         tabs = self.query_one("#detail-tabs")
-        if tabs.loading:  # refilled: shown again with this lead, the tabs focused
-            tabs.loading = False
+        tabs.loading = False
+        if self._refilled:  # shown again with this lead, the tabs focused
+            self._refilled = False
             self.query_one("#detail-tabs Tabs").focus()
         self.title = printable(lead.full_name) or "Lead"
         self.sub_title = printable(lead.topic)

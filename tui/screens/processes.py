@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static, Tree
+from textual.widgets import DataTable, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
 import models
 from models import ProcessSummary, TreeRow
 
 from ..loading import ViewScreen, run_service
+from ..widgets.footer import KeyFooter
 from ..widgets.literal import literal, printable
 from .process_form import Field, ProcessFormScreen
 
@@ -102,7 +103,7 @@ class ProcessesScreen(ViewScreen):
             yield Static("", id="process-info")
             yield Tree(Text("(no process)"), id="outline")
         yield Static("", id="message")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Qualifying processes"

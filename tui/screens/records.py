@@ -18,13 +18,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 import models
 from models import Stage
 
 from ..loading import ViewScreen, run_service
+from ..widgets.footer import KeyFooter
 from ..widgets.history import HistoryTable, when
 from ..widgets.literal import literal, printable
 from ..widgets.notes_panel import NotesPanel
@@ -75,6 +76,7 @@ class RecordScreen(SaysWhyNot, ViewScreen):
     def __init__(self, record_id: int) -> None:
         super().__init__()
         self.record_id = record_id
+        self._refilled = False  # refilled: the next view is shown with the links focused
 
     @property
     def record(self) -> models.RecordView | None:
@@ -92,7 +94,7 @@ class RecordScreen(SaysWhyNot, ViewScreen):
                 yield NotesPanel(id="notes")
             with TabPane("History", id="tab-history"):
                 yield HistoryTable(id="history")
-        yield Footer()
+        yield KeyFooter()
 
     def compose_top(self) -> ComposeResult:
         yield from ()
@@ -108,12 +110,15 @@ class RecordScreen(SaysWhyNot, ViewScreen):
         self.view = None
         self.gone = False
         self.title, self.sub_title = self.KIND.capitalize(), ""
-        self.query_one("#record-tabs").loading = True  # until this record arrives
+        self._refilled = True
         self.query_one(NotesPanel).reset()
         self.query_one("#record-tabs", TabbedContent).active = "tab-overview"
         self.query_one("#related", OptionList).highlighted = None
         self.reset_top()
         super().refill()
+
+    def show_loading(self) -> None:
+        self.query_one("#record-tabs").loading = True  # until the record arrives
 
     def reset_top(self) -> None:
         pass
@@ -130,9 +135,9 @@ class RecordScreen(SaysWhyNot, ViewScreen):
         self.say_why_not(event)
 
     def show_view(self, record: models.RecordView) -> None:
-        tabs = self.query_one("#record-tabs")
-        if tabs.loading:  # refilled: shown again with this record, its links focused
-            tabs.loading = False
+        self.query_one("#record-tabs").loading = False
+        if self._refilled:  # shown again with this record, its links focused
+            self._refilled = False
             self.query_one("#related", OptionList).focus()
         self.title = printable(record.title)
         self.sub_title = f"{self.KIND.capitalize()} #{record.id}"

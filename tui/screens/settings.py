@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Header, Input, Label, Static, Switch
+from textual.widgets import Header, Input, Label, Static, Switch
 
 import models
 
 from ..loading import ViewScreen, run_service
+from ..widgets.footer import KeyFooter
 from ..widgets.literal import literal, notify_literal, printable
 
 
@@ -80,7 +81,7 @@ class SettingsScreen(ViewScreen):
                 yield Label(group, classes="group")
                 for definition in definitions:
                     yield from self._compose_setting(definition)
-        yield Footer()
+        yield KeyFooter()
 
     def _compose_setting(self, definition: Any) -> ComposeResult:
         key = definition.key

@@ -247,7 +247,10 @@ class NotesPanel(Vertical):
         """Show the notes of `target`; with a reason, no notes can be added."""
         self.target = target
         self.read_only_reason = read_only_reason
-        self.set_class(bool(read_only_reason), "-read-only")
+        # The class without a restyle of the whole panel (most of the cost of showing
+        # a closed record after an open one): the composer is hidden directly.
+        self.set_class(bool(read_only_reason), "-read-only", update=False)
+        self.query_one("#composer").display = not read_only_reason
         self.notes = list(notes)
         notes_list = self.query_one("#note-list", OptionList)
         highlighted = notes_list.highlighted

@@ -1,0 +1,202 @@
+"""Screens built once and shown again (issue 13, the figures): a refilled screen is
+shown when its record has arrived, so its first frame shows the record; a slow read
+shows it with a loading indicator; a record deleted meanwhile is said where the user
+is; the footer is not rebuilt for the moment a refilled screen reads, and dims or
+undims its keys in place; the objects of a built screen are out of the collector's
+reach."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input
+from textual.widgets._footer import FooterKey
+
+import models
+from tui.loading import OPEN_WAIT_SECONDS
+from tui.screens.help import HelpScreen
+from tui.screens.lead_detail import LeadDetailScreen
+from tui.screens.lead_list import LeadListScreen
+from tui.widgets.footer import KeyFooter
+
+from ..conftest import make_lead
+from ..helpers import make_app, settle, wait_until
+from .test_tui_read_path import GONE, elsewhere, notified, open_screen
+
+
+async def back_to_list(pilot: Any) -> None:
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, LeadListScreen))
+    await settle(pilot)
+
+
+def footer_keys(screen: Screen) -> list[FooterKey]:
+    return list(screen.query_one(KeyFooter).query_children(FooterKey))
+
+
+@pytest.mark.asyncio
+async def test_a_refilled_screen_first_shows_with_its_record(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_lead(ada), make_lead(ada, email="b@x.example", city="Oslo")
+    shown: list[tuple[int | None, str, bool]] = []
+    real_resume = LeadDetailScreen._on_screen_resume
+
+    def resume(screen: LeadDetailScreen, event: Any) -> None:
+        # What the screen holds when it becomes the top screen, before any frame.
+        city = screen.query_one("#f-city", Input).value
+        loading = screen.query_one("#detail-tabs").loading
+        shown.append((screen.view.id if screen.view else None, city, loading))
+        real_resume(screen, event)
+
+    monkeypatch.setattr(LeadDetailScreen, "_on_screen_resume", resume)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        await back_to_list(pilot)
+        shown.clear()
+        app.open_lead(second.id)
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert shown == [(second.id, "Oslo", False)]
+        assert screen.focused is screen.query_one("#detail-tabs Tabs")
+
+
+@pytest.mark.asyncio
+async def test_a_slow_read_shows_the_screen_loading_then_the_record(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_lead(ada), make_lead(ada, email="b@x.example", city="Oslo")
+    may_end = threading.Event()
+    real_detail = models.lead_detail
+
+    def detail(lead_id: int) -> models.LeadDetail:
+        if lead_id == second.id:
+            assert may_end.wait(30)
+        return real_detail(lead_id)
+
+    monkeypatch.setattr(models, "lead_detail", detail)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        await back_to_list(pilot)
+        keys_before = footer_keys(screen)
+        app.open_lead(second.id)
+        # Shown after the wait, with a loading indicator and no record.
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert screen.view is None and screen.query_one("#detail-tabs").loading
+        await pilot.pause(OPEN_WAIT_SECONDS)
+        assert footer_keys(screen) == keys_before  # not rebuilt while it reads
+        may_end.set()
+        await wait_until(pilot, lambda: screen.view is not None)
+        await settle(pilot)
+        assert screen.view.id == second.id
+        assert not screen.query_one("#detail-tabs").loading
+        assert screen.query_one("#f-city", Input).value == "Oslo"
+        assert footer_keys(screen) == keys_before  # an open lead again: the same keys
+
+
+@pytest.mark.asyncio
+async def test_opening_a_record_deleted_meanwhile_says_so_on_the_list(ada: models.User) -> None:
+    first, second = make_lead(ada), make_lead(ada, email="b@x.example")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        await back_to_list(pilot)
+        listing = app.screen
+        elsewhere(lambda: models.delete_lead(ada, second.id))
+        app.open_lead(second.id)
+        await wait_until(pilot, lambda: notified(pilot, GONE))
+        await settle(pilot)
+        await pilot.pause(OPEN_WAIT_SECONDS * 2)
+        assert app.screen is listing
+        # The screen opens again for a lead that exists.
+        await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        assert app.screen.view.id == first.id
+    assert app.return_code in (None, 0)
+
+
+@pytest.mark.asyncio
+async def test_a_screen_is_not_shown_over_one_the_user_went_to_meanwhile(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_lead(ada), make_lead(ada, email="b@x.example")
+    entered, may_end = threading.Event(), threading.Event()
+    real_detail = models.lead_detail
+
+    def detail(lead_id: int) -> models.LeadDetail:
+        if lead_id == second.id:
+            entered.set()
+            assert may_end.wait(30)
+        return real_detail(lead_id)
+
+    monkeypatch.setattr(models, "lead_detail", detail)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        await back_to_list(pilot)
+        app.open_lead(second.id)
+        await wait_until(pilot, entered.is_set)
+        app.push_screen(HelpScreen())  # before the wait is over
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        may_end.set()
+        await pilot.pause(OPEN_WAIT_SECONDS * 2)
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert not any(isinstance(s, LeadDetailScreen) for s in app.screen_stack)
+
+
+class DimmingScreen(Screen[None]):
+    BINDINGS = [
+        Binding("e", "edit", "Edit", id="t.edit"),
+        Binding("x", "delete", "Delete", id="t.delete"),
+    ]
+    refused = False
+
+    def compose(self) -> ComposeResult:
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete":
+            return None if self.refused else True
+        return True
+
+
+@pytest.mark.asyncio
+async def test_the_footer_dims_and_undims_keys_in_place() -> None:
+    app = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = DimmingScreen()
+        await app.push_screen(screen)
+        await pilot.pause()
+        await pilot.pause()
+        keys = footer_keys(screen)
+        assert [k.action for k in keys][:2] == ["edit", "delete"]
+        for refused in (True, False, True):
+            screen.refused = refused
+            screen.refresh_bindings()
+            await pilot.pause()
+            await pilot.pause()
+            assert footer_keys(screen) == keys  # the same widgets
+            assert keys[1].has_class("-disabled") is refused and keys[1]._disabled is refused
+            assert not keys[0].has_class("-disabled")
+
+
+@pytest.mark.asyncio
+async def test_a_built_screen_is_out_of_the_collectors_reach(ada: models.User) -> None:
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
+        await wait_until(pilot, lambda: screen._kept)
+        await settle(pilot)
+        await pilot.pause()
+        tracked = {id(o) for o in gc.get_objects()}  # the permanent generation is not listed
+        form = screen.query_one("#f-city")
+        assert id(form) not in tracked and id(screen) not in tracked
