@@ -468,6 +468,10 @@ async def test_markup_and_escapes_in_lead_data_render_literally(ada: models.User
 def _open_after(lead_id: int, keys: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await open_lead(pilot, lead_id)
+        # Blinking off before a key can focus a text area: switched off during the
+        # blink's hidden phase, a TextArea keeps its cursor-less line from its cache.
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
         for key in keys:
             await pilot.press(key)
         if "n" in keys:  # the composer takes the focus once the Notes pane is shown

@@ -156,8 +156,11 @@ class DimmingScreen(Screen[None]):
     BINDINGS = [
         Binding("e", "edit", "Edit", id="t.edit"),
         Binding("x", "delete", "Delete", id="t.delete"),
+        Binding("r", "reactivate", "Reactivate", id="t.reactivate"),
+        Binding("b", "back", "Back", id="t.back"),
     ]
     refused = False
+    closed = False
 
     def compose(self) -> ComposeResult:
         yield KeyFooter()
@@ -165,27 +168,42 @@ class DimmingScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "delete":
             return None if self.refused else True
+        if action == "edit":
+            return not self.closed
+        if action == "reactivate":
+            return self.closed
         return True
 
 
+async def footer_now(pilot: Any, screen: DimmingScreen) -> tuple[list[FooterKey], str]:
+    """The key widgets and the footer as painted, once it has caught up."""
+    screen.refresh_bindings()
+    for _ in range(3):
+        await pilot.pause()
+    return footer_keys(screen), pilot.app.export_screenshot()
+
+
 @pytest.mark.asyncio
-async def test_the_footer_dims_and_undims_keys_in_place() -> None:
+async def test_the_footer_shows_changed_keys_with_the_widgets_it_has() -> None:
     app = App()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = DimmingScreen()
         await app.push_screen(screen)
-        await pilot.pause()
-        await pilot.pause()
-        keys = footer_keys(screen)
-        assert [k.action for k in keys][:2] == ["edit", "delete"]
-        for refused in (True, False, True):
-            screen.refused = refused
-            screen.refresh_bindings()
-            await pilot.pause()
-            await pilot.pause()
-            assert footer_keys(screen) == keys  # the same widgets
-            assert keys[1].has_class("-disabled") is refused and keys[1]._disabled is refused
-            assert not keys[0].has_class("-disabled")
+        keys, _ = await footer_now(pilot, screen)
+        assert [k.action for k in keys][:3] == ["edit", "delete", "back"]
+        for refused, closed in ((True, False), (False, False), (True, True), (False, False)):
+            screen.refused, screen.closed = refused, closed
+            now, painted = await footer_now(pilot, screen)
+            assert now[0] is keys[0] and now[1] is keys[1]  # not remounted
+            shows = ["delete", "reactivate", "back"] if closed else ["edit", "delete", "back"]
+            assert [k.action for k in now][:3] == shows
+            delete = now[shows.index("delete")]
+            assert delete.has_class("-disabled") is refused and delete._disabled is refused
+            # Painted as Textual's own footer would have built it.
+            screen.query_one(KeyFooter).refresh(recompose=True)
+            _, rebuilt = await footer_now(pilot, screen)
+            assert painted == rebuilt
+            keys = footer_keys(screen)
 
 
 @pytest.mark.asyncio

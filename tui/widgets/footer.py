@@ -1,7 +1,8 @@
-"""Textual's key-hint footer, rebuilt only when the keys it shows change."""
+"""Textual's key-hint footer, updated only when the keys it shows change."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from textual.screen import Screen
@@ -16,8 +17,10 @@ class KeyFooter(Footer):
     refresh (focus moves, the screen resumes, the app gains focus): five times
     while the lead list starts, with the same dozen keys each time, which took
     a good part of the start-up. Here several refreshes in one frame make one
-    rebuild, a refresh that only dims or undims keys changes those keys in place,
-    and a screen that is waiting for its record (`footer_waits`, see
+    update, keys that change are shown by the key widgets already mounted (a
+    widget takes another key's text, or is dimmed; only the ones missing are
+    mounted: showing a closed lead after an open one remounted the whole footer,
+    10-30 ms), and a screen that is waiting for its record (`footer_waits`, see
     `tui.loading.ViewScreen`) keeps the keys it showed until the record is there,
     instead of rebuilding once for "no record yet" and again for the record.
     """
@@ -40,7 +43,7 @@ class KeyFooter(Footer):
         shown = self._keys_shown()
         if shown == self._shown:
             return
-        if self._shown is not None and self._same_keys(self._shown, shown) and self._restate(shown):
+        if self._shown is not None and shown[1:] == self._shown[1:] and self._rekey():
             self._shown = shown
             return
         self._shown = shown
@@ -54,32 +57,59 @@ class KeyFooter(Footer):
         )
         return (keys, self.show_command_palette, self.compact)
 
-    @staticmethod
-    def _same_keys(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
-        """The same keys in the same order (only enabled or tooltips may differ)."""
-        (old, *old_rest), (new, *new_rest) = before, after
-        return (
-            old_rest == new_rest
-            and len(old) == len(new)
-            and all(a[:3] + a[5:] == b[:3] + b[5:] for a, b in zip(old, new, strict=True))
-        )
+    def _wanted_keys(self) -> list[tuple[Any, bool, str]] | None:
+        """(binding, enabled, tooltip) of each key `Footer.compose` would show, in its
+        order; None when it would group keys (then only a recompose builds them)."""
+        by_action: dict[str, list[tuple[Any, bool, str]]] = {}
+        for _, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show:
+                by_action.setdefault(binding.action, []).append((binding, enabled, tooltip))
+        wanted = [keys[0] for keys in by_action.values()]
+        groups = [binding.group for binding, _, _ in wanted]
+        if any(a is not None and a == b for a, b in pairwise(groups)):
+            return None
+        return wanted
 
-    def _restate(self, shown: tuple[Any, ...]) -> bool:
-        """Dim or undim the keys in place (what `Footer.compose` would have built);
-        False when the footer is not one this can follow (grouped keys)."""
-        if self.query(KeyGroup):
+    def _rekey(self) -> bool:
+        """Show the keys wanted now with the key widgets already mounted: each takes
+        the next key (its text, action, dimming and tooltip), the ones left over are
+        removed and the ones missing mounted, as `Footer.compose` would have built
+        them. False (nothing changed) when the keys are grouped."""
+        wanted = self._wanted_keys()
+        if wanted is None or self.query(KeyGroup):
             return False
-        keys, *_ = shown
-        widgets = [w for w in self.query_children(FooterKey) if not w.has_class("-command-palette")]
-        by_action: dict[str, tuple[bool, str]] = {}
-        for _key, action, _description, enabled, tooltip, _group in keys:
-            by_action.setdefault(action, (enabled, tooltip))  # compose shows the first
-        if [w.action for w in widgets] != list(by_action):
-            return False
-        for widget in widgets:
-            enabled, tooltip = by_action[widget.action]
+        widgets = list(self.query_children(FooterKey))
+        palette = next((w for w in widgets if w.has_class("-command-palette")), None)
+        widgets = [w for w in widgets if w is not palette]
+        for widget, (binding, enabled, tooltip) in zip(widgets, wanted, strict=False):
+            display = self.app.get_key_display(binding)
+            if (widget.key, widget.key_display, widget.description, widget.action) != (
+                binding.key,
+                display,
+                binding.description,
+                binding.action,
+            ):
+                widget.key, widget.key_display = binding.key, display
+                widget.description, widget.action = binding.description, binding.action
+                widget.refresh(layout=True)
             if widget._disabled != (not enabled):
                 widget._disabled = not enabled
                 widget.set_class(not enabled, "-disabled")
             widget.tooltip = tooltip or None
+        for widget in widgets[len(wanted) :]:
+            widget.remove()
+        with self._context():  # data_bind binds to the active message pump: this footer
+            missing = [
+                FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    disabled=not enabled,
+                    tooltip=tooltip,
+                ).data_bind(compact=Footer.compact)
+                for binding, enabled, tooltip in wanted[len(widgets) :]
+            ]
+        if missing:
+            self.mount_all(missing, before=palette) if palette else self.mount_all(missing)
         return True
