@@ -56,23 +56,28 @@ def _copy_activities(
     return len(rows)
 
 
+def _take_off(lead: Lead, current: LeadProcess, before: str) -> None:
+    """Remove the lead's process and its activities; refused while some are done."""
+    done = (
+        LeadActivity.select()
+        .where((LeadActivity.lead == lead.id) & (LeadActivity.done == True))  # noqa: E712
+        .count()
+    )
+    if done:
+        raise ProcessRefused(
+            f"{activities_text(done)} of {current.process_name} already done on this lead; "
+            f"reopen them before {before}."
+        )
+    LeadActivity.delete().where(LeadActivity.lead == lead.id).execute()
+    LeadProcess.delete().where(LeadProcess.id == current.id).execute()
+
+
 def _assign(
     lead: Lead, process: QualifyingProcess, actor: User | None, on: dt.date, audit_prefix: str = ""
 ) -> LeadProcess:
     current = lead_process(lead)
     if current is not None:
-        done = (
-            LeadActivity.select()
-            .where((LeadActivity.lead == lead.id) & (LeadActivity.done == True))  # noqa: E712
-            .count()
-        )
-        if done:
-            raise ProcessRefused(
-                f"{activities_text(done)} of {current.process_name} "
-                "already done on this lead; reopen them before assigning another process."
-            )
-        LeadActivity.delete().where(LeadActivity.lead == lead.id).execute()
-        LeadProcess.delete().where(LeadProcess.id == current.id).execute()
+        _take_off(lead, current, "assigning another process")
     assignment = LeadProcess.create(
         lead=lead,
         process=process,
@@ -125,18 +130,7 @@ def remove_process(actor: User, lead_id: int) -> None:
         can(actor, "remove_process", lead).enforce()
         current = lead_process(lead)
         assert current is not None  # the rule above says so
-        done = (
-            LeadActivity.select()
-            .where((LeadActivity.lead == lead.id) & (LeadActivity.done == True))  # noqa: E712
-            .count()
-        )
-        if done:
-            raise ProcessRefused(
-                f"{activities_text(done)} of {current.process_name} already done on this lead; "
-                "reopen them before removing the process."
-            )
-        LeadActivity.delete().where(LeadActivity.lead == lead.id).execute()
-        LeadProcess.delete().where(LeadProcess.id == current.id).execute()
+        _take_off(lead, current, "removing the process")
         record(actor, "process_removed", lead, f"Removed qualifying process {current.process_name}")
 
 
