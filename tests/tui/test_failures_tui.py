@@ -30,7 +30,7 @@ from tui.driver import LenientLinuxDriver
 from tui.screens.lead_detail import DiscardChangesScreen, LeadDetailScreen
 
 from ..conftest import make_lead
-from ..helpers import make_app
+from ..helpers import make_app, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0
@@ -270,19 +270,6 @@ def test_quitting_with_unsaved_edits_asks_through_a_terminal(tmux: Tmux) -> None
 
 
 # --- With Pilot ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ada(sqlite_db: object) -> models.User:
-    return models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 def spy_exit(app: LeadqApp) -> list[object]:
