@@ -23,7 +23,6 @@ from .listing import (
     Linked,
     ListSpec,
     QueryStopper,
-    count_list_matches,
     count_rows,
     fts_table,
     list_ids,
@@ -117,11 +116,6 @@ def record_list(kind: str) -> ListSpec:
         return LISTS[kind]
     except KeyError:
         raise ValueError(f"There is no list of {kind!r}") from None
-
-
-def count_record_matches(kind: str, text: str, limit: int) -> int:
-    """How many records (any view) the search matches, counting no further than `limit`."""
-    return count_list_matches(record_list(kind), text, limit)
 
 
 def record_search_order(kind: str, search: str, sort: str) -> str:

@@ -1,7 +1,7 @@
 """Lead qualifying processes: processes, their levels and activities, and the
 process assigned to a lead with its copied activities.
 
-The DDL is frozen here as generated from `models.processes.PROCESS_MODELS` at this
+The DDL is frozen here as generated from `models.processes.models.PROCESS_MODELS` at this
 version (see 0001 for why).
 """
 
