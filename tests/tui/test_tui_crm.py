@@ -192,6 +192,12 @@ async def test_opportunity_list_shows_the_pipeline(riley: models.User, deal) -> 
         pipeline = screen.query_one("#pipeline", Static)
         await wait_until(pilot, lambda: "25,000.00" in str(pipeline.visual))
         assert "Develop 1 · 25,000.00" in str(pipeline.visual)
+        table = screen.query_one(RecordTable)
+        header, row = table.line_text(0), table.line_text(1)
+        # Amounts are right-aligned under their heading: "Est. value" ends where they end.
+        value_end = header.index("Est. value") + len("Est. value")
+        assert row[:value_end].endswith("25,000.00")
+        assert row[value_end] == " "
 
 
 # Closing deals -------------------------------------------------------------------------

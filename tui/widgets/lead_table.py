@@ -91,6 +91,8 @@ class Column:
     minimum: int
     preferred: int
     flex: int = 0
+    right: bool = False
+    """Right-aligned (amounts), so that figures line up by their last digit."""
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -208,12 +210,14 @@ class LeadSource:
         return not spec.search and spec.view != "duplicates"
 
 
-def _fit(text: str, width: int) -> str:
-    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut."""
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut;
+    padded on the left when `right`."""
     if width <= 0:
         return ""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
+    length = cell_len(text)
+    if length <= width:
+        return " " * (width - length) + text if right else set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
 
 
@@ -773,7 +777,7 @@ class LeadTable(ScrollView, can_focus=True):
     def _header(self, widths: list[int], width: int) -> Strip:
         style = self.get_component_rich_style("lead-table--header")
         text = " " * (MARK_WIDTH + 1) + " ".join(
-            _fit(c.title, w) for c, w in zip(self.source.columns, widths, strict=True)
+            _fit(c.title, w, c.right) for c, w in zip(self.source.columns, widths, strict=True)
         )
         return Strip([Segment(_fit(text, width), style)], width)
 
@@ -802,7 +806,7 @@ class LeadTable(ScrollView, can_focus=True):
         ]
         for column, cell_width in zip(self.source.columns, widths, strict=True):
             segments.append(Segment(" ", style))
-            segments.append(Segment(_fit(row.cell(column.key), cell_width), style))
+            segments.append(Segment(_fit(row.cell(column.key), cell_width, column.right), style))
         used = MARK_WIDTH + sum(widths) + len(widths)
         if used < width:
             segments.append(Segment(" " * (width - used), style))

@@ -140,7 +140,7 @@ class OpportunitySource(RecordSource):
     columns = (
         Column("topic", "Topic", 12, 26, flex=3),
         Column("account", "Account", 9, 20, flex=2),
-        Column("value", "Est. value", 10, 14),
+        Column("value", "Est. value", 10, 14, right=True),
         Column("close", "Est. close", 10, 10),
         Column("stage", "Stage", 7, 8),
         Column("status", "Status", 7, 12),
