@@ -1308,3 +1308,33 @@ def test_the_session_factory_refuses_to_fork_while_a_thread_runs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
     )
     assert result.stdout.strip() == "refused: the session factory must not start threads"
+
+
+def test_the_factory_takes_the_free_chunks_inside_its_heap() -> None:
+    """After fill_malloc_holes() a new allocation comes from the top of the C heap,
+    not from a hole between the factory's own chunks (whose page a session's first
+    allocations would copy). In a process of its own: a heap with holes punched in it."""
+    code = (
+        "import ctypes\n"
+        "from tui.ssh import factory\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc.mallinfo2.restype = factory._MallInfo2\n"
+        "libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]\n"
+        "libc.free.argtypes = [ctypes.c_void_p]\n"
+        "chunks = [libc.malloc(size) for _ in range(100) for size in (200, 3000, 40)]\n"
+        "for pointer in chunks[::2]:\n"
+        "    libc.free(pointer)\n"
+        "def from_top(size):\n"
+        "    top = libc.mallinfo2().keepcost\n"
+        "    libc.malloc(size)\n"
+        "    return libc.mallinfo2().keepcost != top\n"
+        "before = [from_top(size) for size in (200, 3000, 40)]\n"
+        "taken = factory.fill_malloc_holes()\n"
+        "after = [from_top(size) for size in (200, 3000, 40)]\n"
+        "print(before, taken > 50 * 40, after, factory.fill_malloc_holes() < taken)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    expected = "[False, False, False] True [True, True, True] True"
+    assert result.stdout.strip() == expected, result.stderr

@@ -103,11 +103,64 @@ def preload() -> None:
     for region in ("US", "GB", "DE", "FR"):
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
+    fill_malloc_holes()
     # Everything imported so far is kept for good: moved out of the collector's
     # reach, it is not touched (copied) by a session's collections. The collector
     # was off during the imports (serve()), so no freed holes in the shared pages
     # are left for a session's new objects to fill (and copy).
     gc.freeze()
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                     "uordblks", "fordblks", "keepcost")
+    ]  # fmt: skip
+
+
+_TCACHE_MAX = 1032
+"""glibc's largest request kept in its per-thread cache of freed chunks."""
+
+
+def fill_malloc_holes(limit: int = 16 << 20) -> int:
+    """Take every free chunk inside the C heap (glibc) and keep it; returns the bytes taken.
+
+    The imports leave a few hundred small free chunks scattered over the heap
+    (freed temporaries: a module's marshalled code, a parser's lists). A session's
+    first allocations would fill them, each one copying the page it sits on, which
+    otherwise stays shared; taken here, they are written once, in the factory, and a
+    session's allocations start on fresh pages at the top of the heap. A chunk
+    comes from a hole when the free space at the top of the heap (`keepcost`) does
+    not change; the first one that comes from the top ends each size. Measured: a
+    session's private memory 22.4 -> 21.2 MiB for about 0.2 MB taken, 20 ms.
+    Nothing is done without glibc's mallinfo2 (2.33 and later)."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallinfo2, malloc, free = libc.mallinfo2, libc.malloc, libc.free
+    except (OSError, AttributeError):
+        return 0
+    mallinfo2.restype = _MallInfo2
+    malloc.restype, malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    free.argtypes = [ctypes.c_void_p]
+    sizes = [1 << 16]
+    while sizes[-1] * 3 // 4 > _TCACHE_MAX:
+        sizes.append(sizes[-1] * 3 // 4)
+    # Below that, every size class of the cache (16 bytes apart), largest first.
+    sizes += range(_TCACHE_MAX - 8, 0, -16)
+    taken = 0
+    for size in sizes:
+        while taken < limit:
+            top = mallinfo2().keepcost
+            pointer = malloc(size)
+            if pointer is None:
+                return taken
+            if mallinfo2().keepcost != top:  # from the top: no hole of this size left
+                if size > _TCACHE_MAX:  # merges back into the top (a small one would
+                    free(pointer)  # stay in the cache, a hole again: it is kept)
+                break
+            taken += size  # never freed
+    return taken
 
 
 def _send(sock: socket.socket, message: dict) -> None:
