@@ -1338,3 +1338,60 @@ def test_the_factory_takes_the_free_chunks_inside_its_heap() -> None:
     )
     expected = "[False, False, False] True [True, True, True] True"
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_hot_code_is_copied_side_by_side_and_still_runs() -> None:
+    """relocate() gives the named functions fresh code objects allocated one after
+    the other (25 functions spread over 20 pages end up on one or two); they
+    behave as before, and a function made at run time from a copied function's
+    nested code (a closure) gets the copy too."""
+    code = (
+        "import gc, sys, types\n"
+        "from tui.ssh import hot_code\n"
+        "gc.disable()\n"
+        "module = types.ModuleType('hotmod')\n"
+        "for n in range(400):\n"
+        "    source = f'def f{n}(x):\\n    return x + {n}\\n'\n"
+        "    exec(compile(source, '<hotmod>', 'exec'), module.__dict__)\n"
+        "source = 'def outer(n):\\n    def inner(k):\\n        return k * n\\n'\n"
+        "source += '    return inner\\n'\n"
+        "exec(compile(source, '<hotmod>', 'exec'), module.__dict__)\n"
+        "hot = [getattr(module, f'f{n}') for n in range(0, 400, 16)]\n"
+        "old = [f.__code__ for f in hot]\n"
+        "cold = module.f1.__code__\n"
+        "keys = [f'<hotmod>:{f.__name__}' for f in hot] + ['<hotmod>:outer.<locals>.inner']\n"
+        "copied = hot_code.relocate(keys)\n"
+        "def pages(codes):\n"
+        "    return len({id(c) >> 12 for c in codes})\n"
+        "inner = module.outer(3)\n"
+        "print(copied, pages(old) > 10, pages(f.__code__ for f in hot) <= 2,\n"
+        "      all(f.__code__ is not c for f, c in zip(hot, old)), module.f1.__code__ is cold,\n"
+        "      [f(1) for f in hot[:3]], inner.__code__ is module.outer.__code__.co_consts[1],\n"
+        "      inner(2))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    expected = "27 True True True True [1, 17, 33] True 6"
+    assert result.stdout.strip() == expected, result.stderr
+
+
+def test_the_hot_code_profile_names_what_the_factory_loads() -> None:
+    """tui/ssh/hot_code.txt (written by `python -m tui.ssh.hot_code --write`) still names
+    the functions the factory has: most of it is found and copied. A list gone stale
+    (the app or Textual changed a lot) fails here: write it again."""
+    code = (
+        "import gc\n"
+        "from tui.ssh import factory, hot_code\n"
+        "gc.disable()\n"
+        "names = hot_code.load()\n"
+        "factory.preload()\n"
+        "gc.unfreeze()\n"
+        "print(len(names), hot_code.relocate(names))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    named, copied = (int(word) for word in result.stdout.split())
+    assert named > 1000
+    assert copied >= 0.9 * named, f"{copied} of {named} functions found: rewrite hot_code.txt"

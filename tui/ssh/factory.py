@@ -103,6 +103,11 @@ def preload() -> None:
     for region in ("US", "GB", "DE", "FR"):
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
+    from . import hot_code
+
+    # The code of the functions a session runs, side by side (hot_code.py), then
+    # the heap's holes taken: what a session allocates starts on fresh pages.
+    hot_code.relocate(hot_code.load())
     fill_malloc_holes()
     # Everything imported so far is kept for good: moved out of the collector's
     # reach, it is not touched (copied) by a session's collections. The collector
