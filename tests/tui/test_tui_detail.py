@@ -199,6 +199,95 @@ async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
         assert not screen.query_one("#banner").has_class("visible")
 
 
+def read_only_text(screen: LeadDetailScreen, name: str) -> str:
+    return screen.query_one(f"#read-{name}", Static).visual.plain  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_a_closed_lead_after_an_open_one_shows_its_values_as_text(ada: models.User) -> None:
+    """The form is swapped for the lead's values as text (built when first needed);
+    a key that would edit says the rule's sentence and changes nothing."""
+    from tui.screens.lead_detail import LeadReadOnly
+
+    open_one = make_lead(ada)
+    closed = make_lead(
+        ada,
+        first_name="Ivo",
+        last_name="Closed",
+        email="ivo@contoso.com",
+        rating="hot",
+        decision_maker_identified=True,
+        summary="Two lines:\nsecond line",
+    )
+    models.disqualify_lead(ada, closed.id, "lost")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_lead(pilot, open_one.id)
+        assert not screen.query(LeadReadOnly)  # not built while no closed lead was shown
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LeadDetailScreen))
+        assert await open_lead(pilot, closed.id) is screen  # the same screen, refilled
+        await wait_until(pilot, lambda: bool(screen.query(LeadReadOnly)))
+        await settle(pilot)
+        read_only = screen.query_one(LeadReadOnly)
+        assert read_only.display and not screen.query_one("#form").display
+        assert read_only_text(screen, "last_name") == "Closed"
+        assert read_only_text(screen, "rating") == "Hot"
+        assert read_only_text(screen, "decision_maker_identified") == "Yes"
+        assert read_only_text(screen, "status_reason") == "Lost"
+        assert read_only_text(screen, "existing_account") == "—"
+        assert "second line" in read_only_text(screen, "summary")
+        # The hidden form holds the lead too, its fields disabled.
+        assert field(screen, "last_name").value == "Closed"
+        assert field(screen, "topic").disabled and field(screen, "summary").read_only
+        # Editing keys: the rule's sentence, nothing typed anywhere, nothing saved.
+        await pilot.press("e")
+        await wait_until(pilot, lambda: read_only.has_focus)
+        await pilot.press("x", "enter")
+        await settle(pilot)
+        sentence = models.lead_detail(closed.id).closed_message()
+        said = [n.message for n in app._notifications]
+        assert said.count(sentence) == 3, said
+        assert field(screen, "topic").value == "50 ergonomic chairs"
+        assert fresh(closed.id).state == "disqualified"
+        # Back to an open lead: the form again, editable, and typing reaches it.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LeadDetailScreen))
+        await open_lead(pilot, open_one.id)
+        assert screen.query_one("#form").display and not read_only.display
+        assert not field(screen, "topic").disabled and not field(screen, "summary").read_only
+        await pilot.press("e")
+        await wait_until(pilot, lambda: field(screen, "topic").has_focus)
+        await pilot.press("!")
+        assert field(screen, "topic").value == "50 ergonomic chairs!"
+
+
+@pytest.mark.asyncio
+async def test_the_form_restyled_while_a_closed_lead_hid_it_shows_enabled(
+    ada: models.User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its fields are disabled without a restyle while hidden; a theme change meanwhile
+    restyles them as disabled, so showing the form again restyles them."""
+    monkeypatch.setenv("LEADQ_CONFIG_DIR", str(tmp_path))  # the theme is remembered there
+    lead = make_lead(ada)
+    models.disqualify_lead(ada, lead.id, "lost")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        topic = field(screen, "topic")
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        assert topic.disabled
+        models.reactivate_lead(ada, lead.id)
+        app.data_changed()
+        await wait_until(pilot, lambda: screen.query_one("#form").display)
+        await settle(pilot)
+        assert not topic.disabled
+        shown = topic.styles.get_rules()
+        app.stylesheet.update(topic)  # what Textual computes for it now
+        assert topic.styles.get_rules() == shown
+
+
 @pytest.mark.asyncio
 async def test_stage_bar_shows_filled_steps_then_develop_after_qualify(ada: models.User) -> None:
     lead = make_lead(ada, purchase_timeframe="this_year", summary="Wants chairs by May")

@@ -4,9 +4,10 @@ The form shows every lead field grouped as Dynamics does (Contact, Company,
 Address, Qualify stage, Details). Saving calls `models.update_lead`; a
 `ValidationError` puts each message beside its field and keeps what the user
 typed. A closed lead is read-only, with a banner saying who closed it and how
-to reactivate it. The lead is read as one `models.LeadDetail` in a worker
-(`ViewScreen`) and saved through `run_service`, so the event loop never waits
-for the database.
+to reactivate it: its values are shown as text (`LeadReadOnly`) in place of the
+form, and a key that would edit says the rule's sentence. The lead is read as
+one `models.LeadDetail` in a worker (`ViewScreen`) and saved through
+`run_service`, so the event loop never waits for the database.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -137,6 +138,97 @@ def _text(value: object, *, multiline: bool = False) -> str:
     return printable(value, multiline=multiline)
 
 
+def _shown_value(lead: models.LeadDetail, name: str) -> str:
+    """What the read-only rendering shows for field `name`: what its input would."""
+    if name in LOOKUPS:
+        linked = getattr(lead, name)
+        return linked.label if linked else ""
+    value = lead.status_reason if name == "status_reason" else lead.values[name]
+    if name == "status_reason":
+        return StatusReason(value).label
+    if name in CHOICES:
+        return dict((v, label) for label, v in CHOICES[name].choices()).get(value, "")
+    if name == "decision_maker_identified":
+        return "Yes" if value else "No"
+    return _text(value, multiline=name == "summary")
+
+
+def _value_content(value: str) -> Content:
+    return literal(value) if value else Content.styled("—", "dim")
+
+
+class LeadReadOnly(VerticalScroll):
+    """A closed lead's fields as text, in place of the form (built the first time a
+    closed lead is shown, then updated in place).
+
+    Showing a closed lead by disabling the form's 26 inputs restyled each of them
+    and their parts on every switch between an open and a closed lead (most of
+    the cost of opening a lead); updating a few texts costs next to nothing. A key
+    that would edit (a character or enter that no key binding takes) says why it
+    cannot, with the services' own sentence."""
+
+    LABEL_WIDTH = max(len(label) for label in LABELS.values()) + 1
+
+    DEFAULT_CSS = f"""
+    LeadReadOnly {{
+        height: 1fr;
+        padding: 0 1;
+    }}
+    LeadReadOnly > .read-group {{
+        layout: grid;
+        grid-size: 2;
+        grid-columns: {LABEL_WIDTH} 1fr;
+        grid-rows: auto;
+        height: auto;
+        max-width: 110;
+    }}
+    LeadReadOnly .read-label {{
+        text-style: bold;
+    }}
+    LeadReadOnly > #read-info {{
+        margin-top: 1;
+        color: $text-muted;
+    }}
+    """
+
+    def __init__(self, lead: models.LeadDetail, info: Content, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lead = lead
+        self._info = info
+        self._values: dict[str, Static] = {}
+
+    def compose(self) -> ComposeResult:
+        for title, names in FORM_GROUPS:
+            yield Static(title, classes="group-title")
+            with Container(classes="read-group"):
+                for name in names:
+                    yield Static(LABELS[name], classes="read-label")
+                    value = self._values[name] = Static(
+                        _value_content(_shown_value(self.lead, name)), id=f"read-{name}"
+                    )
+                    yield value
+        yield Static(self._info, id="read-info")
+
+    def show(self, lead: models.LeadDetail, info: Content) -> None:
+        """Show `lead` (the texts are updated in place)."""
+        self.lead = lead
+        for name, value in self._values.items():
+            value.update(_value_content(_shown_value(lead, name)))
+        self.query_one("#read-info", Static).update(info)
+
+    def say_why(self) -> None:
+        """Say why the lead cannot be edited (the rule's own sentence)."""
+        notify_literal(self.screen, self.lead.closed_message(), severity="warning")
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in self.screen.active_bindings:
+            return  # the screen's keys (r reactivates, escape goes back) still work
+        if event.is_printable or event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.say_why()
+
+
 class LeadDetailScreen(ViewScreen):
     """The lead with id `lead_id`."""
 
@@ -173,6 +265,8 @@ class LeadDetailScreen(ViewScreen):
         self._reasons_for: str | None = None  # the state the status reasons list is for
         self._fields: dict[str, Widget] = {}
         self._refilled = False  # refilled: the next view is shown with the tabs focused
+        self._editable = True  # the form is shown (an open lead), not `LeadReadOnly`
+        self._enabled_styles: object = None  # a field's styles while the form was shown
 
     # Layout.
     def compose(self) -> ComposeResult:
@@ -180,14 +274,15 @@ class LeadDetailScreen(ViewScreen):
         yield Static("", id="banner")
         yield StageBar(id="stage-bar")
         with TabbedContent(id="detail-tabs", initial="tab-form"):
-            with TabPane("Form", id="tab-form"), VerticalScroll(id="form"):
+            with TabPane("Form", id="tab-form"):
                 yield OptionList(id="created-records")
-                yield Static("", id="form-error")
-                for title, names in FORM_GROUPS:
-                    yield Static(title, classes="group-title")
-                    for name in names:
-                        yield from self._compose_field(name)
-                yield Static("", id="record-info")
+                with VerticalScroll(id="form"):  # a closed lead shows `LeadReadOnly` instead
+                    yield Static("", id="form-error")
+                    for title, names in FORM_GROUPS:
+                        yield Static(title, classes="group-title")
+                        for name in names:
+                            yield from self._compose_field(name)
+                    yield Static("", id="record-info")
             with TabPane("Notes", id="tab-notes"):
                 yield NotesPanel(id="notes")
             with TabPane("History", id="tab-history"):
@@ -391,7 +486,8 @@ class LeadDetailScreen(ViewScreen):
         return widget
 
     def _fill_form(self, lead: models.LeadDetail) -> None:
-        closed = not lead.is_open
+        # Error lines first: clearing them restyles their rows (see `_show_editable`).
+        self.show_errors({})
         for name in ALL_FIELDS:
             widget = self.form_field(name)
             if name in LOOKUPS:
@@ -412,20 +508,63 @@ class LeadDetailScreen(ViewScreen):
                 widget.value = bool(lead.values[name])
             elif isinstance(widget, TextArea):
                 widget.load_text(_text(lead.values[name], multiline=True))
-                widget.read_only = closed
             elif isinstance(widget, Input):
                 widget.value = _text(lead.values[name])
                 widget.cursor_position = len(widget.value)
-            widget.disabled = closed and not isinstance(widget, TextArea)
         self._loaded = self.form_values()
-        self.show_errors({})
         owner = lead.owner or "nobody"
-        self.query_one("#record-info", Static).update(
-            literal(
-                f"Owner: {owner} · Created {when(lead.created_at)} · "
-                f"Modified {when(lead.modified_at)} (UTC)"
-            )
+        info = literal(
+            f"Owner: {owner} · Created {when(lead.created_at)} · "
+            f"Modified {when(lead.modified_at)} (UTC)"
         )
+        self.query_one("#record-info", Static).update(info)
+        self._show_editable(lead.is_open)
+        if not lead.is_open:
+            self._show_read_only(lead, info)
+
+    def _show_editable(self, editable: bool) -> None:
+        """Show the form (an open lead) or hide it for `LeadReadOnly` (a closed one).
+
+        The fields of a hidden form are disabled (the summary read-only), so nothing
+        can focus or type into them, but without the restyle Textual does for each
+        (`set_reactive` skips the watchers): nobody sees them, and a switch between
+        an open and a closed lead restyled 26 fields and their parts (30-90 ms). So
+        the form shows again as it was styled, unless something restyled it while
+        hidden (a theme change, the wide layout): then it is restyled once."""
+        if editable == self._editable:
+            return
+        self._editable = editable
+        form = self.query_one("#form", VerticalScroll)
+        probe = self.form_field("topic").styles
+        if not editable:
+            self._enabled_styles = probe.get_rules()
+            if self.focused is not None and form in self.focused.ancestors_with_self:
+                self.call_after_refresh(self._focus_read_only)
+        for name in ALL_FIELDS:
+            widget = self.form_field(name)
+            if isinstance(widget, TextArea):
+                widget.set_reactive(TextArea.read_only, not editable)
+            else:
+                widget.set_reactive(Widget.disabled, not editable)
+        form.display = editable
+        read_only = self.query(LeadReadOnly)
+        if read_only:
+            read_only.first().display = not editable
+        if editable and probe.get_rules() != self._enabled_styles:
+            form.update_node_styles()  # restyled while hidden, as disabled
+
+    def _show_read_only(self, lead: models.LeadDetail, info: Content) -> None:
+        found = self.query(LeadReadOnly)
+        if found:
+            found.first().show(lead, info)
+        else:
+            pane = self.query_one("#tab-form", TabPane)
+            pane.mount(LeadReadOnly(lead, info, id="form-read"))
+
+    def _focus_read_only(self) -> None:
+        found = self.query(LeadReadOnly)
+        if found and not self._editable:
+            found.first().focus()
 
     def form_values(self) -> dict[str, Any]:
         """What the form holds now, as `update_lead` takes it."""
@@ -563,10 +702,16 @@ class LeadDetailScreen(ViewScreen):
         self.call_after_refresh(self.query_one(NotesPanel).focus_composer)
 
     def action_edit(self) -> None:
+        """Show the form, its first field focused; a closed lead's fields focused, and
+        why they cannot be edited."""
         self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
-        first = self.query_one("#f-topic")
-        target = self.query_one("#form", VerticalScroll) if first.disabled else first
-        self.call_after_refresh(target.focus)
+        if self._editable:
+            self.call_after_refresh(self.query_one("#f-topic").focus)
+            return
+        self.call_after_refresh(self._focus_read_only)
+        found = self.query(LeadReadOnly)
+        if found:
+            found.first().say_why()
 
     async def action_assign_process(self) -> None:
         """Assign or change the qualifying process from any tab (the activities tab
