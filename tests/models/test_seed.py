@@ -243,6 +243,7 @@ def test_command_line(tmp_path: Path) -> None:
         ("bench/bench_open_check.py", ["--scale", "60", "--repeats", "1"]),
         ("bench/bench_import.py", ["--rows", "300", "--repeats", "1"]),
         ("bench/bench_records.py", ["--rows", "300", "--presses", "2"]),
+        ("bench/bench_screens.py", ["--leads", "300", "--opens", "1", "--why"]),
     ],
 )
 def test_bench_scripts_run_at_a_tiny_scale(script: str, args: list[str], tmp_path: Path) -> None:
