@@ -18,6 +18,7 @@ from textual.reactive import reactive
 
 import models
 
+from .collector import IdleCollector
 from .preferences import load_preferences, save_preference
 
 if TYPE_CHECKING:
@@ -27,6 +28,10 @@ POLL_SECONDS = 1.0
 DEACTIVATED_EXIT_STATUS = 1
 """The app's exit status when its user was deactivated during the session: 1, a
 refusal, as docs/errors.md numbers them (3 is a database that cannot be opened)."""
+
+SCREEN_STYLESHEETS = sorted((Path(__file__).parent / "screens").resolve().glob("*.tcss"))
+"""Every screen's stylesheet, read at start-up with the lead list's (see
+`get_default_screen`)."""
 
 
 def _leadq_commands():  # -> type[Provider]; imported when the palette first opens
@@ -78,6 +83,7 @@ class LeadqApp(App[None]):
         self._built: dict[type[ViewScreen], ViewScreen] = {}
         self._asking_to_quit = False
         self._panicked = False
+        self._collector = IdleCollector(self)
 
     def get_driver_class(self):  # type: ignore[no-untyped-def]
         """Textual's choice, except that `LinuxDriver` becomes `LenientLinuxDriver`:
@@ -103,10 +109,25 @@ class LeadqApp(App[None]):
     def get_default_screen(self):  # type: ignore[override]
         from .screens.lead_list import LeadListScreen
 
-        screen = LeadListScreen()
-        # Textual reads CSS_PATH only for pushed screens and MODES, not the default one.
-        self._load_screen_css(screen)
-        return screen
+        self._read_screen_stylesheets()  # the list's among them
+        return LeadListScreen()
+
+    def _read_screen_stylesheets(self) -> None:
+        """Read every screen's stylesheet now, parsed once with the lead list's.
+
+        Textual reads a screen's CSS_PATH when it is first pushed, and then parses
+        every source again (its parse cache is thrown away) and restyles every widget
+        of every screen built: 0.1-0.3 s on the event loop the first time a dialog or
+        view opened once a lead form was built. Each rule of these files starts with
+        its screen's name, so reading them early changes no other screen's style.
+        The files are read, not their modules imported: start-up stays lazy. (Textual
+        reads CSS_PATH only for pushed screens and MODES, not the default one.)"""
+        unread = [p for p in SCREEN_STYLESHEETS if not self.stylesheet.has_source(str(p), "")]
+        for path in unread:
+            self.stylesheet.read(path)
+        if unread:  # as Textual's `_load_screen_css` does
+            self.stylesheet.reparse()
+            self.stylesheet.update(self)
 
     def on_mount(self) -> None:
         from .widgets.literal import printable  # the user's name is user data
@@ -121,11 +142,17 @@ class LeadqApp(App[None]):
         from .loading import keep_built_objects  # the list is built: keep it
 
         self.call_after_refresh(keep_built_objects)
+        self._collector.start()
+
+    def on_unmount(self) -> None:
+        self._collector.stop()
 
     def _remember_theme(self, theme: object) -> None:
         save_preference("theme", self.theme)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent | events.Paste):
+            self._collector.touched()  # the user is here: no full collection now
         if isinstance(event, events.Paste):
             from .widgets.literal import pasted  # inputs would show control codes raw
 
@@ -234,6 +261,7 @@ class LeadqApp(App[None]):
         is already on the stack (then a new one). A screen is built once: composing
         and styling the lead form costs far more than reading and showing a lead. A
         refilled screen is pushed when its view has arrived (`ViewScreen.open_over`)."""
+        self._collector.touched()  # a screen is being opened: no full collection now
         screen = self._built.get(kind)
         if screen is None or screen in self.screen_stack or not screen.reusable():
             screen = kind(*args)

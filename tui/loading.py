@@ -183,13 +183,19 @@ class ViewScreen(Screen):
         else:
             self._stale = True
 
+    def _on_mount(self, event: events.Mount) -> None:
+        """Composed: its widgets were styled as they were mounted, with this theme."""
+        self._styled_theme = self.app.theme
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """Shown again: reload if data changed meanwhile, go back if the record went.
 
         Textual's own handler (`Screen._on_screen_resume`, dispatched after this one)
-        restyles every widget of a screen it shows again: 250 on the lead form, most
-        of the cost of showing it. Only a theme changed since the screen was last
-        styled can make its styles stale, so the restyle is kept for that case."""
+        restyles every widget of a screen it shows, the first time too: 250 on the
+        lead form, most of the cost of showing it (90 ms for the opportunity view
+        built a moment before). Only a theme changed since the screen was styled can
+        make its styles stale (every screen's stylesheet is read at start-up, see
+        `LeadqApp._read_screen_stylesheets`), so the restyle is kept for that case."""
         theme = self.app.theme
         if self._styled_theme == theme:
             event.refresh_styles = False

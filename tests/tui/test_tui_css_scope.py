@@ -1,9 +1,11 @@
-"""Screen stylesheets stay on their own screen.
+"""Screen stylesheets stay on their own screen, and are all read at start-up.
 
-Textual adds a screen's CSS_PATH to the app-wide stylesheet once the screen is
-first used, so an unscoped rule (`#banner { display: none }`) in one screen's
-file silently restyles every later screen with a widget of that id. Every rule in
-`tui/screens/*.tcss` must therefore start with its screen's type.
+Every screen's CSS_PATH is in the app-wide stylesheet from start-up (read with
+the lead list's, so that opening a screen first never parses every stylesheet
+again and restyles every widget built), so an unscoped rule (`#banner { display:
+none }`) in one screen's file would silently restyle every screen with a widget
+of that id. Every rule in `tui/screens/*.tcss` must therefore start with its
+screen's type.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from textual.widgets import Static
 
 import models
 import tui.screens
+from tui.screens.lead_detail import LeadDetailScreen
 
 from ..conftest import make_lead
-from ..helpers import make_app, settle, wait_for_screen
+from ..helpers import make_app, settle, wait_for_screen, wait_until
 
 SCREENS_DIR = Path(tui.screens.__file__).parent
 
@@ -65,7 +68,6 @@ def test_every_rule_is_scoped_to_its_screen(stylesheet: Path) -> None:
 @pytest.mark.asyncio
 async def test_settings_banner_shows_after_visiting_a_lead(sqlite_db: object) -> None:
     """The lead detail's closed-lead banner rule once hid the settings banner."""
-    from tui.screens.lead_detail import LeadDetailScreen
     from tui.screens.settings import SettingsScreen
 
     rep = models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
@@ -80,3 +82,55 @@ async def test_settings_banner_shows_after_visiting_a_lead(sqlite_db: object) ->
         screen = await wait_for_screen(pilot, SettingsScreen)
         banner = screen.query_one("#banner", Static)
         assert banner.display and banner.region.height > 0
+
+
+def screen_classes_with_stylesheets() -> list[type[Screen]]:
+    found = []
+    for stylesheet in sorted(SCREENS_DIR.glob("*.tcss")):
+        module = importlib.import_module(f"tui.screens.{stylesheet.stem}")
+        found += [
+            cls
+            for _, cls in inspect.getmembers(module, inspect.isclass)
+            if issubclass(cls, Screen) and getattr(cls, "CSS_PATH", None) == stylesheet.name
+        ]
+    return found
+
+
+@pytest.mark.asyncio
+async def test_every_screen_stylesheet_is_read_at_start_up(
+    sqlite_db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a screen or dialog first parses no stylesheet again: each one's
+    CSS_PATH is already read, and qualifying a lead (its result dialog and the
+    opportunity view) reparses nothing."""
+    from textual.css.stylesheet import Stylesheet
+
+    from tui.screens.qualify_result import QualifyResultScreen
+    from tui.screens.records import OpportunityScreen
+
+    rep = models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+    lead = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for cls in screen_classes_with_stylesheets():
+            (path,) = [SCREENS_DIR.resolve() / cls.CSS_PATH]  # type: ignore[operator]
+            assert app.stylesheet.has_source(str(path), ""), cls.__name__
+        reparsed: list[object] = []
+        real_reparse = Stylesheet.reparse
+        monkeypatch.setattr(
+            Stylesheet, "reparse", lambda self: (reparsed.append(self), real_reparse(self))[1]
+        )
+        app.open_lead(lead.id)
+        detail = await wait_for_screen(pilot, LeadDetailScreen)
+        await settle(pilot)
+        detail.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QualifyResultScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is detail)
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_for_screen(pilot, OpportunityScreen)
+        await settle(pilot)
+        assert reparsed == []

@@ -27,6 +27,7 @@ from ..conftest import make_lead
 from ..helpers import make_app, settle, wait_until
 
 GONE = "deleted in another session"
+TWENTY_FIVE_MB = 25 * 1024 * 1024  # the largest attachment (models/notes.py)
 
 
 def elsewhere(work: Callable[[], object]) -> None:
@@ -283,6 +284,60 @@ async def test_screens_and_services_never_query_on_the_event_loop(
         assert loop_thread not in threads
     assert models.get_lead(lead.id).city == "Bergen"
     assert models.Note.get().attachment_name == "deck.bin"
+
+
+@pytest.mark.asyncio
+async def test_a_25_mb_attachment_is_read_and_stored_off_the_event_loop(
+    ada: models.User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the file and storing the note run in the worker; what comes back to
+    the loop is the file's name, not its bytes (the list shows the size the view
+    read)."""
+    lead = make_lead(ada)
+    attachment = tmp_path / "deck.bin"
+    attachment.write_bytes(b"\x01" * TWENTY_FIVE_MB)
+    ran_in: dict[str, str] = {}
+    real_read, real_add = models.read_attachment, models.add_note
+
+    def read_attachment(path: str) -> tuple[str, bytes]:
+        ran_in["read"] = threading.current_thread().name
+        return real_read(path)
+
+    def add_note(*args: Any) -> models.Note:
+        ran_in["store"] = threading.current_thread().name
+        return real_add(*args)
+
+    import tui.widgets.notes_panel as notes_panel
+
+    returned: list[object] = []
+    real_run_service = notes_panel.run_service
+
+    async def run_service(*args: Any, **kwargs: Any) -> object:
+        returned.append(await real_run_service(*args, **kwargs))
+        return returned[-1]
+
+    monkeypatch.setattr(models, "read_attachment", read_attachment)
+    monkeypatch.setattr(models, "add_note", add_note)
+    monkeypatch.setattr(notes_panel, "run_service", run_service)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
+        loop_thread = threading.current_thread().name
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"The deck")
+        detail.query_one("#attach-path", Input).value = str(attachment)
+        detail.query_one("#attach-path", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(detail.lead.notes) == 1)  # type: ignore[union-attr]
+        await settle(pilot)
+        assert ran_in.keys() == {"read", "store"}
+        assert loop_thread not in ran_in.values()
+        assert returned == ["deck.bin"]
+        assert "Note added with deck.bin." in str(detail.query_one("#note-message", Static).visual)
+        prompt = detail.query_one("#note-list").get_option_at_index(0).prompt.plain
+        assert "deck.bin (25.0 MB)" in prompt
+    assert len(models.Note.get().attachment_data) == TWENTY_FIVE_MB
 
 
 # The import contract.

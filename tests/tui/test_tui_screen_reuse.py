@@ -3,12 +3,13 @@ shown when its record has arrived, so its first frame shows the record; a slow r
 shows it with a loading indicator; a record deleted meanwhile is said where the user
 is; the footer is not rebuilt for the moment a refilled screen reads, and dims or
 undims its keys in place; the objects of a built screen are out of the collector's
-reach."""
+reach; a screen shown is not restyled unless the theme changed."""
 
 from __future__ import annotations
 
 import gc
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -218,3 +219,43 @@ async def test_a_built_screen_is_out_of_the_collectors_reach(ada: models.User) -
         tracked = {id(o) for o in gc.get_objects()}  # the permanent generation is not listed
         form = screen.query_one("#f-city")
         assert id(form) not in tracked and id(screen) not in tracked
+
+
+@pytest.mark.asyncio
+async def test_a_view_screen_is_restyled_on_showing_only_after_a_theme_change(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Its widgets are styled as they mount: Textual's restyle of the whole screen as
+    it is shown (90 ms for the opportunity view) is left out the first time and each
+    time after, unless the theme changed since the screen was styled."""
+    from tui.screens.records import OpportunityScreen
+
+    monkeypatch.setenv("LEADQ_CONFIG_DIR", str(tmp_path))  # the theme is remembered there
+    result = models.qualify_lead(ada, make_lead(ada).id)
+    restyled: list[Screen] = []
+    real_update = Screen.update_node_styles
+
+    def update_node_styles(screen: Screen, animate: bool = True) -> None:
+        restyled.append(screen)
+        real_update(screen, animate)
+
+    monkeypatch.setattr(Screen, "update_node_styles", update_node_styles)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        opportunity = result.opportunity.id  # type: ignore[union-attr]
+        screen = await open_screen(
+            pilot, lambda: app.open_opportunity(opportunity), OpportunityScreen
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        again = await open_screen(
+            pilot, lambda: app.open_opportunity(opportunity), OpportunityScreen
+        )
+        assert again is screen and screen not in restyled
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        app.theme = "nord" if app.theme != "nord" else "gruvbox"
+        await settle(pilot)
+        await open_screen(pilot, lambda: app.open_opportunity(opportunity), OpportunityScreen)
+        assert screen in restyled

@@ -76,15 +76,16 @@ def _add_note(
     target: NoteTarget,
     text: str,
     read: tuple[models.FileArea, str] | str | None,
-) -> tuple[str, bytes] | None:
+) -> str | None:
     """Read the file to attach (a name in a file area, or a path) and add the note
-    (runs in a worker: the file may be 25 MB)."""
+    (runs in a worker: the file may be 25 MB); the attached file's name. The bytes
+    stay in the worker."""
     if isinstance(read, tuple):
         attachment = models.read_area_attachment(*read)
     else:
         attachment = models.read_attachment(read) if read else None
     models.add_note(user, models.note_target(*target), text, attachment)
-    return attachment
+    return attachment[0] if attachment else None
 
 
 def _save_attachment(note_id: int, area: models.FileArea | None, path: str) -> str:
@@ -316,7 +317,7 @@ class NotesPanel(Vertical):
         text_area = self.query_one("#note-text", TextArea)
         self._say("Adding the note…")
         try:
-            attachment = await run_service(
+            attached = await run_service(
                 self.app,
                 _add_note,
                 self.app.user,
@@ -333,7 +334,7 @@ class NotesPanel(Vertical):
             self.query_one("#attach-file", Select).clear()
         else:
             self.query_one("#attach-path", Input).value = ""
-        self._say(f"Note added with {attachment[0]}." if attachment else "Note added.")
+        self._say(f"Note added with {attached}." if attached else "Note added.")
 
     def _attachment(self) -> tuple[models.FileArea, str] | str | None:
         """The file to attach: a name picked from the file area when served, else a
