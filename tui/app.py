@@ -30,8 +30,8 @@ DEACTIVATED_EXIT_STATUS = 1
 refusal, as docs/errors.md numbers them (3 is a database that cannot be opened)."""
 
 SCREEN_STYLESHEETS = sorted((Path(__file__).parent / "screens").resolve().glob("*.tcss"))
-"""Every screen's stylesheet, read at start-up with the lead list's (see
-`get_default_screen`)."""
+"""Every screen's stylesheet, read after the first frame (`_read_screen_stylesheets`)."""
+STYLESHEET_SECONDS = 0.02
 
 
 def _leadq_commands():  # -> type[Provider]; imported when the palette first opens
@@ -109,25 +109,36 @@ class LeadqApp(App[None]):
     def get_default_screen(self):  # type: ignore[override]
         from .screens.lead_list import LeadListScreen
 
-        self._read_screen_stylesheets()  # the list's among them
-        return LeadListScreen()
+        screen = LeadListScreen()
+        # Textual reads CSS_PATH only for pushed screens and MODES, not the default one.
+        self._load_screen_css(screen)
+        return screen
 
     def _read_screen_stylesheets(self) -> None:
-        """Read every screen's stylesheet now, parsed once with the lead list's.
+        """Read the other screens' stylesheets, one every `STYLESHEET_SECONDS` from
+        the first frame on (each is parsed alone: a few milliseconds).
 
-        Textual reads a screen's CSS_PATH when it is first pushed, and then parses
-        every source again (its parse cache is thrown away) and restyles every widget
-        of every screen built: 0.1-0.3 s on the event loop the first time a dialog or
-        view opened once a lead form was built. Each rule of these files starts with
-        its screen's name, so reading them early changes no other screen's style.
-        The files are read, not their modules imported: start-up stays lazy. (Textual
-        reads CSS_PATH only for pushed screens and MODES, not the default one.)"""
+        Textual reads a screen's CSS_PATH when the screen is first pushed, and then
+        parses every stylesheet again and restyles every widget of every screen
+        built: 84-268 ms on the event loop the first time the qualify result or the
+        opportunity view opened once a lead form was built. Read before, it is not
+        read then. Each rule of these files starts with its screen's name
+        (tests/tui/test_tui_css_scope.py), so reading one early restyles nothing
+        else. The files are read, not their modules imported: start-up stays lazy,
+        and reading them all before the first frame would parse them three times
+        over during start-up (50 ms more at load 8)."""
         unread = [p for p in SCREEN_STYLESHEETS if not self.stylesheet.has_source(str(p), "")]
-        for path in unread:
-            self.stylesheet.read(path)
-        if unread:  # as Textual's `_load_screen_css` does
-            self.stylesheet.reparse()
-            self.stylesheet.update(self)
+
+        def read_next() -> None:
+            while unread:
+                path = unread.pop(0)
+                if not self.stylesheet.has_source(str(path), ""):  # not pushed meanwhile
+                    self.stylesheet.read(path)
+                    self.stylesheet.parse()  # the others come from its parse cache
+                    return
+            timer.stop()
+
+        timer = self.set_interval(STYLESHEET_SECONDS, read_next, name="screen stylesheets")
 
     def on_mount(self) -> None:
         from .widgets.literal import printable  # the user's name is user data
@@ -142,6 +153,7 @@ class LeadqApp(App[None]):
         from .loading import keep_built_objects  # the list is built: keep it
 
         self.call_after_refresh(keep_built_objects)
+        self.call_after_refresh(self._read_screen_stylesheets)
         self._collector.start()
 
     def on_unmount(self) -> None:

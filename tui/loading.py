@@ -194,8 +194,9 @@ class ViewScreen(Screen):
         restyles every widget of a screen it shows, the first time too: 250 on the
         lead form, most of the cost of showing it (90 ms for the opportunity view
         built a moment before). Only a theme changed since the screen was styled can
-        make its styles stale (every screen's stylesheet is read at start-up, see
-        `LeadqApp._read_screen_stylesheets`), so the restyle is kept for that case."""
+        make its styles stale (a screen's stylesheet is read before it mounts, after
+        the first frame by `LeadqApp._read_screen_stylesheets` or by Textual as the
+        screen is pushed), so the restyle is kept for that case."""
         theme = self.app.theme
         if self._styled_theme == theme:
             event.refresh_styles = False
