@@ -42,6 +42,7 @@ from .factory import FactoryUnavailable, SessionFactory
 from .hostkey import data_dir, load_or_create_host_key
 from .pty_app import TERMINAL_RESET, PtyApp
 from .sftp import SessionOrSftp
+from .tcp import acknowledge_at_once
 
 log = logging.getLogger("leadq.serve")
 
@@ -354,9 +355,12 @@ class _Connection(asyncssh.SSHServer):
         self.source = "?"
         self.open_sessions = 0
         self._unused_handle: asyncio.TimerHandle | None = None
+        self.signed_in = lambda: None
+        """Called when the client's session starts: delayed ACKs are fine from then on."""
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
+        self.signed_in = acknowledge_at_once(conn)  # tcp.py: 80 ms of stalls otherwise
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
         self.source = str(peer[0])
@@ -562,6 +566,7 @@ class AppSession(asyncssh.SSHServerSession):
         return False
 
     def session_started(self) -> None:
+        self.connection.signed_in()
         self.task = asyncio.ensure_future(self._run())
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
