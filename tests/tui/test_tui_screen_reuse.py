@@ -16,7 +16,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
 import models
@@ -38,7 +38,7 @@ async def back_to_list(pilot: Any) -> None:
 
 
 def footer_keys(screen: Screen) -> list[FooterKey]:
-    return list(screen.query_one(KeyFooter).query_children(FooterKey))
+    return list(screen.query_one(Footer).query_children(FooterKey))
 
 
 @pytest.mark.asyncio
@@ -259,3 +259,44 @@ async def test_a_view_screen_is_restyled_on_showing_only_after_a_theme_change(
         await settle(pilot)
         await open_screen(pilot, lambda: app.open_opportunity(opportunity), OpportunityScreen)
         assert screen in restyled
+
+
+class FooterScreen(DimmingScreen):
+    def __init__(self, footer: Footer) -> None:
+        super().__init__()
+        self.footer = footer
+
+    def compose(self) -> ComposeResult:
+        yield self.footer
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("compact", [False, True])
+async def test_footer_keys_are_built_in_their_style_and_not_restyled_on_mount(
+    compact: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each key (the palette's too) ends as Textual's footer leaves it, compact or
+    not, without the two style updates FooterKey's watcher would make per key."""
+    restyled: list[FooterKey] = []
+    real_update = FooterKey.update_node_styles
+
+    def update(key: FooterKey, animate: bool = True) -> None:
+        restyled.append(key)
+        real_update(key, animate)
+
+    monkeypatch.setattr(FooterKey, "update_node_styles", update)
+    built = []
+    for footer in (Footer(compact=compact), KeyFooter(compact=compact)):
+        restyled.clear()
+        app = App()
+        async with app.run_test(size=(100, 24)) as pilot:
+            screen = FooterScreen(footer)
+            await app.push_screen(screen)
+            keys, painted = await footer_now(pilot, screen)
+            assert len(keys) == 4  # edit, delete, back and the palette's
+            built.append(([(k.action, k.compact, k.has_class("-compact")) for k in keys], painted))
+            if isinstance(footer, KeyFooter):
+                assert restyled == []
+            else:
+                assert restyled  # what KeyFooter saves
+    assert built[0] == built[1]

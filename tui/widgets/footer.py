@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, KeyGroup
@@ -27,6 +28,10 @@ class KeyFooter(Footer):
 
     _rebuild_pending = False
     _shown: tuple[Any, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield _settled(widget, self.compact) if isinstance(widget, FooterKey) else widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
@@ -100,16 +105,35 @@ class KeyFooter(Footer):
             widget.remove()
         with self._context():  # data_bind binds to the active message pump: this footer
             missing = [
-                FooterKey(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    disabled=not enabled,
-                    tooltip=tooltip,
-                ).data_bind(compact=Footer.compact)
+                _settled(
+                    FooterKey(
+                        binding.key,
+                        self.app.get_key_display(binding),
+                        binding.description,
+                        binding.action,
+                        disabled=not enabled,
+                        tooltip=tooltip,
+                    ).data_bind(compact=Footer.compact),
+                    self.compact,
+                )
                 for binding, enabled, tooltip in wanted[len(widgets) :]
             ]
         if missing:
             self.mount_all(missing, before=palette) if palette else self.mount_all(missing)
         return True
+
+
+def _settled(key: FooterKey, compact: bool) -> FooterKey:
+    """`key` with the compact style it ends up with, set before it is mounted.
+
+    FooterKey.compact (default True) restyles its key from a watcher: once when it
+    is initialised on mount, and again when `data_bind` gives it the footer's value
+    (False): two style updates of every key after the list is painted, 20-40 ms of
+    a session's start. Set beforehand, neither watcher call changes anything. The
+    command palette's key is not bound to the footer and keeps the default.
+    """
+    if key.has_class("-command-palette"):
+        compact = True  # FooterKey.compact's default
+    key.set_reactive(FooterKey.compact, compact)
+    key.set_class(compact, "-compact", update=False)
+    return key
