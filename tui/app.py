@@ -20,6 +20,7 @@ import models
 
 from .collector import IdleCollector
 from .preferences import load_preferences, save_preference
+from .shared_css import SharedStylesheet, css_variables
 
 if TYPE_CHECKING:
     from .loading import ViewScreen
@@ -70,6 +71,9 @@ class LeadqApp(App[None]):
         file_area: models.FileArea | None = None,
     ) -> None:
         super().__init__()
+        # Parsed CSS shared by every app of this process (a forked session: parsed
+        # in the session factory before the fork; see shared_css.py).
+        self.stylesheet = SharedStylesheet(variables=self.theme_variables)
         self.user_id = user_id
         self.db_url = db_url
         self.poll = poll
@@ -84,6 +88,9 @@ class LeadqApp(App[None]):
         self._asking_to_quit = False
         self._panicked = False
         self._collector = IdleCollector(self)
+
+    def get_css_variables(self) -> dict[str, str]:
+        return css_variables(self, super().get_css_variables)  # kept per theme
 
     def get_driver_class(self):  # type: ignore[no-untyped-def]
         """Textual's choice, except that `LinuxDriver` becomes `LenientLinuxDriver`:

@@ -65,7 +65,7 @@ REQUEST_SECONDS = 20.0
 def preload() -> None:
     """Import everything a session needs, and touch the lazily loaded parts once,
     so that forked sessions share those pages instead of building their own."""
-    from ..cli import skip_postgres_drivers
+    from ..cli import _parser, skip_postgres_drivers
     from . import pty_app  # noqa: F401
 
     skip_postgres_drivers(os.environ.get("LEADQ_DB"))
@@ -103,6 +103,8 @@ def preload() -> None:
     for region in ("US", "GB", "DE", "FR"):
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
+    _parse_css_ahead()
+    _parser()  # the command line's parser, which a session's main() uses
     from . import hot_code
 
     # The code of the functions a session runs, side by side (hot_code.py), then
@@ -166,6 +168,22 @@ def fill_malloc_holes(limit: int = 16 << 20) -> int:
                 break
             taken += size  # never freed
     return taken
+
+
+def _parse_css_ahead() -> None:
+    """Parse the CSS of every widget, screen and app class and the app's .tcss files
+    for the default theme (what a session would parse on its way to the list; see
+    tui/shared_css.py). The variables are those of a bare App with that theme, which
+    are the app's: it adds none."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    from ..app import LeadqApp
+    from ..shared_css import css_files, css_variables, parse_ahead, subclasses
+
+    app = App()
+    variables = css_variables(app, lambda: App.get_css_variables(app))
+    parse_ahead(variables, css_files([LeadqApp, *subclasses(Screen)]))
 
 
 def _send(sock: socket.socket, message: dict) -> None:

@@ -1,0 +1,165 @@
+"""Parsed CSS shared by the apps of one process (tui/shared_css.py), which the session
+factory fills before it forks: the rules are those Textual parses itself, for the
+theme in use (a theme change is never served stale rules), and a session started
+after the factory's parse parses nothing on its way to the lead list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
+
+import models
+import tui.app
+from tui import shared_css
+from tui.preferences import save_preference
+from tui.screens.lead_list import LeadListScreen
+from tui.shared_css import SharedStylesheet, css_variables, default_css_sources, subclasses
+from tui.ssh import factory
+
+from ..helpers import make_app, settle, wait_until
+
+NESTED = """
+Panel {
+    color: $primary;
+    &:focus { background: $panel; }
+    .title { text-style: bold; & > Label { color: $accent; } }
+}
+#x, .y:hover { margin: 1 2; }
+"""
+
+
+def described(rules: list[RuleSet]) -> list[tuple[Any, ...]]:
+    """What a rule is (its styles by value: a layout object compares by identity)."""
+    return [
+        (
+            rule.selectors,
+            {name: repr(value) for name, value in rule.styles._rules.items()},
+            rule.styles.important,
+            rule.tie_breaker,
+            rule.is_default_rules,
+            rule.selector_names,
+            rule.pseudo_classes,
+            [(token.code, message) for token, message in rule.errors],
+        )
+        for rule in rules
+    ]
+
+
+def import_every_widget() -> None:
+    """What the factory imports: every Textual widget and every leadq screen and widget."""
+    import importlib
+    import pkgutil
+
+    import textual.widgets
+
+    import tui.screens
+    import tui.widgets
+
+    for name in textual.widgets.__all__:
+        getattr(textual.widgets, name)
+    for package in (tui.screens, tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+def variables(theme: str) -> dict[str, str]:
+    from textual.app import App
+
+    app = App()
+    app.theme = theme
+    return app.get_css_variables()
+
+
+@pytest.mark.parametrize("tie_breaker", [0, 1, -1, -3, 2])
+def test_the_shared_rules_are_those_textual_parses(tie_breaker: int) -> None:
+    import_every_widget()
+    dark = variables("textual-dark")
+    sources = [(NESTED, ("here.py", "Panel.DEFAULT_CSS"), True, "panel")]
+    sources += list(default_css_sources(subclasses(DOMNode)))
+    assert len(sources) > 100  # every widget class of Textual and of leadq
+    shared = SharedStylesheet(variables=dark)
+    for css, read_from, is_default, scope in sources:
+        own = Stylesheet(variables=dark)._parse_rules(
+            css, read_from, is_default, tie_breaker, scope
+        )
+        assert described(shared._parse_rules(css, read_from, is_default, tie_breaker, scope)) == (
+            described(own)
+        ), read_from
+    nested = shared._parse_rules(*sources[0][:3], tie_breaker, "panel")  # type: ignore[misc]
+    assert [r.tie_breaker for r in nested] == [tie_breaker * k for k in (1, 2, 2, 3, 1)]
+
+
+def test_a_theme_change_parses_with_the_new_themes_variables() -> None:
+    sheet = SharedStylesheet(variables=variables("textual-dark"))
+    sheet.add_source(NESTED, ("here.py", "Panel.DEFAULT_CSS"), is_default_css=True)
+    dark = described(sheet.rules)
+    for theme in ("textual-light", "textual-dark"):
+        sheet.set_variables(variables(theme))
+        sheet.reparse()
+        plain = Stylesheet(variables=variables(theme))
+        plain.add_source(NESTED, ("here.py", "Panel.DEFAULT_CSS"), is_default_css=True)
+        assert described(sheet.rules) == described(plain.rules)
+        assert (described(sheet.rules) == dark) is (theme == "textual-dark")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("theme", [None, "textual-light"])
+async def test_after_the_factorys_parse_the_lead_list_parses_no_css(
+    rep: models.User, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, theme: str | None
+) -> None:
+    """With the default theme (what the factory parses) nothing is parsed; with
+    another one, its own CSS is, and the app ends up styled by that theme."""
+    monkeypatch.setenv("LEADQ_CONFIG_DIR", str(tmp_path))
+    if theme is not None:
+        save_preference("theme", theme)
+    parsed: list[object] = []
+    textual_parse = Stylesheet._parse_rules
+
+    def counted(self: Stylesheet, css: str, read_from: object, *args: Any) -> list[RuleSet]:
+        parsed.append(read_from)
+        return textual_parse(self, css, read_from, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", counted)
+    for parse_ahead in (False, True):
+        monkeypatch.setattr(shared_css, "_parsed", {})
+        if parse_ahead:
+            factory._parse_css_ahead()
+        parsed.clear()
+        app = make_app(rep)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, LeadListScreen))
+            await settle(pilot)
+            await pilot.pause()
+            assert isinstance(app.stylesheet, SharedStylesheet)
+            assert app.theme == (theme or "textual-dark")
+            assert app.stylesheet._variables == variables(app.theme)
+            if parse_ahead and theme is None:
+                assert parsed == []  # everything came from the factory's parse
+            else:
+                assert (str(Path(tui.app.__file__).parent / "app.tcss"), "") in parsed
+
+
+def test_theme_variables_are_kept_per_theme_and_never_stale() -> None:
+    from textual.app import App
+    from textual.theme import Theme
+
+    app = App()
+    for theme in ("textual-dark", "nord", "textual-dark"):
+        app.theme = theme
+        got = css_variables(app, lambda: App.get_css_variables(app))
+        assert got == variables(theme) and app.theme_variables == got
+        got["primary"] = "#123456"  # a copy: the next app gets the theme's own
+        assert css_variables(app, lambda: App.get_css_variables(app)) == variables(theme)
+    primaries = []
+    for primary in ("#ff0000", "#00ff00"):  # the same name, another theme
+        app.register_theme(Theme(name="custom", primary=primary))
+        app.theme = "custom"
+        got = css_variables(app, lambda: App.get_css_variables(app))
+        assert got == App.get_css_variables(app)
+        primaries.append(got["primary"])
+    assert primaries[0] != primaries[1]

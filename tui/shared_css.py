@@ -1,0 +1,188 @@
+"""Parsed CSS kept once per process and shared by every app in it.
+
+Textual parses each CSS source (a widget class's DEFAULT_CSS, a .tcss file) in
+every app, and again on each theme change: its parse cache belongs to one
+Stylesheet. That was about a sixth of a forked session's CPU up to its painted
+list. `SharedStylesheet` keeps what it parsed in a process-wide table keyed by
+the source, where it came from, whether it is default CSS, its scope and the CSS
+variables (the theme's) it was parsed with, so an app parses a source only if no
+app of this process parsed it with the same variables; the session factory
+(tui/ssh/factory.py) fills the table for the default theme before it forks, so a
+forked session parses nothing on its way to the list.
+
+A source's rules depend on the tie-breaker Textual parses it with (minus the
+class's depth under the widget that registered it) only through each rule's
+`tie_breaker` field, which is that number times the rule's nesting depth: the
+table holds the rules parsed with 1 and hands out copies with the field scaled.
+The rules' styles and selectors are only read once parsed, so the copies share
+them. Nothing of the database, the user or the terminal is in here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from textual.css.model import RuleSet
+from textual.css.stylesheet import CSSLocation, Stylesheet
+from textual.dom import DOMNode
+
+_VARIABLE_SETS = 8
+"""Themes whose parsed CSS is kept (an app that goes through more parses again)."""
+
+_parsed: dict[tuple, dict[tuple, list[RuleSet]]] = {}
+"""{variables: {(css, read_from, is_default_rules, scope): rules parsed with tie-breaker 1}}"""
+
+_variables: dict[tuple[str, tuple], dict[str, str]] = {}
+"""{(the theme, every field, as its repr; the app's variable defaults): the CSS variables}"""
+
+
+def css_variables(app: Any, compute: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """`app.get_css_variables()` (`compute`), kept per theme: generating a theme's
+    colour system costs 2-3 ms, and an app asks at its start and on each theme change.
+    Like Textual's, it also sets `app.theme_variables`."""
+    key = (repr(app.current_theme), tuple(sorted(app.get_theme_variable_defaults().items())))
+    variables = _variables.get(key)
+    if variables is None:
+        if len(_variables) >= _VARIABLE_SETS:
+            del _variables[next(iter(_variables))]
+        variables = _variables[key] = dict(compute())
+    app.theme_variables = result = dict(variables)
+    return result
+
+
+class SharedStylesheet(Stylesheet):
+    """A Stylesheet whose parsing goes through this process's table (see the module)."""
+
+    def __init__(self, *, variables: dict[str, str] | None = None) -> None:
+        super().__init__(variables=variables)
+        self._variables_key: tuple | None = None
+
+    def set_variables(self, variables: dict[str, str]) -> None:
+        super().set_variables(variables)
+        self._variables_key = None
+
+    def copy(self) -> SharedStylesheet:
+        stylesheet = SharedStylesheet(variables=self._variables.copy())
+        stylesheet.source = self.source.copy()
+        return stylesheet
+
+    def reparse(self) -> None:
+        # Textual's reparse, in a fresh SharedStylesheet (so errors leave self intact).
+        stylesheet = SharedStylesheet(variables=self._variables)
+        for read_from, (css, is_defaults, tie_breaker, scope) in self.source.items():
+            stylesheet.add_source(
+                css, read_from=read_from, is_default_css=is_defaults,
+                tie_breaker=tie_breaker, scope=scope,
+            )  # fmt: skip
+        try:
+            stylesheet.parse()
+        except Exception:
+            self._invalid_css.update(stylesheet._invalid_css)
+            raise
+        self._rules = stylesheet.rules
+        self._rules_map = None
+        self.source = stylesheet.source
+        self._require_parse = False
+
+    def _parse_rules(
+        self,
+        css: str,
+        read_from: CSSLocation,
+        is_default_rules: bool = False,
+        tie_breaker: int = 0,
+        scope: str = "",
+    ) -> list[RuleSet]:
+        cache_key = (css, read_from, is_default_rules, tie_breaker, scope)
+        rules = self._parse_cache.get(cache_key)
+        if rules is not None:
+            return rules
+        template = self._template(css, read_from, is_default_rules, scope)
+        rules = [_scaled(rule, tie_breaker) for rule in template]
+        self._parse_cache[cache_key] = rules
+        return rules
+
+    def _template(
+        self, css: str, read_from: CSSLocation, is_default_rules: bool, scope: str
+    ) -> list[RuleSet]:
+        """The source's rules parsed with tie-breaker 1, from the table or parsed now."""
+        if self._variables_key is None:
+            self._variables_key = tuple(sorted(self._variables.items()))
+        table = _parsed.get(self._variables_key)
+        if table is None:
+            while len(_parsed) >= _VARIABLE_SETS:
+                del _parsed[next(iter(_parsed))]
+            table = _parsed[self._variables_key] = {}
+        key = (css, read_from, is_default_rules, scope)
+        template = table.get(key)
+        if template is None:
+            template = super()._parse_rules(css, read_from, is_default_rules, 1, scope)
+            table[key] = template
+        return template
+
+
+def _scaled(rule: RuleSet, tie_breaker: int) -> RuleSet:
+    """`rule` (parsed with tie-breaker 1) as parsed with `tie_breaker`."""
+    return RuleSet(
+        rule.selector_set, rule.styles, rule.errors, rule.is_default_rules,
+        rule.tie_breaker * tie_breaker, rule.selector_names, rule.pseudo_classes,
+    )  # fmt: skip
+
+
+def default_css_sources(classes: Iterable[type[DOMNode]]) -> Iterator[tuple]:
+    """(css, read_from, is_default_rules, scope) of each class's own DEFAULT_CSS, as
+    Textual's `DOMNode._get_default_css` names them."""
+    for cls in classes:
+        css = cls.__dict__.get("DEFAULT_CSS", "")
+        if not css:
+            continue
+        try:
+            location = (inspect.getfile(cls), f"{cls.__name__}.DEFAULT_CSS")
+        except (TypeError, OSError):
+            location = ("", f"{cls.__name__}.DEFAULT_CSS")
+        scoped = cls.__dict__.get("SCOPED_CSS", True)
+        yield css, location, True, cls._css_type_name if scoped else ""
+
+
+def subclasses(cls: type) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+
+def css_files(classes: Iterable[type]) -> Iterator[Path]:
+    """The .tcss files of these App and Screen classes' CSS_PATH, resolved as Textual
+    resolves them (next to the module that defines the class)."""
+    from textual._path import _css_path_type_as_list
+
+    for cls in classes:
+        css_path = getattr(cls, "CSS_PATH", None)
+        if not css_path:
+            continue
+        try:
+            here = Path(inspect.getfile(cls)).parent
+        except (TypeError, OSError):
+            continue
+        for path in _css_path_type_as_list(css_path):
+            yield (here / path).resolve()
+
+
+def parse_ahead(variables: dict[str, str], files: Iterable[Path]) -> int:
+    """Parse, for these CSS variables, the DEFAULT_CSS of every widget, screen and app
+    class imported so far and the given .tcss files (as Textual reads them: their
+    absolute path), into the table; how many sources. One that does not parse is
+    left for the app that uses it to report."""
+    sheet = SharedStylesheet(variables=variables)
+    sources = list(dict.fromkeys(default_css_sources(subclasses(DOMNode))))
+    for path in dict.fromkeys(files):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            sources.append((path.read_text(encoding="utf-8"), (str(path), ""), False, ""))
+    parsed = 0
+    for css, read_from, is_default_rules, scope in sources:
+        with contextlib.suppress(Exception):
+            sheet._template(css, read_from, is_default_rules, scope)
+            parsed += 1
+    return parsed
