@@ -400,20 +400,24 @@ def test_a_resize_is_followed(served: Served, tmux: Tmux) -> None:
     pane.wait_until(laid_out(80, 24), "the list to re-lay out at 80x24")
 
 
+@pytest.mark.parametrize("session_start", SESSION_STARTS)
 def test_two_sessions_on_postgresql_see_each_others_qualification(
-    pg_server: object, tmp_path: Path, tmux: Tmux
+    pg_server: object, tmp_path: Path, tmux: Tmux, session_start: str
 ) -> None:
     url = pg_server.create_database(f"leadq_serve_{uuid.uuid4().hex[:8]}")  # type: ignore[attr-defined]
-    server = start_server(tmp_path, url, seed_leads=40)
+    server = start_server(tmp_path, url, 40, "--session-start", session_start)
     try:
         a = open_list(tmux, server, "sam")
         b = open_list(tmux, server, "admin")
         factory = factory_pid(server)  # forked sessions, each on its own connection
-        assert factory is not None and _database_handles(factory) == []
+        if session_start == "fork":
+            assert factory is not None and _database_handles(factory) == []
+        else:
+            assert factory is None
         sessions = _session_pids(server)
         assert len(sessions) == 2 and all(_database_handles(pid) for pid in sessions)
         seconds = _qualify_top_lead_and_watch(a, b, "Priya Raman")
-        print(f"\nPostgreSQL: the other session showed it after {seconds:.2f} s")
+        print(f"\nPostgreSQL ({session_start}): the other session showed it after {seconds:.2f} s")
     finally:
         stop_server(server)
 

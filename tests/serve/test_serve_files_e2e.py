@@ -26,6 +26,7 @@ import models
 from .serve_support import account_dir
 from .test_serve_e2e import (
     IN_CI,
+    SESSION_STARTS,
     WAIT,
     Served,
     Tmux,
@@ -50,10 +51,31 @@ def _require_tools() -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Sessions forked by the factory (the default). SFTP and scp are served by the
+    server itself, so their tests run once; the app's run both ways (`app_served`)."""
     _require_tools()
     tmp = tmp_path_factory.mktemp("files-e2e")
     with account_dir() as shared:
         server = start_server(tmp, f"sqlite:///{shared / 'leadq.db'}", 20)
+        yield server
+        stop_server(server)
+
+
+@pytest.fixture(scope="module", params=SESSION_STARTS)
+def app_served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """A server per way of starting the app: forked (its file area's descriptor sent
+    to the factory) or started afresh (passed to the new process)."""
+    if request.param == "fork":
+        yield request.getfixturevalue("served")
+        return
+    _require_tools()
+    tmp = tmp_path_factory.mktemp(f"files-e2e-{request.param}")
+    with account_dir() as shared:
+        server = start_server(
+            tmp, f"sqlite:///{shared / 'leadq.db'}", 20, "--session-start", request.param
+        )
         yield server
         stop_server(server)
 
@@ -247,8 +269,9 @@ def test_quotas_are_refused_with_a_message_over_sftp(tmp_path: Path, work: Path)
 
 
 def test_a_rep_in_the_app_cannot_attach_or_save_outside_the_area(
-    served: Served, tmux: Tmux, work: Path
+    app_served: Served, tmux: Tmux, work: Path
 ) -> None:
+    served = app_served
     uploaded = sftp(served, work, "put quote.txt\n", user="morgan")
     assert uploaded.returncode == 0, uploaded.stderr
     mine = area(served, "morgan")

@@ -34,6 +34,7 @@ from .serve_support import (
 from .test_serve_e2e import (
     LIVE_WAIT,
     ROOT,
+    SESSION_STARTS,
     WAIT,
     Served,
     Tmux,
@@ -48,13 +49,21 @@ from .test_serve_e2e import (
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`--demo`, plus `dana`: not a demo user, so she signs in with her key only."""
+@pytest.fixture(scope="module", params=SESSION_STARTS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """`--demo`, plus `dana`: not a demo user, so she signs in with her key only. Each
+    test runs with sessions forked by the factory and started afresh: the app looks
+    its user up again at its start, and ends itself when the user is deactivated."""
     _require_tools()
-    tmp = tmp_path_factory.mktemp("serve-users")
+    tmp = tmp_path_factory.mktemp(f"serve-users-{request.param}")
     with account_dir() as shared:
-        server = start_server(tmp, f"sqlite:///{shared / 'leadq.db'}", 60, "--demo")
+        server = start_server(
+            tmp, f"sqlite:///{shared / 'leadq.db'}", 60, "--demo",
+            "--session-start", request.param,
+        )  # fmt: skip
+        server.session_start = request.param
         server.keys["dana"] = make_key(tmp, "id_dana")
         server.keys["dana2"] = make_key(tmp, "id_dana2")
         # The keys go in on stdin: the command runs as the session account, which
