@@ -33,6 +33,8 @@ refusal, as docs/errors.md numbers them (3 is a database that cannot be opened).
 SCREEN_STYLESHEETS = sorted((Path(__file__).parent / "screens").resolve().glob("*.tcss"))
 """Every screen's stylesheet, read after the first frame (`_read_screen_stylesheets`)."""
 STYLESHEET_SECONDS = 0.02
+PARSED_STYLESHEETS = 1024
+"""How many parsed CSS sources the stylesheet keeps (`_keep_parsed_stylesheets`)."""
 
 
 def _leadq_commands():  # -> type[Provider]; imported when the palette first opens
@@ -74,6 +76,7 @@ class LeadqApp(App[None]):
         # Parsed CSS shared by every app of this process (a forked session: parsed
         # in the session factory before the fork; see shared_css.py).
         self.stylesheet = SharedStylesheet(variables=self.theme_variables)
+        self._keep_parsed_stylesheets()
         self.user_id = user_id
         self.db_url = db_url
         self.poll = poll
@@ -91,6 +94,20 @@ class LeadqApp(App[None]):
 
     def get_css_variables(self) -> dict[str, str]:
         return css_variables(self, super().get_css_variables)  # kept per theme
+    def _keep_parsed_stylesheets(self) -> None:
+        """Let the stylesheet's parse cache hold every source the app has.
+
+        Textual parses each source (a widget's DEFAULT_CSS, a screen's file) once and
+        keeps the rules in an LRU cache of 64; every widget class mounted for the
+        first time adds a source and parses them all again from that cache. leadq
+        has more than 64 once a few screens were opened (67 after the import
+        screen), and a full pass over more sources than the cache holds misses on
+        every one: the whole CSS was parsed again for each new widget class, 1 s on
+        the event loop at load 10. (A private attribute of Textual 8.2, pinned in
+        pyproject.toml; without it the cache stays as it was.)"""
+        cache = getattr(self.stylesheet, "_parse_cache", None)
+        if cache is not None:
+            cache.grow(PARSED_STYLESHEETS)
 
     def get_driver_class(self):  # type: ignore[no-untyped-def]
         """Textual's choice, except that `LinuxDriver` becomes `LenientLinuxDriver`:

@@ -137,3 +137,34 @@ async def test_every_screen_stylesheet_is_read_soon_after_start_up(
         await wait_for_screen(pilot, OpportunityScreen)
         await settle(pilot)
         assert reparsed == []
+
+
+@pytest.mark.asyncio
+async def test_a_new_stylesheet_source_is_parsed_alone_past_64_sources(
+    sqlite_db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each widget class mounted first adds its CSS; Textual then parses only what its
+    cache lacks. With more sources than its cache held (64), every source was parsed
+    again each time (1 s on the loop after the import screen at load 10)."""
+    import textual.css.stylesheet as stylesheet_module
+
+    rep = models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sheet = app.stylesheet
+        for n in range(80):
+            sheet.add_source(f"#probe-{n} {{ width: {n + 1}; }}", read_from=("probe", str(n)))
+        sheet.parse()
+        assert len(sheet.source) > 80
+        parsed: list[str] = []
+        real_parse = stylesheet_module.parse
+
+        def counting_parse(scope: str, css: str, *args: object, **kwargs: object) -> object:
+            parsed.append(css)
+            return real_parse(scope, css, *args, **kwargs)
+
+        monkeypatch.setattr(stylesheet_module, "parse", counting_parse)
+        sheet.add_source("#probe-new { width: 3; }", read_from=("probe", "new"))
+        sheet.parse()
+        assert parsed == ["#probe-new { width: 3; }"]
