@@ -302,12 +302,18 @@ class LeadqApp(App[None]):
         if screen is None or screen in self.screen_stack or not screen.reusable():
             screen = kind(*args)
             if kind not in self._built:
+                self._collector.hold()  # until its first view is shown (`screen_built`)
                 self._built[kind] = screen
                 self.install_screen(screen, f"leadq-{kind.__name__}")
             self.push_screen(screen)
         else:
             screen.refill(*args)
             screen.open_over(self.screen)  # shown when its view has arrived
+
+    def screen_built(self) -> None:
+        """A screen built for the first time shows its first view, its objects frozen
+        (`ViewScreen`): full collections may run again once the user is idle."""
+        self._collector.release()
 
     def open_lead(self, lead_id: int) -> None:
         from .screens.lead_detail import LeadDetailScreen

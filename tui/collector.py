@@ -7,8 +7,9 @@ being built, with the screen's 65,000 new objects not frozen yet: 16 ms on a
 quiet machine, 100 ms under load, on top of building the screen. While leadq
 runs, the automatic full collections are off, and `IdleCollector` runs one when
 one is due by Python's own count and nobody pressed a key, moved the mouse or
-opened a screen for `IDLE_SECONDS` (or when one is long overdue, so that a user
-who never pauses does not keep garbage for ever). Younger collections stay
+opened a screen for `IDLE_SECONDS`, and no screen being built waits for its first
+view (its objects are frozen then; at most `HOLD_SECONDS`), or when one is long
+overdue, so that a user who never pauses does not keep garbage for ever. Younger collections stay
 automatic: they walk only young objects. The thresholds are given back when the
 last app in the process stops (tests run many apps in one process).
 """
@@ -23,6 +24,9 @@ IDLE_SECONDS = 1.0
 """How long without input before a full collection that is due runs."""
 
 CHECK_SECONDS = 0.5
+
+HOLD_SECONDS = 10.0
+"""How long a screen being built holds the full collections off at most."""
 
 FULL_DUE = 10
 """Younger collections since the last full one at which a full one is due
@@ -45,6 +49,7 @@ class IdleCollector:
         self.app = app
         self.last_input = time.monotonic()
         self.full_collections = 0
+        self._held_until = 0.0
         self._timer: Any = None
 
     def start(self) -> None:
@@ -73,11 +78,23 @@ class IdleCollector:
         """The user pressed a key, clicked or moved the mouse, or a screen opens."""
         self.last_input = time.monotonic()
 
+    def hold(self) -> None:
+        """A screen is being built: no full collection (its objects are not frozen
+        yet) until `release`, or `HOLD_SECONDS`."""
+        self.touched()
+        self._held_until = time.monotonic() + HOLD_SECONDS
+
+    def release(self) -> None:
+        """The screen built is shown and its objects frozen."""
+        self.touched()
+        self._held_until = 0.0
+
     def check(self) -> bool:
         """Run a full collection if one is due and the user is idle, or if one is
         long overdue; whether it ran."""
         younger = gc.get_count()[2]
-        idle = time.monotonic() - self.last_input >= IDLE_SECONDS
+        now = time.monotonic()
+        idle = now - self.last_input >= IDLE_SECONDS and now >= self._held_until
         if younger >= FULL_OVERDUE or (younger >= FULL_DUE and idle):
             gc.collect()
             self.full_collections += 1

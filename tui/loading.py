@@ -241,9 +241,15 @@ class ViewScreen(Screen):
             self.show_view(result)
             if not self._kept:
                 self._kept = True
-                self.call_after_refresh(keep_built_objects)
+                self.call_after_refresh(self._keep_built)
         if self._opening_from is not None:
             self._open_now()
+
+    def _keep_built(self) -> None:
+        keep_built_objects()
+        built = getattr(self.app, "screen_built", None)  # LeadqApp's idle collector
+        if built is not None:
+            built()
 
     def record_gone(self) -> None:
         """The record was deleted elsewhere: say so and go back (when on top)."""

@@ -1,7 +1,7 @@
 """Full garbage collections run while the user is idle (tui/collector.py): not
 automatically while the app runs, given back when it stops; garbage that grew old
-is collected once the user pauses, not while keys keep coming, and anyway once
-long overdue."""
+is collected once the user pauses, not while keys keep coming nor while a screen
+is built, and anyway once long overdue."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tui.collector import IdleCollector
 from tui.screens.lead_detail import LeadDetailScreen
 
 from ..conftest import make_lead
-from ..helpers import make_app, settle, wait_for_screen
+from ..helpers import make_app, settle, wait_for_screen, wait_until
 
 
 class Cycle:
@@ -90,6 +90,24 @@ def test_an_overdue_collection_runs_even_while_the_user_types(
     assert ref() is None
 
 
+def test_a_screen_being_built_holds_the_collection_until_it_is_shown(
+    idle_collector: IdleCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = old_garbage(collector.FULL_DUE)
+    idle_collector.hold()
+    idle_collector.last_input = time.monotonic() - 60
+    assert not idle_collector.check()
+    idle_collector.release()
+    assert not idle_collector.check()  # released: the user is idle again a second later
+    idle_collector.last_input = time.monotonic() - collector.IDLE_SECONDS
+    assert idle_collector.check() and ref() is None
+    monkeypatch.setattr(collector, "HOLD_SECONDS", 0.0)  # a hold never released expires
+    ref = old_garbage(collector.FULL_DUE)
+    idle_collector.hold()
+    idle_collector.last_input = time.monotonic() - 60
+    assert idle_collector.check() and ref() is None
+
+
 @pytest.mark.asyncio
 async def test_the_app_turns_automatic_full_collections_off_while_it_runs(
     sqlite_db: object,
@@ -107,6 +125,13 @@ async def test_the_app_turns_automatic_full_collections_off_while_it_runs(
         touched = app._collector.last_input
         app.open_lead(make_lead(user).id)
         assert app._collector.last_input > touched  # so is a screen being opened
-        await wait_for_screen(pilot, LeadDetailScreen)
+        old_garbage(collector.FULL_DUE)
+        app._collector.last_input = time.monotonic() - 60
+        assert not app._collector.check()  # the lead screen is being built
+        screen = await wait_for_screen(pilot, LeadDetailScreen)
+        await wait_until(pilot, lambda: screen._kept)
         await settle(pilot)
+        old_garbage(collector.FULL_DUE)
+        app._collector.last_input = time.monotonic() - 60
+        assert app._collector.check()  # built and shown: collected when idle
     assert gc.get_threshold() == saved
