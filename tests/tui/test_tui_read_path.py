@@ -340,6 +340,34 @@ async def test_a_25_mb_attachment_is_read_and_stored_off_the_event_loop(
     assert len(models.Note.get().attachment_data) == TWENTY_FIVE_MB
 
 
+@pytest.mark.asyncio
+async def test_what_qualifying_imports_is_imported_in_a_thread_once_a_record_shows(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    import tui.app
+
+    imported: list[tuple[str, str]] = []
+    real_import = importlib.import_module
+
+    def import_module(name: str, package: str | None = None) -> object:
+        imported.append((name, threading.current_thread().name))
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        loop_thread = threading.current_thread().name
+        assert not [name for name, _ in imported if name in tui.app.NEXT_MODULES]
+        await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
+        wanted = list(tui.app.NEXT_MODULES)
+        await wait_until(pilot, lambda: [n for n, _ in imported if n in wanted] == wanted)
+        assert all(thread != loop_thread for name, thread in imported if name in wanted)
+
+
 # The import contract.
 QUERY_METHODS = {
     "select",
