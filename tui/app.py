@@ -53,7 +53,8 @@ NEXT_MODULES = (
 )
 """What qualifying a lead imports (its flow, dialogs and the records it opens): 80 ms
 of imports on the event loop at the first qualify (load 9), imported in a thread
-once the first record screen is shown instead (`LeadqApp.screen_built`)."""
+instead, once the first record screen is shown and the user is idle (a thread
+importing while the user types still slows the loop: it holds the GIL)."""
 
 
 def _import_next_modules() -> None:
@@ -332,11 +333,14 @@ class LeadqApp(App[None]):
     def screen_built(self) -> None:
         """A screen built for the first time shows its first view, its objects frozen
         (`ViewScreen`): full collections may run again once the user is idle, and
-        the modules of what is done next from a record are imported."""
+        then the modules of what is done next from a record are imported."""
         self._collector.release()
         if not self._prefetched:
             self._prefetched = True
-            self.run_worker(_import_next_modules, thread=True, exit_on_error=False)
+            self._collector.when_idle(self._import_next_modules)
+
+    def _import_next_modules(self) -> None:
+        self.run_worker(_import_next_modules, thread=True, exit_on_error=False)
 
     def open_lead(self, lead_id: int) -> None:
         from .screens.lead_detail import LeadDetailScreen

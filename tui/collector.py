@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 IDLE_SECONDS = 1.0
@@ -50,6 +51,7 @@ class IdleCollector:
         self.last_input = time.monotonic()
         self.full_collections = 0
         self._held_until = 0.0
+        self._when_idle: list[Callable[[], object]] = []
         self._timer: Any = None
 
     def start(self) -> None:
@@ -89,12 +91,21 @@ class IdleCollector:
         self.touched()
         self._held_until = 0.0
 
+    def when_idle(self, work: Callable[[], object]) -> None:
+        """Call `work` once, at the next check that finds the user idle."""
+        self._when_idle.append(work)
+
     def check(self) -> bool:
         """Run a full collection if one is due and the user is idle, or if one is
-        long overdue; whether it ran."""
+        long overdue; whether it ran. Work waiting for the user to be idle is
+        started first."""
         younger = gc.get_count()[2]
         now = time.monotonic()
         idle = now - self.last_input >= IDLE_SECONDS and now >= self._held_until
+        if idle:
+            waiting, self._when_idle = self._when_idle, []
+            for work in waiting:
+                work()
         if younger >= FULL_OVERDUE or (younger >= FULL_DUE and idle):
             gc.collect()
             self.full_collections += 1

@@ -108,6 +108,20 @@ def test_a_screen_being_built_holds_the_collection_until_it_is_shown(
     assert idle_collector.check() and ref() is None
 
 
+def test_work_waiting_for_idleness_runs_once_when_the_user_is_idle(
+    idle_collector: IdleCollector,
+) -> None:
+    ran: list[int] = []
+    idle_collector.when_idle(lambda: ran.append(1))
+    idle_collector.touched()
+    idle_collector.check()
+    assert ran == []
+    idle_collector.last_input = time.monotonic() - collector.IDLE_SECONDS
+    idle_collector.check()
+    idle_collector.check()
+    assert ran == [1]
+
+
 @pytest.mark.asyncio
 async def test_the_app_turns_automatic_full_collections_off_while_it_runs(
     sqlite_db: object,
