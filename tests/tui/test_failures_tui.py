@@ -346,6 +346,8 @@ async def test_quitting_asks_for_a_typed_note_and_not_without_edits(ada: models.
     exits = spy_exit(app)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_lead(pilot, lead.id)
+        await pilot.press("n")  # the Notes tab is composed when first shown
+        await wait_until(pilot, lambda: bool(screen.query("#note-text")))
         screen.query_one("#note-text").text = "Call back on Monday"  # type: ignore[attr-defined]
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, DiscardChangesScreen))

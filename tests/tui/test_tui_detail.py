@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TabbedContent, TextArea
 
 import models
 from models import Stage
 from tui.app import LeadqApp
 from tui.screens.lead_detail import DiscardChangesScreen, LeadDetailScreen
 from tui.screens.records import OpportunityScreen
+from tui.widgets.history import HistoryTable
 from tui.widgets.lookup import LookupField, LookupScreen
 from tui.widgets.notes_panel import NotesPanel
 from tui.widgets.stage_bar import StageBar
@@ -188,6 +189,8 @@ async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
         assert fresh(lead.id).state == "disqualified"
         assert isinstance(app.screen, LeadDetailScreen)
         # No notes can be added, and the panel says why.
+        screen.query_one("#detail-tabs", TabbedContent).active = "tab-notes"
+        await settle(pilot)
         notes = screen.query_one(NotesPanel)
         assert notes.has_class("-read-only")
         assert "reactivate it to add notes" in str(notes.query_one("#note-message", Static).visual)
@@ -221,6 +224,9 @@ async def test_a_closed_lead_after_an_open_one_shows_its_values_as_text(ada: mod
     )
     models.disqualify_lead(ada, closed.id, "lost")
     app = make_app(ada)
+    said: list[str] = []  # every notification (shown ones expire on a slow machine)
+    notify = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), notify(message, **kw))[1]  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_lead(pilot, open_one.id)
         assert not screen.query(LeadReadOnly)  # not built while no closed lead was shown
@@ -246,7 +252,6 @@ async def test_a_closed_lead_after_an_open_one_shows_its_values_as_text(ada: mod
         await pilot.press("x", "enter")
         await settle(pilot)
         sentence = models.lead_detail(closed.id).closed_message()
-        said = [n.message for n in app._notifications]
         assert said.count(sentence) == 3, said
         assert field(screen, "topic").value == "50 ergonomic chairs"
         assert fresh(closed.id).state == "disqualified"
@@ -286,6 +291,48 @@ async def test_the_form_restyled_while_a_closed_lead_hid_it_shows_enabled(
         shown = topic.styles.get_rules()
         app.stylesheet.update(topic)  # what Textual computes for it now
         assert topic.styles.get_rules() == shown
+
+
+@pytest.mark.asyncio
+async def test_notes_history_and_activities_are_composed_when_their_tab_is_first_shown(
+    ada: models.User,
+) -> None:
+    from tui.widgets.activities_panel import ActivitiesPanel
+
+    models.change_setting(ada, "lead_qualifying_process", True)
+    lead = make_lead(ada)
+    models.add_note(ada, lead, "Called on Monday")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        assert screen.view is not None
+        for kind in (NotesPanel, HistoryTable, ActivitiesPanel):
+            assert not screen.query(kind), kind  # not built with the screen
+        assert screen.query_one("#detail-tabs", TabbedContent).get_tab("tab-activities").display
+        # The tabs row: right shows Notes, composed then with the lead's notes.
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("right")
+        await wait_until(pilot, lambda: bool(screen.query(NotesPanel)))
+        await settle(pilot)
+        notes = screen.query_one("#note-list", OptionList)
+        assert "Called on Monday" in notes.get_option_at_index(0).prompt.plain  # type: ignore[union-attr]
+        assert not screen.query(HistoryTable)
+        # A key that needs a tab builds it: h shows the history, focused.
+        await pilot.press("h")
+        await wait_until(pilot, lambda: bool(screen.query(HistoryTable)))
+        await settle(pilot)
+        history = screen.query_one(HistoryTable)
+        assert history.has_focus and history.event_count >= 2  # created, note added
+        # Built panes follow what the screen reads next.
+        models.add_note(ada, lead, "Second call")
+        app.data_changed()
+        await settle(pilot)
+        assert "Second call" in notes.get_option_at_index(0).prompt.plain  # type: ignore[union-attr]
+        await pilot.press("t")
+        await wait_until(pilot, lambda: bool(screen.query(ActivitiesPanel)))
+        await settle(pilot)
+        assert screen.query_one("#detail-tabs", TabbedContent).active == "tab-activities"
+        assert screen.query_one(ActivitiesPanel).feature_on
 
 
 @pytest.mark.asyncio
@@ -361,10 +408,10 @@ async def test_notes_add_attach_and_save_back(ada: models.User, tmp_path: Path) 
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_lead(pilot, lead.id)
-        panel = screen.query_one(NotesPanel)
 
         # A missing file is an error; nothing is added and the text is kept.
         await compose_note(pilot, screen, "Sent the quote", str(tmp_path / "missing.pdf"))
+        panel = screen.query_one(NotesPanel)
         message = panel.query_one("#note-message", Static)
         assert message.has_class("error")
         assert "There is no file" in str(message.visual)

@@ -293,6 +293,8 @@ async def test_activities_tab_hidden_when_feature_off(demo: dict[str, object]) -
         app.data_changed()
         await settle(pilot)
         assert tabs.get_tab("tab-activities").display is True
+        await pilot.press("t")  # the tab is composed when first shown
+        await settle(pilot)
         assert len(app.screen.query_one(ActivitiesPanel).activities) == 6
 
 

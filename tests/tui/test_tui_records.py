@@ -140,8 +140,32 @@ async def test_opportunity_stage_moves_forward_and_back(
         await pilot.press("left_square_bracket")
         await settle(pilot)
         assert models.Opportunity.get_by_id(opp_id).stage == "develop"
+        await pilot.press("h")  # the History tab is composed when first shown
+        await settle(pilot)
         history = screen.query_one(HistoryTable)
         assert history.event_count >= 4  # created by qualifying + each move
+
+
+@pytest.mark.asyncio
+async def test_an_accounts_notes_and_history_are_composed_when_first_needed(
+    ada: models.User, qualified: models.QualifyResult
+) -> None:
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_record(pilot, "open_account", qualified.account.id, AccountScreen)
+        assert screen.record is not None
+        assert not screen.query(NotesPanel) and not screen.query(HistoryTable)
+        await pilot.press("n")  # composed, then its composer focused
+        await wait_until(pilot, lambda: pilot.app.focused is not None)
+        await wait_until(pilot, lambda: pilot.app.focused.id == "note-text")  # type: ignore[union-attr]
+        await pilot.press(*"Renewal in May")
+        await pilot.press("tab", "tab", "enter")  # past the attachment path, to Add
+        await wait_until(
+            pilot, lambda: models.Note.select().where(models.Note.text == "Renewal in May").exists()
+        )
+        assert not screen.query(HistoryTable)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, AccountScreen))
 
 
 @pytest.mark.asyncio

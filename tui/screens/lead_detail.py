@@ -49,6 +49,7 @@ from models import (
 from ..loading import ViewScreen, run_service
 from ..widgets.footer import KeyFooter
 from ..widgets.history import HistoryTable, when
+from ..widgets.lazy_tabs import LazyPanes, LazyTabPane
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
@@ -229,8 +230,9 @@ class LeadReadOnly(VerticalScroll):
             self.say_why()
 
 
-class LeadDetailScreen(ViewScreen):
-    """The lead with id `lead_id`."""
+class LeadDetailScreen(LazyPanes, ViewScreen):
+    """The lead with id `lead_id`. The Notes, History and Activities tabs are composed
+    when first shown or needed (`LazyTabPane`)."""
 
     KIND = "lead"
     CSS_PATH = "lead_detail.tcss"
@@ -283,22 +285,20 @@ class LeadDetailScreen(ViewScreen):
                         for name in names:
                             yield from self._compose_field(name)
                     yield Static("", id="record-info")
-            with TabPane("Notes", id="tab-notes"):
-                yield NotesPanel(id="notes")
-            with TabPane("History", id="tab-history"):
-                yield HistoryTable(id="history")
-            # Qualifying processes (issue 4): add the lead's activities here, as
-            # `with TabPane("Activities", id="tab-activities"): yield ...`, reloading
-            # on `app.data_version` like the panes above.
+            yield LazyTabPane("Notes", lambda: NotesPanel(id="notes"), id="tab-notes")
+            yield LazyTabPane("History", lambda: HistoryTable(id="history"), id="tab-history")
             yield from self.compose_extra_tabs()
         yield KeyFooter()
 
     def compose_extra_tabs(self) -> ComposeResult:
         """The lead's qualifying-process activities (the tab hides while the feature is off)."""
-        from ..widgets.activities_panel import ActivitiesPanel
 
-        with TabPane("Activities", id="tab-activities"):
-            yield ActivitiesPanel(id="activities")
+        def activities() -> Widget:
+            from ..widgets.activities_panel import ActivitiesPanel
+
+            return ActivitiesPanel(id="activities")
+
+        yield LazyTabPane("Activities", activities, id="tab-activities")
 
     def _compose_field(self, name: str) -> ComposeResult:
         label = LABELS[name] + (" *" if name in REQUIRED else "")
@@ -354,8 +354,12 @@ class LeadDetailScreen(ViewScreen):
         self._refill = True
         self.title, self.sub_title = "Lead", ""
         self._refilled = True
-        self.query_one(NotesPanel).reset()
-        self.query_one("#activities").clear_message()  # type: ignore[attr-defined]
+        notes = self.built_pane("tab-notes")
+        if isinstance(notes, NotesPanel):
+            notes.reset()
+        activities = self.built_pane("tab-activities")
+        if activities is not None:
+            activities.clear_message()  # type: ignore[attr-defined]
         self.query_one("#detail-tabs", TabbedContent).active = "tab-form"
         self.query_one("#form", VerticalScroll).scroll_home(animate=False)
         super().refill()
@@ -399,11 +403,32 @@ class LeadDetailScreen(ViewScreen):
         self._refill = False
         self._loaded_stamp = lead.stamp
         self._show_created()
-        reason = "" if lead.is_open else lead.closed_message("add notes to")
-        self.query_one(NotesPanel).show_view(("lead", lead.id), lead.notes, reason)
-        self.query_one(HistoryTable).show_entries(lead.history)
-        self.query_one("#activities").show_activities(lead)  # type: ignore[attr-defined]
+        for pane_id in ("tab-notes", "tab-history", "tab-activities"):
+            widget = self.built_pane(pane_id)
+            if widget is not None:
+                self.pane_built(pane_id, widget)
+        if self.built_pane("tab-activities") is None:  # the panel hides its tab once built
+            self._show_activities_tab(lead.activities.feature_on)
         self.refresh_bindings()
+
+    def pane_built(self, pane_id: str, widget: Widget) -> None:
+        """Show the lead in a tab's panel (built, or just built)."""
+        lead = self.lead
+        if lead is None:
+            return
+        if isinstance(widget, NotesPanel):
+            reason = "" if lead.is_open else lead.closed_message("add notes to")
+            widget.show_view(("lead", lead.id), lead.notes, reason)
+        elif isinstance(widget, HistoryTable):
+            widget.show_entries(lead.history)
+        elif pane_id == "tab-activities":
+            widget.show_activities(lead)  # type: ignore[attr-defined]
+
+    def _show_activities_tab(self, shown: bool) -> None:
+        tab = self.query_one("#detail-tabs", TabbedContent).get_tab("tab-activities")
+        if tab.display != shown:
+            tabs = self.query_one("#detail-tabs", TabbedContent)
+            (tabs.show_tab if shown else tabs.hide_tab)("tab-activities")
 
     def record_gone(self) -> None:
         self.lead = None
@@ -696,10 +721,11 @@ class LeadDetailScreen(ViewScreen):
     def action_delete(self) -> None:
         self.app.delete([self.lead_id])
 
-    def action_add_note(self) -> None:
+    async def action_add_note(self) -> None:
+        notes = await self.pane_widget("tab-notes")
         self.query_one("#detail-tabs", TabbedContent).active = "tab-notes"
         # The pane shows on the next refresh; only then can its fields take focus.
-        self.call_after_refresh(self.query_one(NotesPanel).focus_composer)
+        self.call_after_refresh(notes.focus_composer)  # type: ignore[attr-defined]
 
     def action_edit(self) -> None:
         """Show the form, its first field focused; a closed lead's fields focused, and
@@ -716,30 +742,38 @@ class LeadDetailScreen(ViewScreen):
     async def action_assign_process(self) -> None:
         """Assign or change the qualifying process from any tab (the activities tab
         says p; its panel may hold nothing focusable)."""
-        panel = self.query_one("#activities")
-        if not panel.feature_on:  # type: ignore[attr-defined]
+        if not self._activities_on():
             self.notify(
                 "The lead qualifying process feature is off; an administrator can turn "
                 "it on in Settings.",
                 severity="warning",
             )
             return
+        panel = await self.pane_widget("tab-activities")
         await panel.action_assign()  # type: ignore[attr-defined]
 
     async def action_remove_process(self) -> None:
-        panel = self.query_one("#activities")
-        if panel.feature_on:  # type: ignore[attr-defined]
+        if self._activities_on():
+            panel = await self.pane_widget("tab-activities")
             await panel.action_remove()  # type: ignore[attr-defined]
 
-    def action_activities(self) -> None:
-        panel = self.query_one("#activities")
-        if panel.display:
+    def _activities_on(self) -> bool:
+        """Whether the lead qualifying process feature was on when the lead was read."""
+        panel = self.built_pane("tab-activities")
+        if panel is not None:
+            return bool(panel.feature_on)  # type: ignore[attr-defined]
+        return self.lead is not None and self.lead.activities.feature_on
+
+    async def action_activities(self) -> None:
+        if self._activities_on():
+            panel = await self.pane_widget("tab-activities")
             self.query_one("#detail-tabs", TabbedContent).active = "tab-activities"
             panel.focus_list()  # type: ignore[attr-defined]
 
-    def action_history(self) -> None:
+    async def action_history(self) -> None:
+        history = await self.pane_widget("tab-history")
         self.query_one("#detail-tabs", TabbedContent).active = "tab-history"
-        self.call_after_refresh(self.query_one(HistoryTable).focus)
+        self.call_after_refresh(history.focus)
 
     def action_open_account(self) -> None:
         account_id = self._linked("account")
@@ -759,7 +793,9 @@ class LeadDetailScreen(ViewScreen):
         """The labels of the fields edited and not saved, then a note typed and not
         added (what leaving or quitting would lose)."""
         changes = self.changes() if self.lead is not None and self.lead.is_open else {}
-        return [LABELS[name] for name in changes] + self.query_one(NotesPanel).draft()
+        notes = self.built_pane("tab-notes")
+        draft = notes.draft() if isinstance(notes, NotesPanel) else []
+        return [LABELS[name] for name in changes] + draft
 
     def action_back(self) -> None:
         unsaved = self.unsaved_changes()

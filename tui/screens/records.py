@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -27,6 +28,7 @@ from models import Stage
 from ..loading import ViewScreen, run_service
 from ..widgets.footer import KeyFooter
 from ..widgets.history import HistoryTable, when
+from ..widgets.lazy_tabs import LazyPanes, LazyTabPane
 from ..widgets.literal import literal, printable
 from ..widgets.notes_panel import NotesPanel
 from ..widgets.stage_bar import StageBar
@@ -53,11 +55,12 @@ def fields_content(fields: list[Field] | tuple[Field, ...]) -> Content:
     return Content("\n").join(lines)
 
 
-class RecordScreen(SaysWhyNot, ViewScreen):
+class RecordScreen(SaysWhyNot, LazyPanes, ViewScreen):
     """What the three record views share; subclasses say which kind they show.
 
     The view is read with what the user may do to the record: an action the rules
-    refuse is dimmed in the footer and says why when pressed (`SaysWhyNot`)."""
+    refuse is dimmed in the footer and says why when pressed (`SaysWhyNot`). The
+    Notes and History tabs are composed when first shown or needed (`LazyTabPane`)."""
 
     CSS_PATH = "records.tcss"
     KIND = "record"
@@ -90,10 +93,8 @@ class RecordScreen(SaysWhyNot, ViewScreen):
                 yield Static("", id="fields")
                 yield Static("Related records (enter opens)", classes="section-title")
                 yield OptionList(id="related")
-            with TabPane("Notes", id="tab-notes"):
-                yield NotesPanel(id="notes")
-            with TabPane("History", id="tab-history"):
-                yield HistoryTable(id="history")
+            yield LazyTabPane("Notes", lambda: NotesPanel(id="notes"), id="tab-notes")
+            yield LazyTabPane("History", lambda: HistoryTable(id="history"), id="tab-history")
         yield KeyFooter()
 
     def compose_top(self) -> ComposeResult:
@@ -111,7 +112,9 @@ class RecordScreen(SaysWhyNot, ViewScreen):
         self.gone = False
         self.title, self.sub_title = self.KIND.capitalize(), ""
         self._refilled = True
-        self.query_one(NotesPanel).reset()
+        notes = self.built_pane("tab-notes")
+        if isinstance(notes, NotesPanel):
+            notes.reset()
         self.query_one("#record-tabs", TabbedContent).active = "tab-overview"
         self.query_one("#related", OptionList).highlighted = None
         self.reset_top()
@@ -145,10 +148,22 @@ class RecordScreen(SaysWhyNot, ViewScreen):
             self.sub_title += f" · {record.closed}, read-only"
         self.query_one("#fields", Static).update(fields_content(record.fields))
         self._show_related([(h, r.kind, r.id, r.label) for h, r in record.related])
-        self.query_one(NotesPanel).show_view((self.KIND, record.id), record.notes)
-        self.query_one(HistoryTable).show_entries(record.history)
+        for pane_id in ("tab-notes", "tab-history"):
+            widget = self.built_pane(pane_id)
+            if widget is not None:
+                self.pane_built(pane_id, widget)
         self.show_top(record)
         self.refresh_bindings()
+
+    def pane_built(self, pane_id: str, widget: Widget) -> None:
+        """Show the record in a tab's panel (built, or just built)."""
+        record = self.record
+        if record is None:
+            return
+        if isinstance(widget, NotesPanel):
+            widget.show_view((self.KIND, record.id), record.notes)
+        elif isinstance(widget, HistoryTable):
+            widget.show_entries(record.history)
 
     def show_top(self, record: models.RecordView) -> None:
         pass
@@ -206,14 +221,16 @@ class RecordScreen(SaysWhyNot, ViewScreen):
     def action_delete(self) -> None:
         self.app.delete_record(self.KIND, self.record_id)  # type: ignore[attr-defined]
 
-    def action_add_note(self) -> None:
+    async def action_add_note(self) -> None:
+        notes = await self.pane_widget("tab-notes")
         self.query_one("#record-tabs", TabbedContent).active = "tab-notes"
         # The pane shows on the next refresh; only then can its fields take focus.
-        self.call_after_refresh(self.query_one(NotesPanel).focus_composer)
+        self.call_after_refresh(notes.focus_composer)  # type: ignore[attr-defined]
 
-    def action_history(self) -> None:
+    async def action_history(self) -> None:
+        history = await self.pane_widget("tab-history")
         self.query_one("#record-tabs", TabbedContent).active = "tab-history"
-        self.call_after_refresh(self.query_one(HistoryTable).focus)
+        self.call_after_refresh(history.focus)
 
     def action_overview(self) -> None:
         self.query_one("#record-tabs", TabbedContent).active = "tab-overview"
