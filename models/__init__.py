@@ -18,6 +18,7 @@ from .db import (
     check_database,
     close_database,
     database_proxy,
+    finish_open_check,
     open_database,
     resolve_url,
     thread_connection,
@@ -157,6 +158,7 @@ from .notes import (
     save_attachment,
     save_attachment_to_area,
 )
+from .opening import CHECKED_FILE_ENV, checked_file_identity
 from .opportunities import (
     StageFigure,
     close_opportunity_lost,
@@ -334,6 +336,7 @@ from .views import (
 __all__ = [
     "ACTIONS",
     "CHANGE_SETTINGS",
+    "CHECKED_FILE_ENV",
     "DB_ENV_VAR",
     "DEFINE_PROCESSES",
     "DEMO_USERS",
@@ -475,6 +478,7 @@ __all__ = [
     "check_name",
     "check_off_activity",
     "check_username",
+    "checked_file_identity",
     "clean_lead_fields",
     "close_database",
     "close_opportunity_lost",
@@ -509,6 +513,7 @@ __all__ = [
     "feature_enabled",
     "find_duplicates",
     "find_user",
+    "finish_open_check",
     "first_active_admin",
     "get_batch",
     "get_lead",

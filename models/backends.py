@@ -10,7 +10,9 @@ SQLite (one file, many processes):
   several processes open it together, is retried;
 - after SQLITE_FULL or an I/O error SQLite has often rolled the transaction back
   itself; the ROLLBACK that follows is then skipped instead of failing with
-  "cannot rollback - no transaction is active" and hiding the cause.
+  "cannot rollback - no transaction is active" and hiding the cause;
+- a file opened before its start-up check ran (`opening.PendingCheck`) is written
+  only once that check has passed: the first write waits for it (or runs it).
 
 PostgreSQL:
 - connect and statement timeouts (a server that accepts and never answers gives
@@ -30,7 +32,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +121,17 @@ class SqliteDatabase(peewee.SqliteDatabase):
     def __init__(self, *args: Any, busy_seconds: float = BUSY_SECONDS, **kwargs: Any) -> None:
         kwargs["timeout"] = _BUSY_SLICE_MS / 1000
         self.busy_seconds = busy_seconds
+        self.check_before_writing: Callable[[], None] | None = None
+        """The start-up check still to pass before the first write (it raises
+        `DatabaseDamaged` if the file is damaged), set by `open_database` when the
+        app opens the file first and checks it after its first paint."""
         super().__init__(*args, **kwargs)
+
+    def _checked_before_writing(self) -> None:
+        check = self.check_before_writing
+        if check is not None:
+            check()  # waits for the check if it is running; raises if the file is damaged
+            self.check_before_writing = None
 
     # Waiting for the write lock.
     def _wait_for_lock(self, attempt: Any, *args: Any) -> Any:
@@ -150,6 +162,7 @@ class SqliteDatabase(peewee.SqliteDatabase):
             self._wait_for_lock(conn.execute, f"PRAGMA {pragma} = {value};")
 
     def begin(self, lock_type: str | None = None) -> None:
+        self._checked_before_writing()
         self._guarded(self._wait_for_lock, super().begin, lock_type)
 
     def commit(self) -> None:
@@ -169,6 +182,8 @@ class SqliteDatabase(peewee.SqliteDatabase):
         return conn is not None and conn.in_transaction
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if self.check_before_writing is not None and not _reads_only(sql):
+            self._checked_before_writing()
         if self.in_transaction():
             return self._guarded(super().execute_sql, sql, params)
         # Outside a transaction a statement that found the file locked did nothing.
@@ -176,6 +191,8 @@ class SqliteDatabase(peewee.SqliteDatabase):
 
     def execute_prepared(self, sql: str, params: Any) -> Any:
         """The fast path of prepared.py, with the same fault handling."""
+        if self.check_before_writing is not None and not _reads_only(sql):
+            self._checked_before_writing()
         return self._guarded(_run_cursor, self, sql, params)
 
     def _guarded(self, fn: Any, *args: Any) -> Any:
@@ -190,6 +207,12 @@ class SqliteDatabase(peewee.SqliteDatabase):
             if fault is None:
                 raise
             raise fault from exc
+
+
+def _reads_only(sql: str) -> bool:
+    """Whether a statement can only read: a SELECT, or a PRAGMA that sets nothing."""
+    head = sql.lstrip()[:6].upper()
+    return head == "SELECT" or (head == "PRAGMA" and "=" not in sql)
 
 
 def busy_message(seconds: float, writer: str | None = None) -> str:

@@ -97,12 +97,19 @@ def pending_migrations(db: peewee.Database) -> list[str]:
     return [m.name for m in runner.status() if not m.applied and m.path]
 
 
-def open_database(url: str | None = None, *, run_migrations: bool = True) -> peewee.Database:
+def open_database(
+    url: str | None = None, *, run_migrations: bool = True, check_later: bool = False
+) -> peewee.Database:
     """Connect the models to the database at `url` and bring its schema up to date.
 
     Refused with a `LeadqError` (nothing created or changed) when the URL is wrong,
     the file cannot be used or is damaged, the server cannot be reached, or the
     schema comes from a newer leadq; see models/opening.py.
+
+    `check_later` (the app, which paints first): the quick_check of a SQLite file
+    already in WAL mode with no migration pending is left for `finish_open_check()`,
+    which the app runs in a thread after its first paint; until it has passed,
+    every write waits for it. Every other check is made here.
     """
     from_env = not url and bool(os.environ.get(ENV_VAR))
     url = resolve_url(url)
@@ -112,19 +119,35 @@ def open_database(url: str | None = None, *, run_migrations: bool = True) -> pee
         if from_env:  # say where the URL came from
             raise opening.DatabaseUrlInvalid(f"{ENV_VAR}: {exc}") from None
         raise
-    if isinstance(db, peewee.SqliteDatabase):
-        opening.check_sqlite_file(db.database, data_dir)
+    pending = None
+    if isinstance(db, backends.SqliteDatabase):
+        pending = opening.check_sqlite_file(db.database, data_dir, later=check_later)
     opening.connect(db, url)
     where = db.database if isinstance(db, peewee.SqliteDatabase) else opening.redacted(url)
     try:
         opening.check_schema(db, _migration_names(), where)
+        migrating = run_migrations and not _all_applied(db)
+        if pending is not None and migrating:
+            pending.run()  # a migration writes: check first
+        elif pending is not None:
+            db.check_before_writing = pending.run
     except BaseException:
         db.close()
         raise
     database_proxy.initialize(db)
-    if run_migrations and not _all_applied(db):
+    if migrating:
         migrate(db)
     return db
+
+
+def finish_open_check() -> None:
+    """Run the start-up check that `open_database(check_later=True)` left for later
+    (or wait for it, or repeat its outcome): raises `DatabaseDamaged` when the file
+    is damaged. Nothing to do when the open checked the file already."""
+    db = database_proxy.obj
+    check = getattr(db, "check_before_writing", None)
+    if check is not None:
+        check()
 
 
 def _migration_names() -> set[str]:

@@ -32,6 +32,14 @@ def _unfreeze_after_each_test() -> Iterator[None]:
     gc.unfreeze()
 
 
+@pytest.fixture(autouse=True)
+def _no_server_check_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`leadq serve` (run in-process by some tests) tells its sessions in the
+    environment which file it checked; set to a value no file has, and restored after
+    each test, so that a later test's file reusing that inode is still checked."""
+    monkeypatch.setenv(models.CHECKED_FILE_ENV, "")
+
+
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

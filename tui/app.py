@@ -111,6 +111,9 @@ class LeadqApp(App[None]):
         self._panicked = False
         self._collector = IdleCollector(self)
         self._prefetched = False  # `NEXT_MODULES` imported
+        self.refusal: models.LeadqError | None = None
+        """What the app ended on, for the command line to say once the terminal is
+        restored (a damaged database file found by the start-up check)."""
 
     def get_css_variables(self) -> dict[str, str]:
         return css_variables(self, super().get_css_variables)  # kept per theme
@@ -200,10 +203,26 @@ class LeadqApp(App[None]):
 
         self.call_after_refresh(keep_built_objects)
         self.call_after_refresh(self._read_screen_stylesheets)
+        self.call_after_refresh(self._check_database_file)
         self._collector.start()
 
     def on_unmount(self) -> None:
         self._collector.stop()
+
+    @work(thread=True, exclusive=True, group="open-check", exit_on_error=False)
+    def _check_database_file(self) -> None:
+        """The start-up check of the database file, once the first screen is painted
+        (`models.open_database(check_later=True)`; nothing to do if the open made it).
+        A damaged file ends the app, with the same sentence and exit status as a
+        refusal at start; a save meanwhile waited for the check and was refused."""
+        try:
+            models.finish_open_check()
+        except models.DatabaseDamaged as exc:
+            self.call_from_thread(self.end_on_refusal, exc)
+
+    def end_on_refusal(self, error: models.LeadqError) -> None:
+        self.refusal = error
+        self.exit(return_code=error.exit_status)
 
     def _remember_theme(self, theme: object) -> None:
         save_preference("theme", self.theme)

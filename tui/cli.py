@@ -58,9 +58,26 @@ def run_guarded(prog: str, body: Callable[[], T]) -> T | int:
         sys.stderr.close()
         return 0
     except Exception:
+        damage = _damage_found()
+        if damage is not None:  # what failed read a damaged page before the check did
+            print(f"{prog}: {' '.join(str(damage).split())}", file=sys.stderr)
+            return damage.exit_status
         traceback.print_exc()
         print(f"{prog}: {BUG_REPORT}", file=sys.stderr)
         return EXIT_BUG
+
+
+def _damage_found():  # -> models.DatabaseDamaged | None
+    """The start-up check's finding when it was left for later and finds damage."""
+    import models
+
+    try:
+        models.finish_open_check()
+    except models.DatabaseDamaged as exc:
+        return exc
+    except Exception:
+        return None  # the error being reported is the one to read
+    return None
 
 
 @functools.cache
@@ -221,13 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in ("serve", "seed"):
         skip_postgres_drivers(args.db)
     outcome = run_guarded("leadq", lambda: _run(args))
-    return outcome.run() if isinstance(outcome, StartApp) else outcome
+    if isinstance(outcome, StartApp):
+        return run_guarded("leadq", outcome.run)
+    return outcome
 
 
 @dataclass(frozen=True)
 class StartApp:
     """What `_run` returns to start the TUI once the database is open and the user
-    known. The app runs outside `run_guarded`: Textual prints its own tracebacks."""
+    known. Textual prints the tracebacks of the app's own errors; a `LeadqError`
+    the app ends on (a damaged file found by the start-up check it runs after its
+    first paint) is raised once the terminal is restored, for `run_guarded` to say."""
 
     user_id: int
     db_url: str
@@ -238,7 +259,15 @@ class StartApp:
 
         app = LeadqApp(user_id=self.user_id, db_url=self.db_url, file_area=self.file_area)
         app.run()
+        if app.refusal is not None:
+            import models
+
+            models.close_database()  # the last connection: SQLite removes -wal and -shm
+            raise app.refusal
         if app.crashed:
+            damage = _damage_found()
+            if damage is not None:
+                raise damage
             print(f"leadq: {BUG_REPORT}", file=sys.stderr)
             return EXIT_BUG
         return app.return_code or 0
@@ -259,7 +288,11 @@ def _run(args: argparse.Namespace) -> int | StartApp:
         import seed
 
         seed.check_counts(args.leads, url=models.resolve_url(args.db))  # before any file
-    models.open_database(args.db)
+    # The app paints its first screen before the start-up quick_check, which then runs
+    # in a thread (writes wait for it); subcommands, and an app with no terminal to
+    # paint on, check before anything else (docs/errors.md).
+    painting = args.command is None and sys.stdin.isatty() and sys.stdout.isatty()
+    models.open_database(args.db, check_later=painting)
     if args.command == "user":
         from .users_cli import user_command
 

@@ -324,3 +324,164 @@ def test_the_start_up_check_is_cut_off_inside_sqlites_tree_walk(tmp_path: Path) 
     assert whole is False
     assert took < full * 0.6, (took, full)
     assert threading.active_count() == threads
+
+
+# --- the start-up check left for after the first paint (check_later) --------------------
+
+
+def _leadq_file(path: Path, *, damaged: bool, wal: bool = True) -> Path:
+    """A migrated leadq database with a user and a megabyte of rows; `damaged`: four
+    pages of garbage in the middle, as a bad copy or a failing disk leaves them."""
+    import sqlite3
+
+    models.open_database(f"sqlite:///{path}")
+    models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    models.close_database()
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE filler (data BLOB)")
+    connection.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+        " INSERT INTO filler SELECT randomblob(500) FROM n"
+    )
+    connection.commit()
+    if not wal:
+        connection.execute("PRAGMA journal_mode = delete")
+    connection.close()  # the last connection: the log is checkpointed and removed
+    if damaged:
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.seek(size // 2 // 4096 * 4096)
+            handle.write(bytes(range(256)) * 64)
+    return path
+
+
+def _user_count(path: Path) -> int:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute('SELECT COUNT(*) FROM "user"').fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_a_damaged_file_opened_for_the_app_is_read_but_never_written(tmp_path: Path) -> None:
+    """With check_later the open succeeds and reads go ahead; the first write runs
+    the check first and is refused with its sentence, and nothing is written."""
+    path = _leadq_file(tmp_path / "leads.db", damaged=True)
+    models.open_database(f"sqlite:///{path}", check_later=True)
+    try:
+        assert models.get_user("ada").username == "ada"  # a read: no check needed
+        with pytest.raises(models.DatabaseDamaged, match=r"is damaged.*Restore it"):
+            models.create_user("bo", "Bo Rep", models.Role.SALESPERSON)
+        with pytest.raises(models.DatabaseDamaged, match="is damaged"):
+            models.finish_open_check()  # the same finding, again
+        with pytest.raises(models.DatabaseDamaged):
+            models.database_proxy.execute_sql("DELETE FROM filler")  # outside a transaction
+    finally:
+        models.close_database()
+    assert _user_count(path) == 1
+
+
+def test_a_write_waits_for_the_check_under_way(tmp_path: Path, monkeypatch) -> None:
+    """A save made while the app's thread is still checking waits for the check and
+    is refused when the check finds damage: it never reaches the file first."""
+    from models import opening
+
+    path = _leadq_file(tmp_path / "leads.db", damaged=False)
+    checking, finish = threading.Event(), threading.Event()
+
+    def slow_damaged_check(where: str, seconds: float | None = None) -> bool:
+        checking.set()
+        assert finish.wait(30)
+        raise opening._damaged(where, "Page 7: btreeInitPage() returns error code 11")
+
+    monkeypatch.setattr(opening, "quick_check", slow_damaged_check)
+    models.open_database(f"sqlite:///{path}", check_later=True)
+    outcome: dict[str, BaseException] = {}
+
+    def run(name: str, fn) -> threading.Thread:
+        def target() -> None:
+            with models.thread_connection():
+                try:
+                    fn()
+                except BaseException as exc:
+                    outcome[name] = exc
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    try:
+        checker = run("check", models.finish_open_check)
+        assert checking.wait(30)
+        writer = run("save", lambda: models.create_user("bo", "Bo", models.Role.SALESPERSON))
+        finish.set()
+        checker.join(30)
+        writer.join(30)
+    finally:
+        models.close_database()
+    assert isinstance(outcome["check"], models.DatabaseDamaged)
+    assert isinstance(outcome["save"], models.DatabaseDamaged)
+    assert _user_count(path) == 1
+
+
+def test_a_sound_file_is_checked_once_then_written(tmp_path: Path, monkeypatch) -> None:
+    from models import opening
+
+    path = _leadq_file(tmp_path / "leads.db", damaged=False)
+    checks: list[str] = []
+    real = opening.quick_check
+    monkeypatch.setattr(opening, "quick_check", lambda p, s=0.5: checks.append(p) or real(p, s))
+    models.open_database(f"sqlite:///{path}", check_later=True)
+    try:
+        assert checks == []  # left for later
+        models.finish_open_check()
+        models.create_user("bo", "Bo Rep", models.Role.SALESPERSON)
+        models.create_user("cy", "Cy Rep", models.Role.SALESPERSON)
+    finally:
+        models.close_database()
+    assert checks == [str(path)]
+    assert _user_count(path) == 3
+
+
+@pytest.mark.parametrize("why", ["not in WAL mode", "a migration is pending"])
+def test_check_later_checks_at_once_when_the_open_itself_writes(tmp_path: Path, why: str) -> None:
+    """Switching a file to WAL and migrating both write: then the check comes first,
+    and a damaged file is refused by the open, as without check_later."""
+    import sqlite3
+
+    path = _leadq_file(tmp_path / "leads.db", damaged=False, wal=why != "not in WAL mode")
+    if why == "a migration is pending":
+        connection = sqlite3.connect(path)
+        connection.execute("DELETE FROM schema_migration WHERE name LIKE '0007%'")
+        connection.commit()
+        connection.close()
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.seek(size // 2 // 4096 * 4096)
+        handle.write(bytes(range(256)) * 64)
+    before = path.read_bytes()
+    with pytest.raises(models.DatabaseDamaged, match="is damaged"):
+        models.open_database(f"sqlite:///{path}", check_later=True)
+    assert path.read_bytes() == before
+
+
+def test_sessions_of_a_server_that_checked_the_file_skip_the_check(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`leadq serve` checks the file at its start and says so in CHECKED_FILE_ENV (the
+    file's device and inode): a session opening that very file does not check it
+    again; a file put in its place since (another inode) is checked."""
+    import shutil
+
+    path = _leadq_file(tmp_path / "leads.db", damaged=True)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv(models.CHECKED_FILE_ENV, models.checked_file_identity(url) or "")
+    models.open_database(url)  # no quick_check: the server made it
+    models.close_database()
+    shutil.copyfile(path, tmp_path / "copy.db")
+    (tmp_path / "copy.db").replace(path)  # the same name, another file
+    with pytest.raises(models.DatabaseDamaged):
+        models.open_database(url)
+    assert models.checked_file_identity("postgresql://u@h/db") is None

@@ -1395,3 +1395,19 @@ def test_the_hot_code_profile_names_what_the_factory_loads() -> None:
     named, copied = (int(word) for word in result.stdout.split())
     assert named > 1000
     assert copied >= 0.9 * named, f"{copied} of {named} functions found: rewrite hot_code.txt"
+
+
+def test_sessions_are_told_the_server_checked_their_database_file(
+    served: ServeOptions,
+) -> None:
+    """The server checks the file at its start (`_check_database`); its sessions are
+    told which file that was (device and inode), so that each does not check it again
+    (models/opening.py CHECKED_FILE_ENV), over SSH and on the web alike."""
+    from tui.serve import _sessions_trust_the_check
+
+    _sessions_trust_the_check(served.db_url)
+    identity = models.checked_file_identity(served.db_url)
+    assert identity and identity.count(":") == 1
+    env = LeadqServer(served).app_env("riley", "xterm-256color", {})
+    assert env[models.CHECKED_FILE_ENV] == identity
+    assert os.environ[models.CHECKED_FILE_ENV] == identity  # textual-serve copies it

@@ -179,12 +179,16 @@ def test_a_truncated_database(tmp_path: Path, seeded: Path) -> None:
     )
 
 
-def test_garbage_pages_in_the_middle_are_refused_at_start(tmp_path: Path, seeded: Path) -> None:
-    path = copy_of(seeded, tmp_path)
+def _garbage_in_the_middle(path: Path) -> None:
     size = path.stat().st_size
     with open(path, "r+b") as handle:
         handle.seek(size // 2 // 4096 * 4096)
         handle.write(bytes(range(256)) * 64)  # four pages of garbage
+
+
+def test_garbage_pages_in_the_middle_are_refused_at_start(tmp_path: Path, seeded: Path) -> None:
+    path = copy_of(seeded, tmp_path)
+    _garbage_in_the_middle(path)
     for argv in (["user", "list"], [], ["check"]):
         line = refused_without_change(
             tmp_path, [*LEADQ, "--db", "sqlite:///leads.db", *argv], UNAVAILABLE, "is damaged"
@@ -372,6 +376,27 @@ def test_run_guarded_maps_errors_to_their_status(capsys: pytest.CaptureFixture[s
     assert run_guarded("x", lambda: fails(models.NotFound("No such lead."))) == 1
     assert run_guarded("x", lambda: fails(KeyboardInterrupt())) == 130
     assert capsys.readouterr().err == "x: No such lead.\nx: interrupted.\n"
+
+
+def test_a_damaged_page_read_before_the_check_says_the_file_is_damaged(
+    tmp_path: Path, seeded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The app's file is checked after its first paint: a read that meets a damaged
+    page first (an error no rule expected) is reported as the check's finding, with
+    its status, not as a bug."""
+    path = copy_of(seeded, tmp_path)
+    _garbage_in_the_middle(path)
+    models.open_database(f"sqlite:///{path}", check_later=True)
+
+    def reads_a_damaged_page() -> int:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    try:
+        assert run_guarded("leadq", reads_a_damaged_page) == UNAVAILABLE
+    finally:
+        models.close_database()
+    err = capsys.readouterr().err
+    assert err.startswith(f"leadq: {path} is damaged") and "Traceback" not in err
 
 
 # --- Seeding ---------------------------------------------------------------------------

@@ -220,6 +220,41 @@ def test_bytes_that_are_not_utf8_become_replacement_characters(tmux: Tmux) -> No
     assert "Traceback" not in tmux.screen()
 
 
+def test_a_damaged_file_ends_the_app_with_the_sentence_and_status_3(
+    demo_db: str, tmp_path: Path
+) -> None:
+    """On a terminal the app paints before the start-up check, which runs in a thread
+    after the first frame: a damaged file then ends the app with the sentence and
+    exit status of a refusal at start (docs/errors.md), and the file is left as it
+    was, with no -wal or -shm beside it."""
+    path = tmp_path / "damaged.db"
+    shutil.copyfile(demo_db.removeprefix("sqlite:///"), path)
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.seek(size // 2 // 4096 * 4096)
+        handle.write(bytes(range(256)) * 64)  # four pages of garbage
+    before = path.read_bytes()
+    terminal = Tmux()
+    try:
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "LEADQ_CONFIG_DIR": str(tmp_path / "config"),
+            "TERM": "xterm-256color",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        }
+        terminal.start([sys.executable, "-m", "tui", "--db", f"sqlite:///{path}"], env)
+        assert terminal.wait_for_exit() == "3", terminal.screen()
+        screen = terminal.run("capture-pane", "-p", "-J", "-t", "app")  # lines unwrapped
+        lines = [line for line in screen.splitlines() if line.strip()]
+        assert lines[0].startswith(f"leadq: {path} is damaged (SQLite's check says:"), screen
+        assert lines[0].endswith(f"sqlite3 {path} .recover"), screen
+        assert "Traceback" not in screen
+    finally:
+        terminal.kill()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.glob("damaged.db*")) == ["damaged.db"]
+
+
 def _edit_a_lead(tmux: Tmux) -> None:
     tmux.keys("Enter")
     tmux.wait_until(lambda s: "Topic *" in s and "Qualify" in _footer(s), "the lead detail")
