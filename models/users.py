@@ -106,6 +106,14 @@ def get_user(username: str) -> User:
     return user
 
 
+def current_user(user_id: int) -> User:
+    """The signed-in user as stored now (role changes apply at once)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound("This user no longer exists.")
+    return user
+
+
 # --- public keys --------------------------------------------------------------------
 
 

@@ -79,14 +79,6 @@ def _name(user: User | None) -> str | None:
     return str(user) if user is not None else None
 
 
-def current_user(user_id: int) -> User:
-    """The signed-in user as stored now (role changes apply at once)."""
-    user = User.get_or_none(User.id == user_id)
-    if user is None:
-        raise NotFound("This user no longer exists.")
-    return user
-
-
 _NOTE_TARGETS: dict[str, type[NoteTarget]] = {  # type: ignore[valid-type]
     "lead": Lead,
     "account": Account,

@@ -399,6 +399,33 @@ def test_a_damaged_page_read_before_the_check_says_the_file_is_damaged(
     assert err.startswith(f"leadq: {path} is damaged") and "Traceback" not in err
 
 
+def test_the_app_parser_reads_what_the_full_parser_reads() -> None:
+    """`leadq` with only its own options is read by a parser without the
+    subcommands (cheaper at start-up): the same options, the same values."""
+    from tui import cli
+
+    full = cli._parser()
+    own = {
+        option: action.nargs is None
+        for action in full._actions
+        if action.option_strings and action.dest != "help"
+        for option in action.option_strings
+    }
+    assert own == cli.APP_OPTIONS  # a new top-level option goes in APP_OPTIONS too
+    for argv in ([], ["--db", "sqlite:///x.db"], ["--user=riley", "--no-seed", "--db", "d"]):
+        assert cli.starts_the_app(argv)
+        assert cli._parser(subcommands=False).parse_args(argv) == full.parse_args(argv)
+    for argv in (
+        ["seed"],
+        ["--help"],
+        ["--no-s"],
+        ["--db"],
+        ["--no-seed=1"],
+        ["--db", "x", "check"],
+    ):
+        assert not cli.starts_the_app(argv), argv
+
+
 # --- Seeding ---------------------------------------------------------------------------
 
 

@@ -75,7 +75,7 @@ def preload() -> None:
     import phonenumbers
     import textual.widgets
 
-    import models  # noqa: F401
+    import models
     import tui.app
     import tui.screens
     import tui.widgets
@@ -100,11 +100,13 @@ def preload() -> None:
 
     for name in textual.widgets.__all__:  # textual.widgets loads its widgets lazily
         getattr(textual.widgets, name)
+    for name in models.__all__:  # so does the models front
+        getattr(models, name)
     for region in ("US", "GB", "DE", "FR"):
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
     _parse_css_ahead()
-    _parser()  # the command line's parser, which a session's main() uses
+    _parser(False)  # the parser a session's main() uses (--user NAME --no-seed: the app's)
     from . import hot_code
 
     # The code of the functions a session runs, side by side (hot_code.py), then
