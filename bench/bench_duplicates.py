@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
-import seed
+from models import seeding
 
 LOOKUPS = (
     ("account", "name_key", "company_key"),
@@ -56,7 +56,7 @@ def build(path: Path, scale: int, leads: int) -> None:
     models.open_database(f"sqlite:///{path}")
     try:
         started = time.perf_counter()
-        seed.seed(leads, accounts=scale, contacts=scale)
+        seeding.seed(leads, accounts=scale, contacts=scale)
         print(f"built {path} in {time.perf_counter() - started:.1f} s", flush=True)
     finally:
         models.close_database()

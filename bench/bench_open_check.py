@@ -31,8 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
-import seed
-from models import opening
+from models import opening, seeding
 
 
 def read_all(path: Path) -> None:
@@ -68,7 +67,7 @@ def main() -> int:
         path = folder / "seeded.db"
         models.open_database(f"sqlite:///{path}")
         try:
-            seed.seed(leads=args.scale)
+            seeding.seed(leads=args.scale)
         finally:
             models.close_database()
     else:

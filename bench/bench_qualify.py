@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
-import seed
+from models import demo, seeding
 from models.entities import Lead, lead_keys
 
 LEAD_READ = (
@@ -57,7 +57,7 @@ def build(path: Path | str, count: int) -> int:
     models.open_database(path if isinstance(path, str) else f"sqlite:///{path}")
     try:
         users = {u.username: models.create_user(u.username, u.full_name, u.role)
-                 for u in seed.DEMO_USERS}  # fmt: skip
+                 for u in demo.DEMO_USERS}  # fmt: skip
         rep = users["riley"]
         rows = []
         for i in range(count):
@@ -80,8 +80,8 @@ def build(path: Path | str, count: int) -> int:
                 "country": "United States",
                 "rating": "warm",
                 "owner": rep.id,
-                "created_at": seed.BASE_TIME,
-                "modified_at": seed.BASE_TIME,
+                "created_at": demo.BASE_TIME,
+                "modified_at": demo.BASE_TIME,
                 "estimated_budget": Decimal(1000 + i),
                 "decision_maker_identified": False,
                 "summary": "",
@@ -93,7 +93,7 @@ def build(path: Path | str, count: int) -> int:
             rows.append(values)
         columns = tuple(rows[0])
         with models.database_proxy.atomic():
-            seed.bulk_insert(Lead, columns, [tuple(r[c] for c in columns) for r in rows])
+            seeding.bulk_insert(Lead, columns, [tuple(r[c] for c in columns) for r in rows])
         return rep.id
     finally:
         models.close_database()

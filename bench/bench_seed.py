@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_seed.py --scale 1000000 [--repeats 1]
 
-For each repeat: `seed.seed(leads=N)` runs on a fresh SQLite file (timed whole:
+For each repeat: `seeding.seed(leads=N)` runs on a fresh SQLite file (timed whole:
 generating the rows, the bulk writes, the demo part through the model services,
 ANALYZE). The anchor then copies exactly the rows that seed wrote, table by table,
 into a second fresh file with the same schema, indexes, search triggers and
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
-import seed
+from models import seeding
 
 CHUNK = 20_000
 
@@ -53,7 +53,7 @@ def run_seed(
     models.open_database(f"sqlite:///{path}")
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        seed.seed(leads, accounts=accounts, contacts=contacts)
+        seeding.seed(leads, accounts=accounts, contacts=contacts)
         return time.perf_counter() - started, time.process_time() - cpu
     finally:
         models.close_database()
@@ -68,7 +68,7 @@ def run_anchor(source: Path, target: Path) -> tuple[float, float, int]:
     for pragma in ("journal_mode = wal", "foreign_keys = 1", "synchronous = normal"):
         dst.execute(f"PRAGMA {pragma}")
     dst.execute("PRAGMA busy_timeout = 30000")
-    dst.execute(f"PRAGMA cache_size = -{seed.BULK_CACHE_KIB}")  # as seed.py's bulk writes
+    dst.execute(f"PRAGMA cache_size = -{seeding.BULK_CACHE_KIB}")  # as seed.py's bulk writes
     rows_copied = 0
     timed = cpu = 0.0
     dst.execute("BEGIN IMMEDIATE")

@@ -262,10 +262,10 @@ def main() -> int:
     with account_dir() as shared, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         url = f"sqlite:///{shared / 'leadq.db'}"
-        import seed
+        from models import seeding
 
         models.open_database(url)
-        seed.seed(leads=args.leads)
+        seeding.seed(leads=args.leads)
         models.close_database()
         hand_over(shared)
         results = {}

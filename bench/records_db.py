@@ -31,34 +31,33 @@ ADDRESS = ("street1", "street2", "street3", "city", "state_province", "postal_co
 
 def _pools(db: Any, owners: list[int]) -> dict[str, int]:
     """Temporary tables of distinct values with their keys; returns their sizes."""
-    import seed
-    from models import normalize
+    from models import demo, normalize
 
     companies = []
-    for kinds, offset in ((seed.CUSTOMER_KIND, 0), (seed.PROSPECT_KIND, 100_000)):
-        size = len(kinds) * len(seed.COMPANY_ADJ) * len(seed.COMPANY_NOUN)
+    for kinds, offset in ((demo.CUSTOMER_KIND, 0), (demo.PROSPECT_KIND, 100_000)):
+        size = len(kinds) * len(demo.COMPANY_ADJ) * len(demo.COMPANY_NOUN)
         for index in range(size):
-            name, domain = seed._company(kinds, index)
+            name, domain = demo.company_name(kinds, index)
             website = f"www.{domain}"
             keys = (normalize.company_key(name), normalize.website_domain(website))
             companies.append((offset + index, name, website, *keys, normalize.sort_key(name)))
     people = []
     for pool, (firsts, lasts) in enumerate(
-        ((seed.CUSTOMER_FIRST, seed.CUSTOMER_LAST), (seed.PROSPECT_FIRST, seed.PROSPECT_LAST))
+        ((demo.CUSTOMER_FIRST, demo.CUSTOMER_LAST), (demo.PROSPECT_FIRST, demo.PROSPECT_LAST))
     ):
         for index in range(len(firsts) * len(lasts)):
             first, last = firsts[index % len(firsts)], lasts[index // len(firsts)]
             people.append((pool * 100_000 + index, first, last, normalize.person_key(first, last),
                            normalize.sort_key(last, first)))  # fmt: skip
     phones = []
-    for pool, areas in enumerate((seed.CUSTOMER_AREAS, seed.PROSPECT_AREAS)):
+    for pool, areas in enumerate((demo.CUSTOMER_AREAS, demo.PROSPECT_AREAS)):
         for index in range(20_000):
-            phone = seed._phone(areas, index + 20_000)
+            phone = demo.phone_number(areas, index + 20_000)
             phones.append((pool * 100_000 + index, phone, normalize.phone_key(phone)))
-    places = [(i, f"{i % 900 + 1} {seed.STREET_NAMES[i % len(seed.STREET_NAMES)]}", *place)
-              for i, place in enumerate(seed.PLACES)]  # fmt: skip
-    titles = list(enumerate(seed.JOB_TITLES))
-    topics = [(i, t.format(n=10 + i * 7)) for i, t in enumerate(seed.TOPICS)]
+    places = [(i, f"{i % 900 + 1} {demo.STREET_NAMES[i % len(demo.STREET_NAMES)]}", *place)
+              for i, place in enumerate(demo.PLACES)]  # fmt: skip
+    titles = list(enumerate(demo.JOB_TITLES))
+    topics = [(i, t.format(n=10 + i * 7)) for i, t in enumerate(demo.TOPICS)]
     owner_rows = list(enumerate(owners))
     tables = {
         "pool_company": (("idx", "name", "website", "name_key", "domain_key", "name_sort"),
@@ -79,12 +78,12 @@ def _pools(db: Any, owners: list[int]) -> dict[str, int]:
         db.execute_sql(f"CREATE TEMPORARY TABLE {table} ({names})")
         sql = f"INSERT INTO {table} VALUES ({', '.join([mark] * len(columns))})"
         db.cursor().executemany(sql, rows)
-    names = len(seed.COMPANY_ADJ) * len(seed.COMPANY_NOUN)
+    names = len(demo.COMPANY_ADJ) * len(demo.COMPANY_NOUN)
     return {
-        "customer_companies": len(seed.CUSTOMER_KIND) * names,
-        "prospect_companies": len(seed.PROSPECT_KIND) * names,
-        "customers": len(seed.CUSTOMER_FIRST) * len(seed.CUSTOMER_LAST),
-        "prospects": len(seed.PROSPECT_FIRST) * len(seed.PROSPECT_LAST),
+        "customer_companies": len(demo.CUSTOMER_KIND) * names,
+        "prospect_companies": len(demo.PROSPECT_KIND) * names,
+        "customers": len(demo.CUSTOMER_FIRST) * len(demo.CUSTOMER_LAST),
+        "prospects": len(demo.PROSPECT_FIRST) * len(demo.PROSPECT_LAST),
         "places": len(places),
         "titles": len(titles),
         "topics": len(topics),

@@ -264,6 +264,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "update_contact",
         "update_opportunity",
     ),
+    "seeding": ("SeedRefused", "SeedSummary"),
     "settings": ("SETTING_DEFS", "OrgSettings", "change_setting", "load_settings"),
     "users": (
         "KeyInfo",
@@ -331,6 +332,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
 """Module -> the names this front takes from it under their own names."""
 
 _RENAMED: dict[str, tuple[str, str]] = {
+    "check_seed_counts": ("seeding", "check_counts"),
+    "seed_demo_data": ("seeding", "seed"),
     "DB_ENV_VAR": ("db", "ENV_VAR"),
     "EXPORT_FORMATS": ("exporting", "FORMATS"),
     "FILE_AREA_ENV": ("file_area", "AREA_ENV"),

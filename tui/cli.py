@@ -1,4 +1,5 @@
-"""The `leadq` command: start the app, serve it over SSH, manage users, seed demo data."""
+"""The `leadq` command: start the app, serve it over SSH, manage users, seed demo data
+(`models.seeding`; the app never imports seed.py, which is that command line on its own)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import getpass
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +40,14 @@ class CommandLineParser(argparse.ArgumentParser):
             print(json.dumps({"error": error}, ensure_ascii=False, indent=2))
             self.exit(EXIT_USAGE)
         self.exit(EXIT_USAGE, line + "\n")
+
+
+_STARTED = time.perf_counter()
+
+
+def stamped(message: str) -> None:
+    """Progress on stderr, with the seconds since start (`leadq seed`, seed.py)."""
+    print(f"[{time.perf_counter() - _STARTED:6.1f} s] {message}", file=sys.stderr)
 
 
 def run_guarded(prog: str, body: Callable[[], T]) -> T | int:
@@ -313,9 +323,7 @@ def _run(args: argparse.Namespace) -> int | StartApp:
 
         return serve_main(args)
     if args.command == "seed":
-        import seed
-
-        seed.check_counts(args.leads, url=models.resolve_url(args.db))  # before any file
+        models.check_seed_counts(args.leads, url=models.resolve_url(args.db))  # before any file
     # The app paints its first screen before the start-up quick_check, which then runs
     # in a thread (writes wait for it); subcommands, and an app with no terminal to
     # paint on, check before anything else (docs/errors.md).
@@ -326,17 +334,13 @@ def _run(args: argparse.Namespace) -> int | StartApp:
 
         return user_command(args)
     if args.command == "seed":
-        import seed
-
-        seed.seed(leads=args.leads, progress=seed.stamped)
+        models.seed_demo_data(leads=args.leads, progress=stamped)
         return 0
     if args.command == "check":
         return _check_command(args)
     if not args.no_seed and not models.has_users():
-        import seed
-
         print("Empty database: adding demo data...", file=sys.stderr)
-        seed.seed()
+        models.seed_demo_data()
     user = resolve_user(args.user)
     # Set by `leadq serve` for a served session; no flag turns it off.
     file_area = models.FileArea.from_environment()

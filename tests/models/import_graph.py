@@ -74,6 +74,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "processes.demo",
             "qualify",
             "records",
+            "seeding",
             "users",
         ),
     ),

@@ -508,14 +508,14 @@ def test_seed_demo_process(admin: models.User, rep: models.User) -> None:
 
 
 def test_seed_py_assigns_the_demo_process(db: object) -> None:
-    import seed
+    from models import demo, seeding
 
-    seed.seed(leads=120)
+    seeding.seed(leads=120)
     assert models.feature_enabled()
     assignments = list(LeadProcess.select())
     assert len(assignments) == 6
     blocked = [a for a in assignments if models.open_required_activities(a.lead_id)]
     assert len(blocked) == 3
-    assert all(a.assigned_on == seed.BASE_TIME.date() for a in assignments)
-    demo = models.Lead.select().where(models.Lead.topic.startswith("Demo: "))
-    assert not any(models.lead_process(lead.id) for lead in demo)
+    assert all(a.assigned_on == demo.BASE_TIME.date() for a in assignments)
+    ready = models.Lead.select().where(models.Lead.topic.startswith("Demo: "))
+    assert not any(models.lead_process(lead.id) for lead in ready)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import models
-import seed
+from models import demo, seeding
 from models.entities import LEAD_FORM_FIELDS, lead_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_two_seeds_give_identical_data(tmp_path: Path) -> None:
     for name in ("one", "two"):
         models.open_database(f"sqlite:///{tmp_path / name}.db")
         try:
-            seed.seed(leads=150)
+            seeding.seed(leads=150)
             dumps.append(_dump())
             created.append(
                 [lead.created_at for lead in models.Lead.select().order_by(models.Lead.id)]
@@ -60,22 +60,22 @@ def test_two_seeds_give_identical_data(tmp_path: Path) -> None:
     assert dumps[0] == dumps[1]
     # Bulk rows carry fixed timestamps too (only service writes use the clock).
     assert created[0] == created[1]
-    assert max(created[0]) <= seed.BASE_TIME
+    assert max(created[0]) <= demo.BASE_TIME
 
 
 def test_demo_users_exist_with_their_roles(db: object) -> None:
-    seed.seed(leads=40)
-    for demo in seed.DEMO_USERS:
-        user = models.get_user(demo.username)
-        assert (user.full_name, user.role) == (demo.full_name, demo.role)
-    names = {u.username for u in seed.DEMO_USERS}
+    seeding.seed(leads=40)
+    for expected in demo.DEMO_USERS:
+        user = models.get_user(expected.username)
+        assert (user.full_name, user.role) == (expected.full_name, expected.role)
+    names = {u.username for u in demo.DEMO_USERS}
     assert {"admin", "morgan", "riley", "sam"} <= names
     admin = models.get_user("admin")
     assert admin.full_name == "Ada Admin" and admin.is_admin
 
 
 def test_every_state_reason_rating_source_and_owner_is_present(db: object) -> None:
-    summary = seed.seed(leads=400)
+    summary = seeding.seed(leads=400)
     Lead = models.Lead
     assert summary.leads == Lead.select().count() == 400
     pairs = {
@@ -100,7 +100,7 @@ def test_every_state_reason_rating_source_and_owner_is_present(db: object) -> No
 
 
 def test_notes_attachments_and_carried_over_notes(db: object) -> None:
-    seed.seed(leads=300)
+    seeding.seed(leads=300)
     Note = models.Note
     assert Note.select().where(Note.lead.is_null(False)).count() > 50
     with_file = Note.select().where(Note.attachment_name.is_null(False))
@@ -122,7 +122,7 @@ def test_notes_attachments_and_carried_over_notes(db: object) -> None:
 
 
 def test_each_duplicate_rule_has_a_lead_that_shows_it(db: object) -> None:
-    seed.seed(leads=200)
+    seeding.seed(leads=200)
     Lead = models.Lead
     rules_seen: set[str] = set()
     shared_email = 0
@@ -141,7 +141,7 @@ def test_each_duplicate_rule_has_a_lead_that_shows_it(db: object) -> None:
 
 
 def test_only_the_made_duplicates_are_marked(db: object) -> None:
-    seed.seed(leads=300)
+    seeding.seed(leads=300)
     Lead = models.Lead
     open_ids = [row.id for row in Lead.select(Lead.id).where(Lead.state == "open")]
     marked = models.leads_with_duplicates(open_ids)
@@ -150,11 +150,11 @@ def test_only_the_made_duplicates_are_marked(db: object) -> None:
 
 
 def test_demo_leads_are_ready_and_qualify(db: object) -> None:
-    seed.seed(leads=120)
+    seeding.seed(leads=120)
     Lead = models.Lead
-    demo = list(Lead.select().where(Lead.topic.startswith("Demo: ")).order_by(Lead.id))
-    assert len(demo) == len(seed.DEMO_LEADS)
-    for lead in demo:
+    ready = list(Lead.select().where(Lead.topic.startswith("Demo: ")).order_by(Lead.id))
+    assert len(ready) == len(demo.DEMO_LEADS)
+    for lead in ready:
         assert lead.is_open and lead.company
         filled = lead.qualify_stage_filled()
         del filled["existing_account"], filled["existing_contact"]
@@ -162,15 +162,15 @@ def test_demo_leads_are_ready_and_qualify(db: object) -> None:
         matches = models.find_duplicates(lead)
         assert not matches and not matches.leads
     rep = models.get_user("riley")
-    result = models.qualify_lead(rep, demo[0].id)
+    result = models.qualify_lead(rep, ready[0].id)
     assert result.account_created and result.contact_created
-    assert result.account.name == demo[0].company
+    assert result.account.name == ready[0].company
     assert result.opportunity.stage == "develop"
-    assert models.get_lead(demo[0].id).state == "qualified"
+    assert models.get_lead(ready[0].id).state == "qualified"
 
 
 def test_stored_keys_are_what_lead_keys_computes(db: object) -> None:
-    seed.seed(leads=250, accounts=120, contacts=200)
+    seeding.seed(leads=250, accounts=120, contacts=200)
     region = models.load_settings().phone_region
     for lead in models.Lead.select():
         values = {name: getattr(lead, name) for name in LEAD_FORM_FIELDS}
@@ -190,7 +190,7 @@ def test_stored_keys_are_what_lead_keys_computes(db: object) -> None:
 
 def test_new_records_after_seeding_get_fresh_ids(db: object) -> None:
     """Bulk rows carry explicit ids; PostgreSQL's sequences must have moved past them."""
-    seed.seed(leads=80)
+    seeding.seed(leads=80)
     rep = models.get_user("sam")
     lead = models.create_lead(rep, topic="After seeding", last_name="Later", company="Later Co")
     assert lead.id > max(row.id for row in models.Lead.select(models.Lead.id) if row.id != lead.id)
@@ -199,20 +199,20 @@ def test_new_records_after_seeding_get_fresh_ids(db: object) -> None:
 
 
 def test_hostile_text_is_stored_unchanged(db: object) -> None:
-    seed.seed(leads=40)
-    lead = models.Lead.get(models.Lead.topic == seed.HOSTILE_TOPIC)
+    seeding.seed(leads=40)
+    lead = models.Lead.get(models.Lead.topic == demo.HOSTILE_TOPIC)
     assert "[bold red]" in lead.topic and "\x1b[31m" in lead.topic
     assert lead.first_name == "[b]Bracket[/b]"
 
 
 def test_seeding_twice_is_refused_and_reset_starts_over(db: object) -> None:
-    seed.seed(leads=50)
-    with pytest.raises(seed.SeedRefused, match="already has users or leads"):
-        seed.seed(leads=50)
+    seeding.seed(leads=50)
+    with pytest.raises(seeding.SeedRefused, match="already has users or leads"):
+        seeding.seed(leads=50)
     assert models.Lead.select().count() == 50
-    seed.seed(leads=70, reset=True)
+    seeding.seed(leads=70, reset=True)
     assert models.Lead.select().count() == 70
-    assert models.User.select().count() == len(seed.DEMO_USERS)
+    assert models.User.select().count() == len(demo.DEMO_USERS)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -102,10 +102,10 @@ class Served:
 def start_server(tmp: Path, url: str, seed_leads: int = 60, *extra: str) -> Served:
     """Seed `url`, register client keys for the demo users, start `leadq serve`
     (with `extra` options). A SQLite file must sit in a directory from account_dir()."""
-    import seed
+    from models import seeding
 
     with database(url):
-        seed.seed(leads=seed_leads)
+        seeding.seed(leads=seed_leads)
         keys = {}
         for name in ("admin", "morgan", "riley", "sam", "wrong"):
             keys[name] = make_key(tmp, f"id_{name}")

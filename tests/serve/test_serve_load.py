@@ -132,12 +132,12 @@ def test_twenty_sessions_at_once(tmp_path: Path, session_start: str) -> None:
 
 
 def _twenty_sessions(tmp_path: Path, shared: Path, session_start: str) -> None:
-    import seed
+    from models import seeding
 
     url = f"sqlite:///{shared / 'leadq.db'}"
     models.open_database(url)
     try:
-        seed.seed(leads=300)
+        seeding.seed(leads=300)
     finally:
         models.close_database()
     hand_over(shared)

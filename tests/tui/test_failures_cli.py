@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import models
-import seed
+from models import seeding
 from tui.cli import BUG_REPORT, EXIT_BUG, run_guarded
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "leadq.db"
     models.open_database(f"sqlite:///{path}")
     try:
-        seed.seed(leads=300)
+        seeding.seed(leads=300)
     finally:
         models.close_database()
     return path
@@ -448,18 +448,19 @@ def test_seed_arguments_are_checked_before_any_file_is_made(tmp_path: Path, comm
 def test_seed_refuses_what_the_disk_cannot_hold(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(shutil, "disk_usage", lambda _path: shutil._ntuple_diskusage(1, 1, 10**6))
     with pytest.raises(models.ValidationError, match=r"needs about 31\.0 GB free"):
-        seed.check_counts(10_000_000, url=f"sqlite:///{tmp_path / 'x.db'}")
+        seeding.check_counts(10_000_000, url=f"sqlite:///{tmp_path / 'x.db'}")
     assert list(tmp_path.iterdir()) == []
 
 
 # seed.py's own main, with the first disqualification (after 40 qualifications through
 # the services) announcing itself and waiting there to be killed.
 KILLED_MIDWAY = """
-import sys, time, models, seed
+import sys, time, seed
+from models import seeding
 def disqualify_then_hang(*args, **kwargs):
     print("DISQUALIFYING", file=sys.stderr, flush=True)
     time.sleep(600)
-seed.models.disqualify_lead = disqualify_then_hang
+seeding.disqualify_lead = disqualify_then_hang
 sys.exit(seed.main(sys.argv[1:]))
 """
 

@@ -24,7 +24,7 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.pilot import Pilot
 
 import models
-import seed
+from models import seeding
 from tui.app import LeadqApp
 from tui.driver import LenientLinuxDriver
 from tui.screens.lead_detail import DiscardChangesScreen, LeadDetailScreen
@@ -140,7 +140,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('tty') / 'demo.db'}"
     models.open_database(url)
     try:
-        seed.seed(leads=60)
+        seeding.seed(leads=60)
     finally:
         models.close_database()
     return url

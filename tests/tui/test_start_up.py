@@ -78,3 +78,23 @@ def test_an_unknown_front_name_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="has no attribute 'no_such_service'"):
         models.no_such_service  # noqa: B018
+
+
+def test_leadq_seeds_without_the_seed_script(tmp_path: Path) -> None:
+    """`leadq seed` and the first run of `leadq` on an empty database seed through
+    models.seeding; seed.py (the script) is never loaded."""
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "status = main(['--db', sys.argv[1], 'seed', '--leads', '20'])\n"
+        "print(status, 'seed' in sys.modules, 'models.seeding' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, f"sqlite:///{tmp_path / 'leadq.db'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.split() == ["0", "False", "True"], done.stderr
+    assert "20 leads" in done.stderr

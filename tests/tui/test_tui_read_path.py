@@ -433,3 +433,20 @@ def test_tui_uses_only_the_models_front_and_never_queries_a_model() -> None:
                 ) or (isinstance(owner, ast.Name) and owner.id in imported_models):
                     problems.append(f"{path}:{node.lineno} queries a model ({node.attr})")
     assert problems == []
+
+
+def test_tui_never_imports_the_seed_script() -> None:
+    """The demo data and seeding are the models' (models.demo, models.seeding);
+    seed.py is only their command line, and nothing in tui/ imports it, at the top or
+    inside a function (`leadq seed` and first-run seeding call models.seed_demo_data)."""
+    problems = []
+    for path in sorted(Path("tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            if any(name.split(".")[0] == "seed" for name in names):
+                problems.append(f"{path}:{node.lineno} imports seed")
+    assert problems == []

@@ -189,12 +189,11 @@ def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int
     import time
 
     import models
-    import seed
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/leadq.db"
         models.open_database(url)
-        seed.seed(leads=leads)
+        models.seed_demo_data(leads=leads)
         models.close_database()
         out = f"{tmp}/called.txt"
         master, slave = pty.openpty()
