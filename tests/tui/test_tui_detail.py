@@ -336,6 +336,24 @@ async def test_notes_history_and_activities_are_composed_when_their_tab_is_first
 
 
 @pytest.mark.asyncio
+async def test_the_header_shows_the_lead_with_the_view_not_a_frame_later(ada: models.User) -> None:
+    """Textual's header follows the title in an async watcher (after the first frame,
+    with a second layout of the screen); the lead's name is in it at once."""
+    from textual.widgets._header import HeaderTitle
+
+    first = make_lead(ada)
+    second = make_lead(ada, first_name="Otto", last_name="Second", email="otto@contoso.com")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, first.id)
+        title = screen.query_one(HeaderTitle)
+        assert "Nancy Anderson" in title.visual.plain  # type: ignore[union-attr]
+        screen.show_view(models.lead_detail(second.id))  # as a refill's view arrives
+        assert "Otto Second" in title.visual.plain  # type: ignore[union-attr]
+        assert screen.title == "Otto Second" and screen.sub_title == "50 ergonomic chairs"
+
+
+@pytest.mark.asyncio
 async def test_stage_bar_shows_filled_steps_then_develop_after_qualify(ada: models.User) -> None:
     lead = make_lead(ada, purchase_timeframe="this_year", summary="Wants chairs by May")
     app = make_app(ada)

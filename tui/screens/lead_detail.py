@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -35,6 +35,7 @@ from textual.widgets import (
     TabPane,
     TextArea,
 )
+from textual.widgets._header import HeaderTitle
 from textual.widgets.option_list import Option
 
 import models
@@ -269,6 +270,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         self._refilled = False  # refilled: the next view is shown with the tabs focused
         self._editable = True  # the form is shown (an open lead), not `LeadReadOnly`
         self._enabled_styles: object = None  # a field's styles while the form was shown
+        self._read_only: LeadReadOnly | None = None  # built for the first closed lead
 
     # Layout.
     def compose(self) -> ComposeResult:
@@ -352,7 +354,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         self._loaded = {}
         self._loaded_stamp = None
         self._refill = True
-        self.title, self.sub_title = "Lead", ""
+        self._show_title("Lead", "")
         self._refilled = True
         notes = self.built_pane("tab-notes")
         if isinstance(notes, NotesPanel):
@@ -388,8 +390,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         if self._refilled:  # shown again with this lead, the tabs focused
             self._refilled = False
             self.query_one("#detail-tabs Tabs").focus()
-        self.title = printable(lead.full_name) or "Lead"
-        self.sub_title = printable(lead.topic)
+        self._show_title(printable(lead.full_name) or "Lead", printable(lead.topic))
         self._show_stage()
         self._show_banner()
         dirty = bool(self.changes())
@@ -433,6 +434,20 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
     def record_gone(self) -> None:
         self.lead = None
         super().record_gone()
+
+    def _show_title(self, title: str, sub_title: str) -> None:
+        """Set the screen's title and sub-title and show them in the header at once.
+
+        Textual's `Header` follows them in an async watcher, which ran after the
+        refilled screen's first frame and laid the whole screen out a second time
+        (its title label asks for a layout on each update); the header's title has a
+        fixed size, so it is updated here, in place, without one."""
+        if (self.title, self.sub_title) == (title, sub_title):
+            return
+        self.set_reactive(Screen.title, title)
+        self.set_reactive(Screen.sub_title, sub_title)
+        header = self.query_one(Header)
+        header.query_one(HeaderTitle).update(header.format_title(), layout=False)
 
     def _show_stage(self) -> None:
         assert self.lead is not None
@@ -480,7 +495,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         created = self.query_one("#created-records", OptionList)
         created.clear_options()
         related = self._related()
-        created.set_class(bool(related), "visible")
+        created.display = bool(related)  # not a class: that restyled the list and its parts
         keys = {"account": "a", "contact": "c", "opportunity": "o"}
         for kind, record_id, label in related:
             prompt = Content.assemble(
@@ -572,24 +587,21 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
             else:
                 widget.set_reactive(Widget.disabled, not editable)
         form.display = editable
-        read_only = self.query(LeadReadOnly)
-        if read_only:
-            read_only.first().display = not editable
+        if self._read_only is not None:
+            self._read_only.display = not editable
         if editable and probe.get_rules() != self._enabled_styles:
             form.update_node_styles()  # restyled while hidden, as disabled
 
     def _show_read_only(self, lead: models.LeadDetail, info: Content) -> None:
-        found = self.query(LeadReadOnly)
-        if found:
-            found.first().show(lead, info)
+        if self._read_only is not None:
+            self._read_only.show(lead, info)
         else:
-            pane = self.query_one("#tab-form", TabPane)
-            pane.mount(LeadReadOnly(lead, info, id="form-read"))
+            self._read_only = LeadReadOnly(lead, info, id="form-read")
+            self.query_one("#tab-form", TabPane).mount(self._read_only)
 
     def _focus_read_only(self) -> None:
-        found = self.query(LeadReadOnly)
-        if found and not self._editable:
-            found.first().focus()
+        if self._read_only is not None and not self._editable:
+            self._read_only.focus()
 
     def form_values(self) -> dict[str, Any]:
         """What the form holds now, as `update_lead` takes it."""
@@ -735,9 +747,8 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
             self.call_after_refresh(self.query_one("#f-topic").focus)
             return
         self.call_after_refresh(self._focus_read_only)
-        found = self.query(LeadReadOnly)
-        if found:
-            found.first().say_why()
+        if self._read_only is not None:
+            self._read_only.say_why()
 
     async def action_assign_process(self) -> None:
         """Assign or change the qualifying process from any tab (the activities tab
