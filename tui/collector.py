@@ -9,10 +9,10 @@ runs, the automatic full collections are off, and `IdleCollector` runs one when
 one is due by Python's own count and nobody pressed a key, moved the mouse or
 opened a screen for `IDLE_SECONDS`, and no screen being built waits for its first
 view (its objects are frozen then; at most `HOLD_SECONDS`), or when one is long
-overdue, so that a user who never pauses does not keep garbage for ever. Younger collections stay
-automatic: they walk only young objects. The thresholds are given back when the
-last app in the process stops (tests run many apps in one process).
-"""
+overdue, so that a user who never pauses does not keep garbage for ever. Younger
+collections stay automatic: they walk only young objects. The thresholds are
+given back when the last app in the process stops (tests run many apps in one
+process)."""
 
 from __future__ import annotations
 
