@@ -120,6 +120,40 @@ async def test_settings_reload_when_another_admin_changes_them(admin: models.Use
     assert changes.count() == 1
 
 
+@pytest.mark.asyncio
+async def test_texts_follow_each_change_whoever_made_it(admin: models.User) -> None:
+    """A refill updates only the texts that changed; what the screen wrote itself (a
+    switch's On/Off, an error) is followed too, so a change back elsewhere shows."""
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot)
+
+        def state() -> str:
+            return str(screen.query_one("#state-auto_create_on_qualify", Static).visual)
+
+        switch = screen.query_one("#auto_create_on_qualify", Switch)
+        switch.focus()
+        await pilot.press("space")  # Off, here
+        await wait_until(pilot, lambda: not models.load_settings().auto_create_on_qualify)
+        await settle(pilot)
+        assert state() == "Off"
+        other = models.create_user("otto", "Otto Other", models.Role.SYSTEM_ADMINISTRATOR)
+        models.change_setting(other, "auto_create_on_qualify", True)  # On, elsewhere
+        app.data_changed()
+        await wait_until(pilot, lambda: switch.value is True)
+        await settle(pilot)
+        assert state() == "On"
+        region = screen.query_one("#phone_region", Input)
+        region.focus()
+        region.value = ""
+        await pilot.press("Z", "Z", "enter")
+        await wait_until(pilot, lambda: "not a known region" in _error_text(screen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+        await open_settings(pilot)  # shown again: the error is gone
+        assert _error_text(screen) == ""
+
+
 # Snapshots (80x24) ------------------------------------------------------------------
 
 

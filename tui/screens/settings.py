@@ -57,6 +57,13 @@ class SettingsScreen(ViewScreen):
         self.values: dict[str, Any] = asdict(models.OrgSettings())
         self.process_names: dict[str, str] = {}
         self._composed_for_admin: bool | None = None
+        self._widgets: dict[str, Any] = {}
+        self._texts: dict[str, Content] = {}  # what each text shows now
+        self._inputs = {
+            d.key
+            for d in models.SETTING_DEFS
+            if isinstance(d.default, bool) or d.key in EDITABLE_TEXT
+        }  # the settings with a switch or an input (the others are texts)
 
     @property
     def editable(self) -> bool:
@@ -141,18 +148,31 @@ class SettingsScreen(ViewScreen):
         return str(value) if value not in ("", None) else "None"
 
     def _show_value(self, key: str, value: Any) -> None:
-        if key not in EDITABLE_TEXT and not self.query(f"#{key}"):
-            self.query_one(f"#value-{key}", Static).update(literal(self._shown_text(key, value)))
-            return
-        widget = self.query_one(f"#{key}")
-        if isinstance(widget, Switch):
+        """Show `value` in its row; a row whose text is already shown is left alone (the
+        screen is refilled each time it is opened: an update asks for a layout)."""
+        widget = self._widget(f"#{key}") if key in self._inputs else None
+        if widget is None:
+            self._show_text(f"#value-{key}", literal(self._shown_text(key, value)))
+        elif isinstance(widget, Switch):
             with widget.prevent(Switch.Changed):
                 widget.value = bool(value)
-            self.query_one(f"#state-{key}", Static).update(on_off(bool(value)))
+            self._show_text(f"#state-{key}", Content(on_off(bool(value))))
         elif isinstance(widget, Input):
             with widget.prevent(Input.Changed):
                 widget.value = printable(value)
-            self.query_one(f"#error-{key}", Static).update(Content(""))
+            self._show_text(f"#error-{key}", Content(""))
+
+    def _widget(self, selector: str) -> Any:
+        """The widget `selector` names (looked up once: the screen is built once)."""
+        widget = self._widgets.get(selector)
+        if widget is None:
+            widget = self._widgets[selector] = self.query_one(selector)
+        return widget
+
+    def _show_text(self, selector: str, text: Content) -> None:
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self._widget(selector).update(text)
 
     # Changing.
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -167,7 +187,7 @@ class SettingsScreen(ViewScreen):
         key = event.switch.id
         if key is None:
             return
-        self.query_one(f"#state-{key}", Static).update(on_off(event.value))
+        self._show_text(f"#state-{key}", Content(on_off(event.value)))
         self._save(key, event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -198,7 +218,7 @@ class SettingsScreen(ViewScreen):
         errors = getattr(error, "errors", {})
         message = errors.get(key, str(error))
         if key == "phone_region":
-            self.query_one(f"#error-{key}", Static).update(literal(message))
+            self._show_text(f"#error-{key}", literal(message))
         else:
             self._show_value(key, self.values[key])
         notify_literal(self, message, title="Setting not saved", severity="error")
