@@ -28,6 +28,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "db": (
         "check_database",
         "close_database",
+        "data_dir",
         "database_proxy",
         "finish_open_check",
         "open_database",

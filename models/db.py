@@ -36,8 +36,17 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_VAR) or default_url()
 
 
+DATA_DIR_ENV = "LEADQ_DATA_DIR"
+
+
 def data_dir() -> Path:
-    """leadq's own data directory (the one directory it creates when missing)."""
+    """leadq's own data directory (the one directory it creates when missing):
+    $LEADQ_DATA_DIR, else the user's data directory. The default database, the
+    server's host key and served file areas, and local screenshots' last resort
+    live there."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("leadq", appauthor=False))

@@ -40,6 +40,18 @@ def _no_server_check_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(models.CHECKED_FILE_ENV, "")
 
 
+@pytest.fixture(autouse=True)
+def _own_config_and_data_dirs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test reads or writes the real user's leadq directories: the theme the
+    app remembers (preferences.json) and the default database stay per test, so a
+    theme saved by one test (or by the person running them) never styles another."""
+    home = tmp_path_factory.mktemp("leadq-home")
+    monkeypatch.setenv("LEADQ_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("LEADQ_DATA_DIR", str(home / "data"))
+
+
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -575,10 +575,9 @@ def _save_in_area(area: models.FileArea, name: str, data: bytes) -> str:
 def screenshot_folders() -> list[Path]:
     """Where a local screenshot goes, in order: Downloads, the current folder, and
     leadq's data folder (made if need be)."""
-    from platformdirs import user_data_dir, user_downloads_dir
+    from platformdirs import user_downloads_dir
 
-    data = os.environ.get("LEADQ_DATA_DIR") or user_data_dir("leadq", appauthor=False)
-    return [Path(user_downloads_dir()), Path.cwd(), Path(data) / "screenshots"]
+    return [Path(user_downloads_dir()), Path.cwd(), models.data_dir() / "screenshots"]
 
 
 def _save_locally(name: str, data: bytes) -> Path:

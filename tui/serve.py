@@ -227,14 +227,13 @@ def _serve_web(
     limits: models.FileLimits,
 ) -> int:
     from .cli import resolve_user
-    from .ssh.hostkey import data_dir
     from .ssh.web import TokenServer, new_token
 
     try:
         models.open_database(url)
         user = resolve_user(getattr(args, "user", None))
         owner = (run_as.uid, run_as.gid) if run_as is not None else None
-        base = files_dir or data_dir() / "files"
+        base = files_dir or models.data_dir() / "files"
         area_fd = models.FileArea.for_user(
             base, user.username, limits, owner=owner
         ).open_descriptor()

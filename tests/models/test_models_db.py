@@ -65,8 +65,11 @@ def test_url_resolution(monkeypatch, tmp_path) -> None:
     assert models.resolve_url("sqlite:///given.db") == "sqlite:///given.db"
     assert models.resolve_url(None) == "sqlite:////from/env.db"
     monkeypatch.delenv("LEADQ_DB")
+    monkeypatch.setenv("LEADQ_DATA_DIR", str(tmp_path / "data"))
+    assert models.resolve_url(None) == f"sqlite:///{tmp_path}/data/leadq.db"
+    monkeypatch.delenv("LEADQ_DATA_DIR")
     default = models.resolve_url(None)
-    assert default.startswith("sqlite:////") and default.endswith("leadq.db")
+    assert default.startswith("sqlite:////") and default.endswith("/leadq/leadq.db")
     with pytest.raises(ValueError, match="Unsupported"):
         make_database("mysql://x/y")
     sqlite = make_database(f"sqlite:///{tmp_path}/x.db")

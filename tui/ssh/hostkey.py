@@ -8,7 +8,8 @@ from pathlib import Path
 
 import asyncssh
 
-DATA_DIR_ENV = "LEADQ_DATA_DIR"
+import models
+
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 
 
@@ -16,18 +17,8 @@ class HostKeyError(Exception):
     """The host key cannot be used (e.g. others can read it); str() says how to fix it."""
 
 
-def data_dir() -> Path:
-    """$LEADQ_DATA_DIR, else the per-user data directory (the default database lives there too)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("leadq", appauthor=False))
-
-
 def host_key_path(directory: Path | None = None) -> Path:
-    return (directory or data_dir()) / "ssh" / HOST_KEY_NAME
+    return (directory or models.data_dir()) / "ssh" / HOST_KEY_NAME
 
 
 def load_or_create_host_key(directory: Path | None = None) -> asyncssh.SSHKey:

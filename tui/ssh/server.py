@@ -39,7 +39,7 @@ import models
 from .account import RunAs, absolute_url, resolve_run_as
 from .algorithms import algorithm_list, checked_signatures
 from .factory import FactoryUnavailable, SessionFactory
-from .hostkey import data_dir, load_or_create_host_key
+from .hostkey import load_or_create_host_key
 from .pty_app import TERMINAL_RESET, PtyApp
 from .sftp import SessionOrSftp
 from .tcp import acknowledge_at_once
@@ -288,7 +288,7 @@ class LeadqServer:
     def file_area(self, username: str) -> models.FileArea:
         """The user's file area (made on first use): the only files a session reaches."""
         opts = self.options
-        base = opts.files_dir or (opts.data_dir or data_dir()) / "files"
+        base = opts.files_dir or (opts.data_dir or models.data_dir()) / "files"
         # With --run-as the sessions' account owns the areas; SFTP (the server, as
         # root) hands the files it makes to that owner too.
         owner = (self.run_as.uid, self.run_as.gid) if self.run_as is not None else None
