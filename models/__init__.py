@@ -31,6 +31,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "data_dir",
         "database_proxy",
         "finish_open_check",
+        "keep_thread_connection",
         "open_database",
         "resolve_url",
         "thread_connection",

@@ -199,6 +199,17 @@ class thread_connection:
             database_proxy.obj.close()
 
 
+def keep_thread_connection() -> None:
+    """Open this thread's connection if it is closed, and leave it open: for a
+    long-lived thread that reads again and again (the app's change poll), which
+    would otherwise connect anew each time (on PostgreSQL a new server process
+    and sign-in every second per session). `close_database()` in the same thread
+    closes it."""
+    db = database_proxy.obj
+    if db.is_closed():
+        db.connect()
+
+
 def check_database() -> str:
     """`leadq check`: SQLite's quick_check over the whole file, however long it takes
     (`DatabaseDamaged` if it finds damage), said in a sentence; PostgreSQL checks its

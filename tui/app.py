@@ -6,9 +6,11 @@ for the lead list.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +64,12 @@ def _import_next_modules() -> None:
         importlib.import_module(name)
 
 
+def _read_change_token() -> int:
+    """On the poll's thread: the change token, through the connection it keeps."""
+    models.keep_thread_connection()
+    return models.change_token()
+
+
 class LeadqApp(App[None]):
     """leadq for one signed-in user."""
 
@@ -110,6 +118,9 @@ class LeadqApp(App[None]):
         self._asking_to_quit = False
         self._panicked = False
         self._collector = IdleCollector(self)
+        self._poller: ThreadPoolExecutor | None = None
+        """The change poll's thread (made at the first poll, never in the session
+        factory), holding one database connection for the session."""
         self._prefetched = False  # `NEXT_MODULES` imported
         self.refusal: models.LeadqError | None = None
         """What the app ended on, for the command line to say once the terminal is
@@ -208,6 +219,9 @@ class LeadqApp(App[None]):
 
     def on_unmount(self) -> None:
         self._collector.stop()
+        if self._poller is not None:  # its connection is closed in its own thread
+            self._poller.submit(models.close_database)
+            self._poller.shutdown(wait=False)
 
     @work(thread=True, exclusive=True, group="open-check", exit_on_error=False)
     def _check_database_file(self) -> None:
@@ -237,24 +251,33 @@ class LeadqApp(App[None]):
         await super().on_event(event)
 
     # Live updates from other sessions.
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _check_for_changes(self) -> None:
-        with models.thread_connection():
-            token = models.change_token()
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def _check_for_changes(self) -> None:
+        """Read the change token on the poll's own thread, which keeps its database
+        connection from one poll to the next (a thread worker is a new thread, so a
+        new connection, every second)."""
+        if self._poller is None:
+            self._poller = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadq-poll")
+        loop = asyncio.get_running_loop()
+        token = await loop.run_in_executor(self._poller, _read_change_token)
         if token > self._change_token:  # tokens only grow; a local change may be ahead
             first = self._change_token == -1
             self._change_token = token
             if not first:
-                self.call_from_thread(self.data_changed)
+                self.data_changed()
 
     def data_changed(self, token: int | None = None) -> None:
         """Tell the screens that data changed (here or in another session), and read
         the signed-in user again (`_after_change`): a deactivated user's session ends.
 
         `token`: the change token just after a change made here, so that the poll
-        does not report that change again a second later (a second reload).
+        does not report that change again a second later (a second reload); if the
+        poll has already reported it (it read the token after the change was saved,
+        and the screens reloaded then), nothing is reloaded again.
         """
         if token is not None:
+            if 0 <= token <= self._change_token:
+                return
             self._seen(token)
         self.data_version += 1
         self._after_change(read_token=token is None)

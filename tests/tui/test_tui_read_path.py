@@ -215,6 +215,48 @@ async def test_a_local_save_reloads_the_detail_once(
 
 
 @pytest.mark.asyncio
+async def test_the_poll_keeps_one_connection_and_still_sees_changes(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The once-a-second change poll reads through one connection for the session
+    (a thread worker per poll connected anew each time: a PostgreSQL sign-in every
+    second per session), and still refreshes on another session's change."""
+    lead = make_lead(ada)
+    database = models.database_proxy.obj
+    connects: list[str] = []
+    real_connect = database.connect
+
+    def counted_connect(*args: Any, **kwargs: Any) -> Any:
+        connects.append(threading.current_thread().name)
+        return real_connect(*args, **kwargs)
+
+    reads: list[str] = []
+    real_token = models.change_token
+
+    def counted_token() -> int:
+        reads.append(threading.current_thread().name)
+        return real_token()
+
+    monkeypatch.setattr(database, "connect", counted_connect)
+    monkeypatch.setattr(models, "change_token", counted_token)
+    monkeypatch.setattr("tui.app.POLL_SECONDS", 0.05)
+    app = make_app(ada, poll=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
+        await settle(pilot)
+        connects.clear()
+        reads.clear()
+        await wait_until(pilot, lambda: len(reads) >= 6)  # six polls, nothing else reads
+        assert len(connects) <= 1, connects
+        models.update_lead(ada, lead.id, {"city": "Elsewhere"})  # another session's save
+        city = lambda: screen.query_one("#f-city", Input).value  # noqa: E731
+        await wait_until(pilot, lambda: city() == "Elsewhere")
+        polls = [n for n in reads if n.startswith("leadq-poll")]
+        assert len(polls) >= 6 and len(set(polls)) == 1  # one thread polls
+        assert len([n for n in connects if n in polls]) <= 1
+
+
+@pytest.mark.asyncio
 async def test_a_stale_read_is_dropped(ada: models.User, monkeypatch: pytest.MonkeyPatch) -> None:
     lead = make_lead(ada)
     entered, may_end = threading.Event(), threading.Event()
