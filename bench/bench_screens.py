@@ -179,7 +179,7 @@ class LoopWatch:
             lines.append(f"    {len(samples)} samples of the loop thread's stack, by place:")
             for key, stacks in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:4]:
                 share = len(stacks) * 100 // len(samples)
-                path = collections.Counter(_path_to(stack, key) for stack in stacks)
+                path = collections.Counter(_path_to(stack) for stack in stacks)
                 below = collections.Counter(_below(stack, key) for stack in stacks)
                 lines.append(f"    {share:3d}%  {key}")
                 lines.append(f"          from {path.most_common(1)[0][0]}")
@@ -210,7 +210,7 @@ def _where(stack: tuple[str, ...]) -> str:
     return stack[below] if below < len(stack) else stack[-1]
 
 
-def _path_to(stack: tuple[str, ...], key: str) -> str:
+def _path_to(stack: tuple[str, ...]) -> str:
     ours = [
         f.split(" ")[1] + f"@{f.split(' ')[0].rsplit('/', 1)[-1]}"
         for f in stack

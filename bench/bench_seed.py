@@ -68,7 +68,7 @@ def run_anchor(source: Path, target: Path) -> tuple[float, float, int]:
     for pragma in ("journal_mode = wal", "foreign_keys = 1", "synchronous = normal"):
         dst.execute(f"PRAGMA {pragma}")
     dst.execute("PRAGMA busy_timeout = 30000")
-    dst.execute(f"PRAGMA cache_size = -{seeding.BULK_CACHE_KIB}")  # as seed.py's bulk writes
+    dst.execute(f"PRAGMA cache_size = -{seeding.BULK_CACHE_KIB}")  # as models.seeding's bulk writes
     rows_copied = 0
     timed = cpu = 0.0
     dst.execute("BEGIN IMMEDIATE")

@@ -127,7 +127,9 @@ class SqliteDatabase(peewee.SqliteDatabase):
         app opens the file first and checks it after its first paint."""
         super().__init__(*args, **kwargs)
 
-    def _checked_before_writing(self) -> None:
+    def checked_before_writing(self) -> None:
+        """Pass the start-up check left for later (`check_before_writing`), once:
+        waits for it or raises `DatabaseDamaged`; then nothing is left to check."""
         check = self.check_before_writing
         if check is not None:
             check()  # waits for the check if it is running; raises if the file is damaged
@@ -162,7 +164,7 @@ class SqliteDatabase(peewee.SqliteDatabase):
             self._wait_for_lock(conn.execute, f"PRAGMA {pragma} = {value};")
 
     def begin(self, lock_type: str | None = None) -> None:
-        self._checked_before_writing()
+        self.checked_before_writing()
         self._guarded(self._wait_for_lock, super().begin, lock_type)
 
     def commit(self) -> None:
@@ -183,7 +185,7 @@ class SqliteDatabase(peewee.SqliteDatabase):
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         if self.check_before_writing is not None and not _reads_only(sql):
-            self._checked_before_writing()
+            self.checked_before_writing()
         if self.in_transaction():
             return self._guarded(super().execute_sql, sql, params)
         # Outside a transaction a statement that found the file locked did nothing.
@@ -192,7 +194,7 @@ class SqliteDatabase(peewee.SqliteDatabase):
     def execute_prepared(self, sql: str, params: Any) -> Any:
         """The fast path of prepared.py, with the same fault handling."""
         if self.check_before_writing is not None and not _reads_only(sql):
-            self._checked_before_writing()
+            self.checked_before_writing()
         return self._guarded(_run_cursor, self, sql, params)
 
     def _guarded(self, fn: Any, *args: Any) -> Any:

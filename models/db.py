@@ -154,9 +154,8 @@ def finish_open_check() -> None:
     (or wait for it, or repeat its outcome): raises `DatabaseDamaged` when the file
     is damaged. Nothing to do when the open checked the file already."""
     db = database_proxy.obj
-    check = getattr(db, "check_before_writing", None)
-    if check is not None:
-        check()
+    if isinstance(db, backends.SqliteDatabase):
+        db.checked_before_writing()
 
 
 def _migration_names() -> set[str]:

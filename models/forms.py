@@ -14,6 +14,7 @@ from peewee import JOIN
 
 from .entities import Account, Contact, User
 from .errors import NotFound
+from .locks import gone_message
 from .permissions import Decision, decisions
 from .records import MODELS
 from .validation import RECORD_FIELDS
@@ -58,7 +59,7 @@ def record_form(kind: str, record_id: int | None, user: User) -> RecordForm:
     model = MODELS[kind]
     record = model.get_or_none(model.id == record_id)
     if record is None:
-        raise NotFound(f"This {kind} no longer exists; someone may have deleted it.")
+        raise NotFound(gone_message(kind))
     values = {
         name: getattr(record, f"{name}_id") if name in ("account", "contact") else getattr(
             record, name)

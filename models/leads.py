@@ -8,7 +8,7 @@ from .audit import record
 from .entities import LEAD_KEY_FIELDS, Account, Contact, Lead, Note, User, utcnow
 from .enums import DISQUALIFY_REASONS, STATUS_REASONS, LeadState, Stage, StatusReason
 from .errors import NotFound, ValidationError, no_raw_errors
-from .locks import linkable, locked_lead, locked_open_lead
+from .locks import LEAD_GONE, linkable, locked_lead, locked_open_lead
 from .permissions import can, owns
 from .processes.assignment import apply_default_process
 from .settings import phone_region
@@ -20,7 +20,7 @@ LINK_FIELDS = {"existing_account": Account, "existing_contact": Contact}
 def get_lead(lead_id: int) -> Lead:
     lead = Lead.get_or_none(Lead.id == lead_id)
     if lead is None:
-        raise NotFound("This lead no longer exists; someone may have deleted it.")
+        raise NotFound(LEAD_GONE)
     return lead
 
 

@@ -39,7 +39,13 @@ from .prepared import execute
 
 M = TypeVar("M", bound=peewee.Model)
 
-LEAD_GONE = "This lead no longer exists; someone may have deleted it."
+
+def gone_message(kind: str) -> str:
+    """What a service says of a record deleted meanwhile (perhaps in another session)."""
+    return f"This {kind} no longer exists; someone may have deleted it."
+
+
+LEAD_GONE = gone_message("lead")
 
 
 def for_update(query: peewee.Select) -> peewee.Select:
@@ -92,16 +98,13 @@ def locked_record(model: type[M], record_id: int) -> M:
     """The record, read under its row lock; NotFound if it is gone."""
     found = locked(model, record_id)
     if found is None:
-        raise NotFound(f"This {KINDS[model]} no longer exists; someone may have deleted it.")
+        raise NotFound(gone_message(KINDS[model]))
     return found
 
 
 def locked_lead(lead_id: int) -> Lead:
     """The lead, read under its row lock; NotFound if it was deleted."""
-    lead = locked(Lead, lead_id)
-    if lead is None:
-        raise NotFound(LEAD_GONE)
-    return lead
+    return locked_record(Lead, lead_id)
 
 
 def locked_open_lead(lead_id: int, verb: str = "change") -> Lead:

@@ -236,10 +236,6 @@ class PendingCheck:
         self._damage: str | None = None
         self._done = False
 
-    @property
-    def done(self) -> bool:
-        return self._done
-
     def run(self) -> None:
         with self._lock:
             if not self._done:

@@ -94,6 +94,11 @@ def admin_only(user: User, what: str, *, you: bool = False) -> Decision:
     )
 
 
+def can_define_processes(user: User) -> bool:
+    """Whether `user` may define qualifying processes (an administrator)."""
+    return bool(admin_only(user, DEFINE_PROCESSES))
+
+
 ACTIONS: dict[type, tuple[str, ...]] = {
     Lead: (
         "edit",

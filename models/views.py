@@ -32,8 +32,7 @@ from .entities import (
 )
 from .enums import LeadState, OpportunityState, OpportunityStatus, Stage
 from .errors import NotFound, closed_message
-from .permissions import decisions
-from .processes.admin import can_define_processes
+from .permissions import can_define_processes, decisions
 from .processes.models import LeadActivity, LeadProcess, ProcessActivity, ProcessLevel
 from .processes.reading import (
     OutlineRow,

@@ -234,8 +234,6 @@ class ViewScreen(Screen):
             return
         if isinstance(result, Exception):
             self.app.notify(error_message(result), title="Could not load", severity="error")
-            if self._opening_from is not None and self.view is None:
-                self.show_loading()  # as when shown first: nothing to show but back
         else:
             self.view = result
             self.show_view(result)

@@ -39,10 +39,6 @@ from .validation import (
 )
 
 
-def can_define_processes(user: User) -> bool:
-    return bool(admin_only(user, DEFINE_PROCESSES))
-
-
 def require_admin(actor: User) -> None:
     admin_only(actor, DEFINE_PROCESSES).enforce()
 

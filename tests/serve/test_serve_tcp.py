@@ -62,3 +62,28 @@ def test_a_unix_socket_is_left_alone() -> None:
         conn.data_received(b"x")
         stop()
     assert events == [("data", b"x", None)]
+
+
+def test_an_sftp_session_turns_delayed_acknowledgements_back_on_too() -> None:
+    """The switch back is made for whichever session the channel turns out to be:
+    an SFTP-only connection does not set TCP_QUICKACK on every read for its life."""
+    from tui.ssh.sftp import SessionOrSftp
+
+    events: list[Any] = []
+    with RecordingSocket(socket.AF_INET, events) as sock:
+        conn = Connection(sock, events)
+        stop = acknowledge_at_once(conn)
+
+        class AppSide:
+            class connection:  # the app session's connection, as in server.py
+                signed_in = staticmethod(stop)
+
+        class SftpSide:
+            def session_started(self) -> None:
+                events.append(("sftp started",))
+
+        channel = SessionOrSftp(AppSide(), "riley", lambda: None)  # type: ignore[arg-type]
+        channel._session = SftpSide()  # the client asked for the sftp subsystem
+        channel.session_started()
+        conn.data_received(b"put")
+    assert events[-2:] == [("sftp started",), ("data", b"put", None)]  # no setsockopt

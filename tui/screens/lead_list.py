@@ -160,7 +160,7 @@ class LeadListScreen(ListScreen):
 
     # ------------------------------------------------------ live refreshes
     def _data_changed(self) -> None:
-        self.table.reload()
+        super()._data_changed()
         if self.table.selected:
             self._prune_selection(self.list_query, frozenset(self.table.selected))
 

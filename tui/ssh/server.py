@@ -566,7 +566,6 @@ class AppSession(asyncssh.SSHServerSession):
         return False
 
     def session_started(self) -> None:
-        self.connection.signed_in()
         self.task = asyncio.ensure_future(self._run())
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:

@@ -410,6 +410,8 @@ class SessionOrSftp(asyncssh.SSHServerSession):
             self._app_session.connection_lost(exc)
 
     def session_started(self) -> None:
+        # Delayed ACKs back on for either kind of session (tcp.py), SFTP included.
+        self._app_session.connection.signed_in()
         self._session.session_started()
 
     def data_received(self, data: Any, datatype: asyncssh.DataType) -> None:

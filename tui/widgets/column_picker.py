@@ -21,7 +21,7 @@ import models
 
 from .literal import printable
 
-IGNORE = "-"
+IGNORE = models.IMPORT_IGNORE  # what a column mapped to nothing reads as
 FIELD_CHOICES: list[tuple[str, str]] = [
     ("(ignore)", IGNORE),
     *((models.FIELD_LABELS[name], name) for name in models.LEAD_FORM_FIELDS),
