@@ -12,6 +12,7 @@ from textual.widgets import Footer
 
 import models
 from tui.app import LeadqApp
+from tui.widgets.footer import KeyFooter
 
 
 def make_app(user: models.User, *, poll: bool = False) -> LeadqApp:
@@ -29,17 +30,25 @@ SETTLE_GROUPS = frozenset({"view", "services", "activities", "user", "settings-s
 
 async def settle(pilot: Pilot, timeout: float = 30) -> None:
     """Let the screens' reads and the services under way finish, and the app handle
-    what they sent back: a `pilot.pause()` that also waits for the worker threads."""
+    what they sent back: a `pilot.pause()` that also waits for the worker threads,
+    and for the footer to show the keys of what ended up focused (it updates after
+    a refresh, which a loaded machine can leave for a later frame than a snapshot's)."""
     app = pilot.app
     deadline = time.monotonic() + timeout
     while True:
         await pilot.pause()
         busy = [w for w in app.workers if w.group in SETTLE_GROUPS and not w.is_finished]
-        if not busy:
+        footers_settled = all(footer.settled for footer in app.screen.query(KeyFooter))
+        if not busy and footers_settled:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"workers still running: {[w.name for w in busy]}")
-        await asyncio.wait_for(app.workers.wait_for_complete(busy), deadline - time.monotonic())
+            raise AssertionError(
+                f"workers still running: {[w.name for w in busy]}"
+                if busy
+                else "the footer never settled"
+            )
+        if busy:
+            await asyncio.wait_for(app.workers.wait_for_complete(busy), deadline - time.monotonic())
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30) -> None:

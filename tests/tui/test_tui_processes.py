@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, Tree
+from textual.widgets import DataTable, Header, OptionList, Static, TabbedContent, Tree
+from textual.widgets._footer import FooterKey
 
 import models
 from models import LeadActivity, Role
@@ -18,6 +19,7 @@ from tui.screens.assign_process import AssignProcessScreen
 from tui.screens.process_form import ProcessFormScreen
 from tui.screens.processes import ProcessesScreen
 from tui.widgets.activities_panel import ActivitiesPanel
+from tui.widgets.footer import KeyFooter
 
 from ..conftest import make_lead
 from ..helpers import make_app, settle
@@ -64,7 +66,7 @@ class PanelHost(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ActivitiesPanel(today=TODAY, id="activities")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "data_version", lambda _v: self.load(), init=False)
@@ -331,6 +333,35 @@ async def test_assign_a_process_from_the_picker(demo: dict[str, object]) -> None
         message = str(panel.query_one("#activities-message", Static).render())
         assert "already done" in message
         assert models.lead_process(lead.id).process_name == "Light touch"
+
+
+class UnloadedPanelHost(PanelHost):
+    """The panel's host before its lead's view has arrived."""
+
+    def load(self) -> None:
+        pass
+
+
+@pytest.mark.asyncio
+async def test_the_footer_offers_the_panels_keys_when_its_lead_arrives(
+    demo: dict[str, object],
+) -> None:
+    """The panel's keys depend on the feature being on, which the panel learns from
+    the lead it shows: the footer follows whenever the lead arrives, also after the
+    focus has settled (a slow read)."""
+    app = make_app(demo["rep"])  # type: ignore[arg-type]
+    blocked = demo["blocked"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(UnloadedPanelHost(blocked.id))  # type: ignore[attr-defined]
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        assert isinstance(app.screen.focused, OptionList)
+        assert "space" not in [key.key for key in footer.query(FooterKey)]
+        panel = app.screen.query_one(ActivitiesPanel)
+        panel.show_activities(models.lead_detail(blocked.id))  # type: ignore[attr-defined]
+        await settle(pilot)
+        keys = [key.key for key in footer.query(FooterKey)]
+        assert keys[:3] == ["space", "p", "P"]
 
 
 # Snapshots at 80x24.

@@ -172,7 +172,9 @@ class ActivitiesPanel(Vertical, can_focus=False):
         """Show `lead`'s activities, or nothing (and hide the tab) if the feature is off."""
         self.lead = lead
         view = lead.activities
-        self.feature_on = view.feature_on
+        if view.feature_on != self.feature_on:
+            self.feature_on = view.feature_on
+            self.refresh_bindings()  # check_action answers with it: the footer's keys change
         self._show_tab(self.feature_on)
         self.display = self.feature_on
         if not self.feature_on:

@@ -27,7 +27,15 @@ class KeyFooter(Footer):
     """
 
     _rebuild_pending = False
+    _rebuilding = False
     _shown: tuple[Any, ...] | None = None
+
+    @property
+    def settled(self) -> bool:
+        """True when no update of the keys is pending or under way: the footer shows
+        what it will show until the bindings change again (tests wait for it before a
+        snapshot)."""
+        return not (self._rebuild_pending or self._rebuilding)
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
@@ -52,7 +60,11 @@ class KeyFooter(Footer):
             self._shown = shown
             return
         self._shown = shown
-        await self.recompose()
+        self._rebuilding = True
+        try:
+            await self.recompose()
+        finally:
+            self._rebuilding = False
 
     def _keys_shown(self) -> tuple[Any, ...]:
         keys = tuple(
