@@ -186,16 +186,18 @@ def map_columns(headers: list[str], overrides: dict[str, str] | None = None) -> 
         else:
             fields[index] = name
     seen: dict[str, int] = {}
+    hints: dict[str, str] = {}
     for index, name in fields.items():
         if name in seen:
             first = headers[seen[name]]
             errors[headers[index]] = (
                 f"Columns {first!r} and {headers[index]!r} both map to {FIELD_LABELS[name]}: "
-                f'map one of them elsewhere or ignore it (--map "{headers[index]}=-").'
+                "map one of them elsewhere or ignore it."
             )
+            hints[headers[index]] = f'--map "{headers[index]}={IGNORE}"'
         seen[name] = index
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors, hints=hints)
     return ColumnMap(list(headers), fields, unknown, ignored)
 
 

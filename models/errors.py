@@ -40,12 +40,26 @@ class ValidationError(LeadqError):
     """One or more fields are invalid; nothing was saved.
 
     `errors` maps a field name to its message, so a form can show each error
-    beside its field.
+    beside its field. `hints` maps some of them to how the command line mends it
+    (`--map "Lead Owner=-"`): a screen has its own way, so the messages leave the
+    command line's spelling out and `leadq` adds it (`cli_errors`).
     """
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], *, hints: dict[str, str] | None = None) -> None:
         self.errors = dict(errors)
+        self.hints = dict(hints or {})
         super().__init__("; ".join(self.errors.values()))
+
+    def cli_errors(self) -> dict[str, str]:
+        """`errors`, each with its command-line hint (if any) before its full stop."""
+        return {name: _with_hint(text, self.hints.get(name)) for name, text in self.errors.items()}
+
+
+def _with_hint(message: str, hint: str | None) -> str:
+    if not hint:
+        return message
+    stem, stop = (message[:-1], ".") if message.endswith(".") else (message, "")
+    return f"{stem} ({hint}){stop}"
 
 
 class PermissionDenied(LeadqError):

@@ -630,8 +630,9 @@ def import_leads(
         raise ValidationError(
             {
                 "mapping": f"No column maps to {' and '.join(missing)}, which every lead needs: "
-                'map one with --map "COLUMN=field" (columns: ' + ", ".join(file.headers) + ")."
-            }
+                "map a column to it (columns: " + ", ".join(file.headers) + ")."
+            },
+            hints={"mapping": '--map "COLUMN=field"'},
         )
     run = _Run(actor, file, columns, policy, dry_run, reject)
     if not dry_run:

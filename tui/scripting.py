@@ -151,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         user = resolve_user(args.user)
         return _COMMANDS[args.command](args, user)
     except models.ValidationError as exc:
-        return _fail(as_json, type(exc).__name__, exc.message, _status(exc), exc.errors)
+        errors = exc.cli_errors()
+        return _fail(as_json, type(exc).__name__, "; ".join(errors.values()), _status(exc), errors)
     except models.DuplicatesFound as exc:
         return _fail(as_json, "DuplicatesFound", exc.message, _status(exc), None, exc.matches)
     except models.LeadqError as exc:

@@ -122,8 +122,14 @@ def test_mapping_errors_name_the_column(db) -> None:
         map_columns(["Topic", "Last Name"], {"Nope": "email"})
     with pytest.raises(models.ValidationError, match="not a lead field"):
         map_columns(["Topic", "Last Name"], {"Topic": "colour"})
-    with pytest.raises(models.ValidationError, match="both map to Email"):
+    with pytest.raises(models.ValidationError, match="both map to Email") as raised:
         map_columns(["Email", "E-mail", "Topic"])
+    # The sentence is the same on a screen; the command line adds its own spelling.
+    assert "--map" not in raised.value.message
+    assert raised.value.cli_errors() == {
+        "E-mail": "Columns 'Email' and 'E-mail' both map to Email: map one of them"
+        ' elsewhere or ignore it (--map "E-mail=-").'
+    }
     columns = map_columns(["Email", "E-mail", "Topic"], {"E-mail": "-"})
     assert columns.ignored == ["E-mail"] and columns.fields == {0: "email", 2: "topic"}
 

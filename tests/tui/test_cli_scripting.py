@@ -180,6 +180,8 @@ def test_import_refusals_change_nothing(cli_db, tmp_path) -> None:
     sf = leadq(cli_db, "import", str(CORPUS / "salesforce.csv"), "--json")
     error = json.loads(sf.stdout)["error"]
     assert sf.returncode == 1 and "No column maps to Topic" in error["message"]
+    assert "map a column to it (columns: " in error["message"]
+    assert error["message"].endswith(' (--map "COLUMN=field").')  # the command line's way
     mapped = leadq(
         cli_db, "import", "-", "--map", "Description=topic", "--json",
         stdin=(CORPUS / "salesforce.csv").read_text(),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -35,7 +34,6 @@ import models
 from ..widgets.column_picker import ColumnPicker
 from ..widgets.literal import literal, printable
 
-_CLI_HINT = re.compile(r' \(--map "[^"]*"\)')  # the command line's way; here, a Select
 PREVIEW_WIDTH = 60  # a preview cell's widest; the table scrolls sideways
 POLICY_CHOICES = [
     ("Skip duplicates", "skip"),
@@ -199,7 +197,7 @@ class ImportScreen(Screen[None]):
         table = self.query_one("#preview", DataTable)
         table.clear(columns=True)
         table.add_columns("Line", "Check")
-        self._show_error(_CLI_HINT.sub("", exc.message))
+        self._show_error(exc.message)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#info", Static).update(literal(message, "bold $error", multiline=True))
