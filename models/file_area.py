@@ -29,7 +29,7 @@ import secrets
 import stat
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -370,6 +370,17 @@ class FileArea:
         return data
 
     # Writing whole files (the app: saved attachments, screenshots).
+    def write_first_free(self, names: Sequence[str], data: bytes) -> AreaFile:
+        """Store `data` under the first of `names` that is not taken (another
+        screenshot of the same second, the rejects of a file imported twice), within
+        the quotas; `NameTaken` when every one is."""
+        for name in names:
+            try:
+                return self.write(name, data)
+            except NameTaken:
+                continue
+        raise NameTaken(f"{names[0]} to {names[-1]} are all taken; choose another name.")
+
     def write(self, name: str, data: bytes, *, overwrite: bool = False) -> AreaFile:
         """Store `data` as `name`: all of it or nothing, within the quotas.
 

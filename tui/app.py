@@ -586,13 +586,13 @@ class LeadqApp(App[None]):
 
 def _save_in_area(area: models.FileArea, name: str, data: bytes) -> str:
     stem = name.removesuffix(".svg")
-    for attempt in range(1, 100):
-        candidate = name if attempt == 1 else f"{stem} ({attempt}).svg"
-        try:
-            return area.write(candidate, data).name
-        except models.NameTaken:
-            continue
-    raise models.FileAreaError("There are too many screenshots of this second; try again.")
+    names = [name] + [f"{stem} ({attempt}).svg" for attempt in range(2, 100)]
+    try:
+        return area.write_first_free(names, data).name
+    except models.NameTaken:
+        raise models.FileAreaError(
+            "There are too many screenshots of this second; try again."
+        ) from None
 
 
 def screenshot_folders() -> list[Path]:

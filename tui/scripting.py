@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from .part_file import PartFile
+
 COMMANDS = ("import", "export", "leads", "lead", "qualify", "disqualify", "merge")
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -288,12 +290,7 @@ def _import(args: argparse.Namespace, user: Any) -> int:
     source = _open_input(args.file)
     reject_path = Path(args.reject) if args.reject else _default_reject(args.file)
     progress = _Progress() if not args.json else None
-    with (
-        source,
-        tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=reject_path.parent, delete=False, suffix=".part"
-        ) as reject,
-    ):
+    with source, PartFile(reject_path) as reject:
         try:
             summary = models.import_leads(
                 user,
@@ -302,21 +299,15 @@ def _import(args: argparse.Namespace, user: Any) -> int:
                 policy=args.on_duplicate,
                 mapping=mapping,
                 dry_run=args.dry_run,
-                reject=reject,
+                reject=reject.handle,
                 progress=progress,
             )
-        except BaseException:
-            reject.close()
-            os.unlink(reject.name)
-            raise
         finally:
             if progress is not None:
                 progress.done()
-    written = summary.rejected + summary.skipped > 0
-    if written:
-        os.replace(reject.name, reject_path)
-    else:
-        os.unlink(reject.name)
+        written = summary.rejected + summary.skipped > 0
+        if written:
+            reject.publish(replace=True)
     if args.json:
         _print_json(_summary_json(summary, str(reject_path) if written else None))
     else:
@@ -404,16 +395,9 @@ def _export(args: argparse.Namespace, user: Any) -> int:
         models.export_leads(sys.stdout, ids, args.format)
         return EXIT_OK
     target = Path(os.path.expanduser(args.output))
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=target.parent, delete=False, suffix=".part"
-    ) as out:
-        try:
-            count = models.export_leads(out, ids, args.format)
-        except BaseException:
-            out.close()
-            os.unlink(out.name)
-            raise
-    os.replace(out.name, target)
+    with PartFile(target) as part:
+        count = models.export_leads(part.handle, ids, args.format)
+        part.publish(replace=True)
     print(f"Exported {count:,} lead(s) to {target}.", file=sys.stderr)
     return EXIT_OK
 

@@ -167,6 +167,19 @@ def test_write_stores_all_or_nothing_and_refuses_to_overwrite(area: FileArea) ->
     assert sorted(p.name for p in area.root.iterdir()) == ["quote.pdf"]  # no partial left
 
 
+def test_write_first_free_takes_the_first_name_not_taken(tmp_path: Path) -> None:
+    area = FileArea.for_user(tmp_path, "riley", FileLimits(per_file=10, per_user=100, files=2))
+    area.write("shot.svg", b"old")
+    names = ["shot.svg", "shot (2).svg", "shot (3).svg"]
+    assert area.write_first_free(names, b"new").name == "shot (2).svg"
+    assert area.read("shot.svg") == b"old"  # nothing taken is overwritten
+    with pytest.raises(models.NameTaken, match=re.escape("shot.svg to shot (2).svg are all taken")):
+        area.write_first_free(names[:2], b"more")
+    with pytest.raises(QuotaExceeded):  # a full area is said, not skipped past
+        area.write_first_free(names, b"more")
+    assert sorted(f.name for f in area.files()) == ["shot (2).svg", "shot.svg"]
+
+
 def test_per_file_limit(tmp_path: Path) -> None:
     area = FileArea.for_user(tmp_path, "riley", FileLimits(per_file=10, per_user=100, files=10))
     with pytest.raises(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from textual import on, work
@@ -21,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Select, Static
 
 import models
 
+from ..part_file import PartFile
 from ..widgets.literal import literal
 
 FORMAT_CHOICES = [
@@ -112,21 +112,12 @@ class ExportDialog(ModalScreen[None]):
         path = Path(os.path.expanduser(target))
         if path.exists():
             raise models.NameTaken(f"{path} already exists; choose another name.")
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=path.parent, delete=False, suffix=".part"
-        ) as handle:
+        with PartFile(path) as part:
+            count = models.export_leads(part.handle, ids, fmt)  # type: ignore[arg-type]
             try:
-                count = models.export_leads(handle, ids, fmt)  # type: ignore[arg-type]
-            except BaseException:
-                handle.close()
-                os.unlink(handle.name)
-                raise
-        try:
-            os.link(handle.name, path)  # never over a file made meanwhile
-        except FileExistsError:
-            raise models.NameTaken(f"{path} already exists; choose another name.") from None
-        finally:
-            os.unlink(handle.name)
+                part.publish(replace=False)  # never over a file made meanwhile
+            except FileExistsError:
+                raise models.NameTaken(f"{path} already exists; choose another name.") from None
         return count, str(path)
 
     def _show(self, message: str, error: bool = False) -> None:

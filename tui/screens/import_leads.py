@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -31,6 +30,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, ProgressBa
 
 import models
 
+from ..part_file import PartFile
 from ..widgets.column_picker import ColumnPicker
 from ..widgets.literal import literal, printable
 
@@ -372,44 +372,34 @@ class _Rejects:
 
     def __init__(self, name: str, area: models.FileArea | None) -> None:
         self.name, self.area = name, area
-        self.path: Path | None = None
+        self.part: PartFile | None = None
         if area is not None:
             self.handle: IO[str] = io.StringIO()
             return
-        target = _beside(name)
-        self.handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept or removed below)
-            "w", encoding="utf-8", newline="", dir=target.parent, prefix=".", suffix=".part",
-            delete=False,
-        )  # fmt: skip
-        self.path = Path(self.handle.name)
+        self.part = PartFile(_beside(name))
+        self.handle = self.part.handle
 
     def discard(self) -> str:
-        self.handle.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        if self.part is not None:
+            self.part.discard()
         return ""
 
     def keep(self) -> str:
         """Where the rows were saved, or why they were not, for the summary."""
-        if self.area is None:
-            assert self.path is not None
-            target = _beside(self.name)
-            self.handle.close()
+        if self.part is not None:
             try:
-                os.replace(self.path, target)
+                self.part.publish(replace=True)
             except OSError as exc:
-                self.path.unlink(missing_ok=True)
                 return f"not saved ({exc.strerror})"
-            return str(target)
+            return str(self.part.target)
+        assert self.area is not None
         data = self.handle.getvalue().encode("utf-8")  # type: ignore[attr-defined]
         stem = Path(self.name).stem
-        for number in range(1, 100):
-            target_name = f"{stem}-rejected.csv" if number == 1 else f"{stem}-rejected-{number}.csv"
-            try:
-                self.area.write(target_name, data)
-            except models.NameTaken:
-                continue
-            except models.FileAreaError as exc:
-                return f"not saved: {exc.message}"
-            return f"{target_name} in your file area"
-        return f"not saved: {stem}-rejected.csv to {stem}-rejected-99.csv are all taken"
+        names = [f"{stem}-rejected.csv"] + [f"{stem}-rejected-{n}.csv" for n in range(2, 100)]
+        try:
+            saved = self.area.write_first_free(names, data)
+        except models.NameTaken:
+            return f"not saved: {names[0]} to {names[-1]} are all taken"
+        except models.FileAreaError as exc:
+            return f"not saved: {exc.message}"
+        return f"{saved.name} in your file area"
