@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 import models
 import tui.screens
-from tui.screens.lead_detail import LeadDetailScreen
+from tui.screens.lead_detail import ALL_FIELDS, LeadDetailScreen
 
 from ..conftest import make_lead
 from ..helpers import make_app, settle, wait_for_screen, wait_until
@@ -171,3 +171,42 @@ async def test_a_new_stylesheet_source_is_parsed_alone_past_64_sources(
         sheet.add_source("#probe-new { width: 3; }", read_from=("probe", "new"))
         sheet.parse()
         assert missed == ["#probe-new { width: 3; }"]
+
+
+ORDER_PSEUDO_CLASSES = re.compile(
+    r":(first-of-type|last-of-type|first-child|last-child|empty|odd|even)\b"
+)
+
+
+def test_no_stylesheet_depends_on_a_widgets_place_among_its_siblings() -> None:
+    """Textual marks every widget that a rule's last selector names (`.field`, whatever
+    screen the rule is scoped to) as styled by its order when any such rule has an
+    order pseudo-class, and restyles it and all its children after each mount: the
+    process form's `.field:first-of-type` restyled the lead form's 26 rows once more
+    as the lead detail was first built."""
+    tui_dir = SCREENS_DIR.parent
+    sources = sorted(tui_dir.rglob("*.tcss")) + sorted(tui_dir.rglob("*.py"))
+    found = [
+        f"{path.relative_to(tui_dir)}: {match.group(0)}"
+        for path in sources
+        for match in ORDER_PSEUDO_CLASSES.finditer(path.read_text())
+    ]
+    assert found == []
+
+
+@pytest.mark.asyncio
+async def test_the_lead_forms_rows_are_not_restyled_for_their_order(sqlite_db: object) -> None:
+    rep = models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+    lead = make_lead(rep)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        paths = [
+            str(SCREENS_DIR.resolve() / cls.CSS_PATH) for cls in screen_classes_with_stylesheets()
+        ]  # type: ignore[operator]
+        await wait_until(pilot, lambda: all(app.stylesheet.has_source(p, "") for p in paths))
+        app.open_lead(lead.id)
+        detail = await wait_for_screen(pilot, LeadDetailScreen)
+        await settle(pilot)
+        rows = detail.query(".field")
+        assert len(rows) == len(ALL_FIELDS)
+        assert [row.id for row in rows if row._has_order_style] == []
