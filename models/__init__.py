@@ -21,7 +21,40 @@ where each name lives.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
+
+
+def _import_peewee_hashing_later() -> None:
+    """Import Peewee with `hashlib` loaded on its first use instead of at once.
+
+    Peewee imports hashlib at its top for one md5 (of index names too long to keep),
+    and hashlib sets up OpenSSL's digests as it is imported: 0.5 MiB resident in
+    every leadq process (bench/bench_tui.py), most of which never hashes anything.
+    While Peewee is imported, `hashlib` is a stand-in module that imports the real
+    one when an attribute is first asked of it; Peewee keeps the stand-in, every
+    later `import hashlib` gets the real module. Nothing to do if either is loaded.
+    """
+    if "peewee" in sys.modules or "hashlib" in sys.modules:
+        return
+    stand_in = types.ModuleType("hashlib", "Loads the real hashlib on first use.")
+
+    def real_attribute(name: str) -> Any:
+        if sys.modules.get("hashlib") is stand_in:
+            del sys.modules["hashlib"]  # something asked for it during Peewee's import
+        return getattr(importlib.import_module("hashlib"), name)
+
+    stand_in.__getattr__ = real_attribute  # type: ignore[method-assign]
+    sys.modules["hashlib"] = stand_in
+    try:
+        import peewee  # noqa: F401
+    finally:
+        if sys.modules.get("hashlib") is stand_in:
+            del sys.modules["hashlib"]
+
+
+_import_peewee_hashing_later()
 
 _NAMES: dict[str, tuple[str, ...]] = {
     "audit": ("change_token", "record"),

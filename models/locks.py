@@ -26,7 +26,6 @@ then the records themselves: see `models.merge`), then the duplicate keys
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -119,6 +118,8 @@ def locked_open_lead(lead_id: int, verb: str = "change") -> Lead:
 def key_lock_ids(keys: Iterable[str]) -> list[int]:
     """The advisory lock ids of `keys`, sorted (one stable order for every
     session, so two sessions never wait on each other's second key)."""
+    import hashlib  # here: importing it sets up OpenSSL (0.5 MiB), needed on PostgreSQL only
+
     ids = {
         int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
         for key in keys

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 import struct
 import unicodedata
@@ -194,6 +193,8 @@ def _parse_key(public_key: str) -> tuple[str, bytes, str]:
 
 
 def _fingerprint(blob: bytes) -> str:
+    import hashlib  # here: importing it sets up OpenSSL (0.5 MiB), not needed to start
+
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
