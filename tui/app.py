@@ -26,6 +26,8 @@ from .preferences import load_preferences, save_preference
 from .shared_css import SharedStylesheet, css_variables
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
     from .loading import ViewScreen
 
 POLL_SECONDS = 1.0
@@ -128,6 +130,16 @@ class LeadqApp(App[None]):
 
     def get_css_variables(self) -> dict[str, str]:
         return css_variables(self, super().get_css_variables)  # kept per theme
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Restyle `node` and its children, unless it is not mounted yet.
+
+        A widget is styled when it mounts (`App._register` applies the stylesheet to
+        each new widget); a class set in its constructor, such as `compact=True` on
+        an Input, a Select or a TextArea, styled it once more before that, alone and
+        for nothing: 0.8 ms per input, a third of composing the lead form."""
+        if node is self or node.is_attached:
+            super().update_styles(node, animate)
 
     def _keep_parsed_stylesheets(self) -> None:
         """Let the stylesheet's parse cache hold every source the app has.

@@ -163,3 +163,41 @@ def test_theme_variables_are_kept_per_theme_and_never_stale() -> None:
         assert got == App.get_css_variables(app)
         primaries.append(got["primary"])
     assert primaries[0] != primaries[1]
+
+
+@pytest.mark.asyncio
+async def test_a_widget_is_styled_when_it_mounts_not_when_built(
+    sqlite_db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compact input sets its class in its constructor; that restyled it alone
+    before it was mounted (a third of composing the lead form). It is styled, as
+    compact, when it mounts."""
+    from textual.widgets import Input
+
+    from tui.widgets.record_form import FieldInput
+
+    rep = models.create_user("riley", "Riley Rep", models.Role.SALESPERSON)
+    app = make_app(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        styled: list[DOMNode] = []
+        real_update_nodes = Stylesheet.update_nodes
+
+        def update_nodes(self: Stylesheet, nodes: Any, animate: bool = False) -> None:
+            nodes = list(nodes)
+            styled.extend(nodes)
+            real_update_nodes(self, nodes, animate=animate)
+
+        monkeypatch.setattr(Stylesheet, "update_nodes", update_nodes)
+        field = FieldInput(id="probe")
+        plain = Input(id="plain", compact=True)
+        assert styled == []
+        await app.screen.mount(field, plain)
+        await settle(pilot)
+        for widget in (field, plain):
+            assert widget.has_class("-textual-compact")
+            assert widget.outer_size.height == 1  # a compact input's one line, no border
+        plain.compact = False  # a class changed once mounted restyles it
+        await settle(pilot)
+        assert plain in styled
+        assert plain.outer_size.height == 3
