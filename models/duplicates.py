@@ -13,10 +13,10 @@ from peewee import JOIN
 
 from . import prepared
 from .db import database_proxy
-from .entities import Account, Contact, Lead
+from .entities import Account, Contact, Lead, load_settings
 from .enums import LeadState
 from .errors import LeadqError
-from .settings import OrgSettings, load_settings
+from .setting_defs import OrgSettings
 
 # (setting, key on the lead, model, key on the model, what a user reads)
 ACCOUNT_RULES = (

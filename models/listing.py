@@ -30,9 +30,9 @@ from peewee import SQL, Column, DatabaseError, Expression, Table, Tuple, fn
 
 from .db import database_proxy, is_postgres
 from .duplicates import ACCOUNT_RULES, CONTACT_RULES
-from .entities import Account, Contact, Lead, User
+from .entities import Account, Contact, Lead, User, load_settings
 from .enums import LeadState
-from .settings import OrgSettings, load_settings
+from .setting_defs import OrgSettings
 
 VIEWS: dict[str, str] = {
     "open": "Open leads",

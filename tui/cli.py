@@ -314,10 +314,11 @@ class StartApp:
 def _run(args: argparse.Namespace) -> int | StartApp:
     import models
 
-    from . import scripting
+    if args.command is not None:  # the app does not import the scripting commands
+        from . import scripting
 
-    if args.command in scripting.COMMANDS:
-        return scripting.run(args)  # its own messages, JSON with --json
+        if args.command in scripting.COMMANDS:
+            return scripting.run(args)  # its own messages, JSON with --json
     if args.command == "serve":
         from .serve import serve_main
 

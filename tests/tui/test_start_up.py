@@ -44,6 +44,9 @@ NOT_FOR_THE_LIST = {
     "models.qualify",
     "models.record_listing",
     "models.records",
+    "models.settings",
+    "models.locks",
+    "models.processes.validation",
     "models.views",
 }
 
@@ -68,6 +71,28 @@ def test_the_lead_list_starts_without_the_other_screens_models(tmp_path: Path) -
     assert "models.listing" in loaded  # the list's own
     assert loaded & NOT_FOR_THE_LIST == set()
     assert hashing_line == "-"  # not even through Peewee, which imports hashlib at its top
+
+
+APP_COMMAND_LINE = """
+import sys
+from tui import cli
+started = cli._run(cli._parser(False).parse_args(["--db", sys.argv[1], "--user", "ada"]))
+print(type(started).__name__, "tui.scripting" in sys.modules)
+"""
+
+
+def test_leadq_starting_the_app_does_not_import_the_scripting_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'leadq.db'}"
+    models.open_database(url)
+    try:
+        models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    finally:
+        models.close_database()
+    done = subprocess.run(
+        [sys.executable, "-c", APP_COMMAND_LINE, url], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["StartApp", "False"]
 
 
 PEEWEE_HASHING = """
