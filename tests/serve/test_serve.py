@@ -1376,6 +1376,34 @@ def test_hot_code_is_copied_side_by_side_and_still_runs() -> None:
     assert result.stdout.strip() == expected, result.stderr
 
 
+def test_the_names_a_session_uses_are_made_first_and_side_by_side() -> None:
+    """The factory process (`python -m tui.ssh.factory`) interns the names of
+    hot_strings.txt before it imports anything else, one after the other: the code
+    imported afterwards (Textual's, asyncio's for the factory itself) names those
+    very objects, which sit on a few pages instead of next to each module's code."""
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['factory']\n"
+        "try:\n"
+        "    runpy.run_module('tui.ssh.factory', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "from tui.ssh import hot_strings\n"
+        "import asyncio.events, textual.dom\n"
+        "kept = {s: s for s in hot_strings._KEPT}\n"
+        "codes = [textual.dom.DOMNode.__init__.__code__,\n"
+        "         asyncio.events.Handle.__init__.__code__]\n"
+        "names = [n for c in codes for n in c.co_names if n in kept]\n"
+        "pages = len({id(s) >> 12 for s in kept})\n"
+        "print(len(kept) > 2000, len(names) > 10, all(n is kept[n] for n in names),\n"
+        "      pages < len(kept) / 40)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.stdout.strip() == "True True True True", result.stderr
+
+
 def test_the_hot_code_profile_names_what_the_factory_loads() -> None:
     """tui/ssh/hot_code.txt (written by `python -m tui.ssh.hot_code --write`) still names
     the functions the factory has: most of it is found and copied. A list gone stale

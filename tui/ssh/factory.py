@@ -29,6 +29,11 @@ Server side: SessionFactory, used by LeadqServer when `--session-start fork`.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # the factory process: before anything else is imported,
+    from . import hot_strings  # the names a session uses, side by side (see there)
+
+    hot_strings.intern_ahead()
+
 import array
 import asyncio
 import contextlib

@@ -18,8 +18,10 @@ which runs the app as a forked session would (the factory's imports first, then
 `tui.cli.main` on a pty, 100x30, over a seeded SQLite file) under a profiler until
 its list is shown and a live-update poll has passed. A function added since only
 misses the packing (it stays where it is); one renamed or removed is skipped.
-The list is not computed at each factory start: that is an app run (about 2 s
-of CPU) before the factory could serve, for every server the tests start.
+The same run writes `hot_strings.txt`, the names that session used (see
+hot_strings.py). The lists are not computed at each factory start: that is an app
+run (about 2 s of CPU) before the factory could serve, for every server the tests
+start.
 """
 
 from __future__ import annotations
@@ -147,20 +149,75 @@ def relocate(keys: Iterable[str]) -> int:
     return len(copies)
 
 
-def _record(out: str) -> None:
+def _strings_held() -> dict[int, str]:
+    """Every identifier-like string the process's objects hold (in dicts, tuples,
+    lists, sets and code, one level below the tracked objects), by id."""
+    found: dict[int, str] = {}
+
+    def note(item: object) -> None:
+        if type(item) is str and item.isidentifier() and item.isascii():
+            found[id(item)] = item
+
+    containers = []
+    for obj in gc.get_objects():
+        containers.append(obj)
+        containers.extend(r for r in gc.get_referents(obj) if not gc.is_tracked(r))
+    for obj in containers:
+        kind = type(obj)
+        if kind is dict:
+            for key, value in obj.items():  # type: ignore[attr-defined]
+                note(key)
+                note(value)
+        elif kind in (tuple, list, set, frozenset):
+            for item in obj:  # type: ignore[attr-defined]
+                note(item)
+        elif kind is types.CodeType:
+            for item in (*obj.co_names, *obj.co_consts):  # type: ignore[attr-defined]
+                note(item)
+    return found
+
+
+def _names_of(code: types.CodeType) -> list[str]:
+    """The names `code` looks up and its identifier-like constants."""
+    names = list(code.co_names)
+    stack = list(code.co_consts)
+    while stack:
+        item = stack.pop(0)
+        if type(item) is str and item.isidentifier() and item.isascii():
+            names.append(item)
+        elif type(item) in (tuple, frozenset):
+            stack.extend(item)  # type: ignore[arg-type]
+    return names
+
+
+def _record(out: str, strings_out: str, ready: str) -> None:
     """In the profiled app's process: the factory's imports, then a session with a
-    profiler noting each code object called, written to `out` at the end."""
+    profiler noting each code object called, written to `out` at the end; on
+    SIGUSR1 (the list shown, a poll passed) the names that session used are
+    written to `strings_out` (hot_strings.py), then `ready` is made."""
+    import signal
     import threading
 
     from . import factory
 
     factory.preload()
+    gc.unfreeze()
+    held = _strings_held()
+    counts = {key: sys.getrefcount(string) for key, string in held.items()}
+    gc.freeze()
     called: dict[int, types.CodeType] = {}
 
     def note(frame: types.FrameType, event: str, arg: object) -> None:
         if event == "call" and id(frame.f_code) not in called:
             called[id(frame.f_code)] = frame.f_code
 
+    def strings(*_: object) -> None:
+        used = [name for code in list(called.values()) for name in _names_of(code)]
+        used += [s for key, s in held.items() if sys.getrefcount(s) != counts[key]]
+        Path(strings_out).write_text("\n".join(dict.fromkeys(used)) + "\n", encoding="utf-8")
+        Path(ready).touch()
+
+    signal.signal(signal.SIGUSR1, strings)
     threading.setprofile(note)
     sys.setprofile(note)
     try:
@@ -177,11 +234,13 @@ def _record(out: str) -> None:
 
 
 def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int:
-    """Profile a session (see the module's docstring) and write its list to `path`;
-    returns how many functions it names."""
+    """Profile a session (see the module's docstring) and write its list to `path`,
+    and the names it used to hot_strings.txt beside it; returns how many functions
+    it names."""
     import fcntl
     import pty
     import select
+    import signal
     import struct
     import subprocess
     import tempfile
@@ -190,19 +249,22 @@ def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int
 
     import models
 
+    from . import hot_strings
+
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/leadq.db"
         models.open_database(url)
         models.seed_demo_data(leads=leads)
         models.close_database()
-        out = f"{tmp}/called.txt"
+        out, strings_out, ready = f"{tmp}/called.txt", f"{tmp}/strings.txt", f"{tmp}/ready"
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         env = {
             **os.environ, "LEADQ_DB": url, "TERM": "xterm-256color",
             "LEADQ_DATA_DIR": f"{tmp}/data", "LEADQ_CONFIG_DIR": f"{tmp}/config",
         }  # fmt: skip
-        code = f"from tui.ssh import hot_code; hot_code._record({out!r})"
+        record = f"hot_code._record({out!r}, {strings_out!r}, {ready!r})"
+        code = f"from tui.ssh import hot_code; {record}"
         root = Path(__file__).resolve().parents[2]
         child = subprocess.Popen(
             [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave,
@@ -222,25 +284,36 @@ def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int
             if shown_at is None and b"Open leads" in output and "▸".encode() in output:
                 shown_at = time.monotonic()
             if shown_at is not None and time.monotonic() > shown_at + 2.5:  # a poll or two
+                if not os.path.exists(ready):
+                    child.send_signal(signal.SIGUSR1)
+                    shown_at += 1.0  # asked again a second later if it has not answered
+                    continue
                 os.write(master, b"\x11")  # ctrl+q
                 shown_at = float("inf")
         if child.poll() is None:
             child.kill()
         child.wait()
         os.close(master)
-        if shown_at is None or not os.path.exists(out):
+        if shown_at is None or not os.path.exists(out) or not os.path.exists(ready):
             raise SystemExit(f"the profiled session showed no list: {bytes(output[-400:])!r}")
         lines = load(Path(out))
+        names = load(Path(strings_out))
     header = (
         "# Functions a forked session runs up to its lead list, in the order it first\n"
         "# calls them: the factory packs their code side by side (tui/ssh/hot_code.py).\n"
         "# Written by `python -m tui.ssh.hot_code --write`; do not edit.\n"
     )
     path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    header = (
+        "# Names a forked session uses up to its lead list: the factory makes them first,\n"
+        "# side by side (tui/ssh/hot_strings.py). Written with hot_code.txt by\n"
+        "# `python -m tui.ssh.hot_code --write`; do not edit.\n"
+    )
+    Path(hot_strings.PROFILE).write_text(header + "\n".join(names) + "\n", encoding="utf-8")
     return len(lines)
 
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         raise SystemExit("usage: python -m tui.ssh.hot_code --write")
-    print(f"{write()} functions written to {PROFILE}")
+    print(f"{write()} functions written to {PROFILE}, and their names beside it")
