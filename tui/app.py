@@ -121,8 +121,8 @@ class LeadqApp(App[None]):
         self._panicked = False
         self._collector = IdleCollector(self)
         self._poller: ThreadPoolExecutor | None = None
-        """The change poll's thread (made at the first poll, never in the session
-        factory), holding one database connection for the session."""
+        """The app's database thread (`_database_thread`): the start-up check, then
+        the change poll, which keeps one database connection there for the session."""
         self._prefetched = False  # `NEXT_MODULES` imported
         self.refusal: models.LeadqError | None = None
         """What the app ended on, for the command line to say once the terminal is
@@ -235,16 +235,29 @@ class LeadqApp(App[None]):
             self._poller.submit(models.close_database)
             self._poller.shutdown(wait=False)
 
-    @work(thread=True, exclusive=True, group="open-check", exit_on_error=False)
-    def _check_database_file(self) -> None:
+    def _database_thread(self) -> ThreadPoolExecutor:
+        """The thread of the start-up check and the change poll, made when first
+        needed (after the first frame: never in the session factory, which forks).
+        One thread for both: the check's connection (its schema and pages) is gone
+        before the poll's is made in the same place, where a thread of its own kept
+        another 0.2-0.4 MiB of the C heap for the session (bench_tui)."""
+        if self._poller is None:
+            self._poller = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadq-poll")
+        return self._poller
+
+    @work(exclusive=True, group="open-check", exit_on_error=False)
+    async def _check_database_file(self) -> None:
         """The start-up check of the database file, once the first screen is painted
-        (`models.open_database(check_later=True)`; nothing to do if the open made it).
-        A damaged file ends the app, with the same sentence and exit status as a
-        refusal at start; a save meanwhile waited for the check and was refused."""
+        (`models.open_database(check_later=True)`; nothing to do if the open made it),
+        on the app's database thread (the first poll waits for it: at most
+        `QUICK_CHECK_SECONDS`). A damaged file ends the app, with the same sentence
+        and exit status as a refusal at start; a save meanwhile waited for the check
+        and was refused."""
+        loop = asyncio.get_running_loop()
         try:
-            models.finish_open_check()
+            await loop.run_in_executor(self._database_thread(), models.finish_open_check)
         except models.DatabaseDamaged as exc:
-            self.call_from_thread(self.end_on_refusal, exc)
+            self.end_on_refusal(exc)
 
     def end_on_refusal(self, error: models.LeadqError) -> None:
         self.refusal = error
@@ -268,10 +281,8 @@ class LeadqApp(App[None]):
         """Read the change token on the poll's own thread, which keeps its database
         connection from one poll to the next (a thread worker is a new thread, so a
         new connection, every second)."""
-        if self._poller is None:
-            self._poller = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadq-poll")
         loop = asyncio.get_running_loop()
-        token = await loop.run_in_executor(self._poller, _read_change_token)
+        token = await loop.run_in_executor(self._database_thread(), _read_change_token)
         if token > self._change_token:  # tokens only grow; a local change may be ahead
             first = self._change_token == -1
             self._change_token = token

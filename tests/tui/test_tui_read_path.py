@@ -257,6 +257,34 @@ async def test_the_poll_keeps_one_connection_and_still_sees_changes(
 
 
 @pytest.mark.asyncio
+async def test_the_start_up_check_runs_on_the_thread_that_then_polls(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick_check left for after the first paint and the change poll share the
+    app's database thread (a thread of their own each kept more of the C heap)."""
+    ran: dict[str, list[str]] = {"check": [], "poll": []}
+    real_check, real_token = models.finish_open_check, models.change_token
+
+    def check() -> None:
+        ran["check"].append(threading.current_thread().name)
+        real_check()
+
+    def token() -> int:
+        ran["poll"].append(threading.current_thread().name)
+        return real_token()
+
+    monkeypatch.setattr(models, "finish_open_check", check)
+    monkeypatch.setattr(models, "change_token", token)
+    monkeypatch.setattr("tui.app.POLL_SECONDS", 0.05)
+    app = make_app(ada, poll=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: ran["check"] and len(ran["poll"]) >= 3)
+    assert len(ran["check"]) == 1
+    polls = {name for name in ran["poll"] if name != "MainThread"}  # the app's first read
+    assert polls == set(ran["check"]) and ran["check"][0].startswith("leadq-poll")
+
+
+@pytest.mark.asyncio
 async def test_a_stale_read_is_dropped(ada: models.User, monkeypatch: pytest.MonkeyPatch) -> None:
     lead = make_lead(ada)
     entered, may_end = threading.Event(), threading.Event()
