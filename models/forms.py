@@ -15,8 +15,9 @@ from peewee import JOIN
 from .entities import Account, Contact, User
 from .errors import NotFound
 from .locks import gone_message
-from .permissions import Decision, decisions
+from .permissions import decisions
 from .records import MODELS
+from .roles import Decision
 from .validation import RECORD_FIELDS
 from .views import account_label, contact_label
 

@@ -19,8 +19,8 @@ from .audit import record
 from .entities import Setting, User, load_settings, phone_region, utcnow
 from .errors import ValidationError, no_raw_errors
 from .locks import lock_keys
-from .permissions import CHANGE_SETTINGS, admin_only
 from .processes.validation import check_default_process
+from .roles import CHANGE_SETTINGS, admin_only
 from .setting_defs import SETTING_DEFS, SETTINGS_BY_KEY, OrgSettings, SettingDef
 
 

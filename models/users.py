@@ -31,7 +31,7 @@ from .db import is_postgres
 from .entities import User, UserKey
 from .enums import Role
 from .errors import NotFound, PermissionDenied, UserInactive, ValidationError, no_raw_errors
-from .permissions import admin_only
+from .roles import admin_only
 
 KEY_TYPES = (
     "ssh-ed25519",

@@ -32,7 +32,7 @@ from .entities import (
 )
 from .enums import LeadState, OpportunityState, OpportunityStatus, Stage
 from .errors import NotFound, closed_message
-from .permissions import can_define_processes, decisions
+from .permissions import decisions
 from .processes.models import LeadActivity, LeadProcess, ProcessActivity, ProcessLevel
 from .processes.reading import (
     OutlineRow,
@@ -41,6 +41,7 @@ from .processes.reading import (
     process_outline,
 )
 from .records import get_record
+from .roles import can_define_processes
 from .settings import load_settings
 from .validation import money
 

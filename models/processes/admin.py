@@ -12,7 +12,7 @@ from peewee import (
 from ..audit import record
 from ..entities import User, utcnow
 from ..errors import ValidationError, no_raw_errors
-from ..permissions import DEFINE_PROCESSES, admin_only
+from ..roles import DEFINE_PROCESSES, admin_only
 from ..settings import change_setting, load_settings
 from .errors import ProcessRefused
 from .models import (

@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "permissions",
             "processes.reading",
             "processes.validation",
+            "roles",
             "settings",
             "validation",
         ),

@@ -46,6 +46,9 @@ NOT_FOR_THE_LIST = {
     "models.records",
     "models.settings",
     "models.locks",
+    "models.permissions",
+    "models.processes.models",
+    "models.processes.reading",
     "models.processes.validation",
     "models.views",
 }
