@@ -25,36 +25,45 @@ import sys
 import types
 from typing import Any
 
+PEEWEE_LOADS_LATER = ("hashlib", "calendar")
+"""Modules Peewee imports at its top and uses in one function each: hashlib for an
+md5 of constraint names too long to keep (importing hashlib sets up OpenSSL's
+digests: 0.5 MiB resident), calendar for `timegm` in timestamp fields (0.1 MiB).
+Most leadq processes use neither."""
 
-def _import_peewee_hashing_later() -> None:
-    """Import Peewee with `hashlib` loaded on its first use instead of at once.
 
-    Peewee imports hashlib at its top for one md5 (of index names too long to keep),
-    and hashlib sets up OpenSSL's digests as it is imported: 0.5 MiB resident in
-    every leadq process (bench/bench_tui.py), most of which never hashes anything.
-    While Peewee is imported, `hashlib` is a stand-in module that imports the real
-    one when an attribute is first asked of it; Peewee keeps the stand-in, every
-    later `import hashlib` gets the real module. Nothing to do if either is loaded.
-    """
-    if "peewee" in sys.modules or "hashlib" in sys.modules:
+def _import_peewee_loading_later(names: tuple[str, ...] = PEEWEE_LOADS_LATER) -> None:
+    """Import Peewee with each of `names` loaded on its first use instead of at once.
+
+    While Peewee is imported, each is a stand-in module that imports the real one
+    when an attribute is first asked of it; Peewee keeps the stand-ins, and every
+    later `import` of these names gets the real module. Nothing is done if Peewee is
+    loaded already, and a module loaded already is given as it is."""
+    if "peewee" in sys.modules:
         return
-    stand_in = types.ModuleType("hashlib", "Loads the real hashlib on first use.")
-
-    def real_attribute(name: str) -> Any:
-        if sys.modules.get("hashlib") is stand_in:
-            del sys.modules["hashlib"]  # something asked for it during Peewee's import
-        return getattr(importlib.import_module("hashlib"), name)
-
-    stand_in.__getattr__ = real_attribute  # type: ignore[method-assign]
-    sys.modules["hashlib"] = stand_in
+    stand_ins = {name: _stand_in(name) for name in names if name not in sys.modules}
+    sys.modules.update(stand_ins)
     try:
         import peewee  # noqa: F401
     finally:
-        if sys.modules.get("hashlib") is stand_in:
-            del sys.modules["hashlib"]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
 
 
-_import_peewee_hashing_later()
+def _stand_in(name: str) -> types.ModuleType:
+    stand_in = types.ModuleType(name, f"Loads the real {name} on first use.")
+
+    def real_attribute(attribute: str) -> Any:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]  # something asked for it during Peewee's import
+        return getattr(importlib.import_module(name), attribute)
+
+    stand_in.__getattr__ = real_attribute  # type: ignore[method-assign]
+    return stand_in
+
+
+_import_peewee_loading_later()
 
 _NAMES: dict[str, tuple[str, ...]] = {
     "audit": ("change_token", "record"),

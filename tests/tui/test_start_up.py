@@ -25,10 +25,11 @@ async def main():
             await pilot.pause(0.05)
 asyncio.run(main())
 print(" ".join(sorted(m for m in sys.modules if m.startswith("models."))))
-print(" ".join(sorted({"hashlib", "_hashlib", "hmac", "secrets"} & set(sys.modules))) or "-")
+later = {"hashlib", "_hashlib", "hmac", "secrets", "calendar"}
+print(" ".join(sorted(later & set(sys.modules))) or "-")
 """
 """The second line: the modules that set up OpenSSL's digests as they are imported
-(0.5 MiB resident), none of which the list needs."""
+(0.5 MiB resident), and calendar, none of which the list needs."""
 
 NOT_FOR_THE_LIST = {
     "models.csvfile",
@@ -73,7 +74,7 @@ def test_the_lead_list_starts_without_the_other_screens_models(tmp_path: Path) -
     loaded = set(models_line.split())
     assert "models.listing" in loaded  # the list's own
     assert loaded & NOT_FOR_THE_LIST == set()
-    assert hashing_line == "-"  # not even through Peewee, which imports hashlib at its top
+    assert hashing_line == "-"  # not even through Peewee, which imports them at its top
 
 
 APP_COMMAND_LINE = """
@@ -98,28 +99,31 @@ def test_leadq_starting_the_app_does_not_import_the_scripting_commands(tmp_path:
     assert done.stdout.split() == ["StartApp", "False"]
 
 
-PEEWEE_HASHING = """
-import sys
+PEEWEE_LOADING_LATER = """
+import datetime, sys
 import models.entities, peewee
-assert "_hashlib" not in sys.modules and peewee.hashlib is not sys.modules.get("hashlib")
+assert not {"_hashlib", "calendar"} & set(sys.modules), sorted(sys.modules)
 name = "lead_" + "very_long_column_name_" * 4
 print(peewee._truncate_constraint_name(name))
 import hashlib
 print(name[:56] + "_" + hashlib.md5(name.encode()).hexdigest()[:7])
 print(peewee.hashlib.sha256 is hashlib.sha256)
+moment = datetime.datetime(2026, 12, 1, 18, 0, tzinfo=datetime.timezone.utc)
+print(peewee.TimestampField(utc=True).db_value(moment))
 """
 
 
-def test_peewee_hashes_with_the_real_hashlib_once_asked() -> None:
-    """Peewee's stand-in for hashlib (models/__init__.py) loads the real module when
-    Peewee first hashes (a constraint name too long to keep)."""
+def test_peewee_gets_the_real_hashlib_and_calendar_once_it_uses_them() -> None:
+    """Peewee's stand-ins (models/__init__.py) load the real modules when Peewee first
+    hashes (a constraint name too long to keep) or stores a UTC timestamp."""
     done = subprocess.run(
-        [sys.executable, "-c", PEEWEE_HASHING], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", PEEWEE_LOADING_LATER], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    truncated, expected, same = done.stdout.splitlines()
+    truncated, expected, same, timestamp = done.stdout.splitlines()
     assert truncated == expected and len(truncated) == 64
     assert same == "True"
+    assert int(timestamp) == 1796148000  # 2026-12-01 18:00 UTC
 
 
 def test_every_front_name_resolves_and_is_kept() -> None:
