@@ -28,6 +28,7 @@ from typing import Any
 
 from textual.css.model import RuleSet
 from textual.css.stylesheet import CSSLocation, Stylesheet
+from textual.css.tokenize import Token, tokenize_values
 from textual.dom import DOMNode
 
 _VARIABLE_SETS = 8
@@ -35,6 +36,13 @@ _VARIABLE_SETS = 8
 
 _parsed: dict[tuple, dict[tuple, list[RuleSet]]] = {}
 """{variables: {(css, read_from, is_default_rules, scope): rules parsed with tie-breaker 1}}"""
+
+_tokens: dict[tuple, dict[str, list[Token]]] = {}
+"""{variables: their values tokenized} (`SharedStylesheet._variable_tokens`)."""
+
+_file_texts: dict[str, str] = {}
+"""{a .tcss file's absolute path: its text}, as `parse_ahead` read it (the session
+factory's: a forked session adds the screens' files without reading them again)."""
 
 _variables: dict[tuple[str, tuple], dict[str, str]] = {}
 """{(the theme, every field, as its repr; the app's variable defaults): the CSS variables}"""
@@ -58,12 +66,14 @@ class SharedStylesheet(Stylesheet):
     """A Stylesheet whose parsing goes through this process's table (see the module)."""
 
     def __init__(self, *, variables: dict[str, str] | None = None) -> None:
-        super().__init__(variables=variables)
         self._variables_key: tuple | None = None
+        self._own_tokens: tuple[dict[str, list[Token]], dict[str, list[Token]]] | None = None
+        super().__init__(variables=variables)
 
     def set_variables(self, variables: dict[str, str]) -> None:
         super().set_variables(variables)
         self._variables_key = None
+        self._own_tokens = None
 
     def copy(self) -> SharedStylesheet:
         stylesheet = SharedStylesheet(variables=self._variables.copy())
@@ -105,17 +115,44 @@ class SharedStylesheet(Stylesheet):
         self._parse_cache[cache_key] = rules
         return rules
 
+    @property
+    def _variable_tokens(self) -> dict[str, list[Token]]:
+        """The CSS variables' values tokenized, which Textual does once per stylesheet
+        (150 values, 4-6 ms of every session's start: inline styles and every CSS
+        source parsed need them), kept per process and set of variables. Each
+        stylesheet gets its own lists (Textual's substitution appends to a list when
+        CSS redefines a variable)."""
+        key = self._key()
+        tokens = _tokens.get(key)
+        if tokens is None:
+            while len(_tokens) >= _VARIABLE_SETS:
+                del _tokens[next(iter(_tokens))]
+            tokens = _tokens[key] = tokenize_values(self._variables)
+        if self._own_tokens is None or self._own_tokens[0] is not tokens:
+            self._own_tokens = (tokens, {name: list(value) for name, value in tokens.items()})
+        return self._own_tokens[1]
+
+    def parsed_ahead(self, css: str, read_from: CSSLocation) -> bool:
+        """Whether this process's table has the rules of this (non-default) source for
+        this stylesheet's variables: adding it then parses nothing."""
+        table = _parsed.get(self._key())
+        return table is not None and (css, read_from, False, "") in table
+
+    def _key(self) -> tuple:
+        if self._variables_key is None:
+            self._variables_key = tuple(sorted(self._variables.items()))
+        return self._variables_key
+
     def _template(
         self, css: str, read_from: CSSLocation, is_default_rules: bool, scope: str
     ) -> list[RuleSet]:
         """The source's rules parsed with tie-breaker 1, from the table or parsed now."""
-        if self._variables_key is None:
-            self._variables_key = tuple(sorted(self._variables.items()))
-        table = _parsed.get(self._variables_key)
+        key = self._key()
+        table = _parsed.get(key)
         if table is None:
             while len(_parsed) >= _VARIABLE_SETS:
                 del _parsed[next(iter(_parsed))]
-            table = _parsed[self._variables_key] = {}
+            table = _parsed[key] = {}
         key = (css, read_from, is_default_rules, scope)
         template = table.get(key)
         if template is None:
@@ -176,13 +213,22 @@ def parse_ahead(variables: dict[str, str], files: Iterable[Path]) -> int:
     absolute path), into the table; how many sources. One that does not parse is
     left for the app that uses it to report."""
     sheet = SharedStylesheet(variables=variables)
+    sheet._variable_tokens  # noqa: B018 (tokenized into the table)
     sources = list(dict.fromkeys(default_css_sources(subclasses(DOMNode))))
     for path in dict.fromkeys(files):
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            sources.append((path.read_text(encoding="utf-8"), (str(path), ""), False, ""))
+            text = _file_texts[str(path)] = path.read_text(encoding="utf-8")
+            sources.append((text, (str(path), ""), False, ""))
     parsed = 0
     for css, read_from, is_default_rules, scope in sources:
         with contextlib.suppress(Exception):
             sheet._template(css, read_from, is_default_rules, scope)
             parsed += 1
     return parsed
+
+
+def css_file_text(path: Path) -> str | None:
+    """The text of a .tcss file as `parse_ahead` read it in this process (None if it
+    did not). The files are the app's own, like its modules: a session forked from
+    the factory uses the texts the factory read, as it uses the code it imported."""
+    return _file_texts.get(str(path))

@@ -1340,6 +1340,36 @@ def test_the_factory_takes_the_free_chunks_inside_its_heap() -> None:
     assert result.stdout.strip() == expected, result.stderr
 
 
+def test_the_factory_counts_the_handlers_parameters_a_session_would_count() -> None:
+    """What Textual computes at a handler's first call (its parameters, through
+    `inspect.signature`) is computed in the factory: a session started from it counts
+    none of the handlers and callbacks of the classes it inherited, and the counts
+    are those Textual would find for the bound methods it calls."""
+    code = (
+        "import inspect\n"
+        "from textual import _callback\n"
+        "from tui.ssh import factory\n"
+        "factory.preload()\n"
+        "from textual.widgets._footer import FooterKey\n"
+        "from tui.widgets.lead_table import LeadTable\n"
+        "from tui.app import LeadqApp\n"
+        "signatures = []\n"
+        "real = _callback.signature\n"
+        "_callback.signature = lambda f: (signatures.append(f), real(f))[1]\n"
+        "table = LeadTable.__new__(LeadTable)\n"
+        "methods = [table._count_done, table.on_mount, table._painted,\n"
+        "           FooterKey.__new__(FooterKey)._watch_compact,\n"
+        "           LeadqApp.__new__(LeadqApp).on_mount]\n"
+        "counts = [_callback.count_parameters(m) for m in methods]\n"
+        "expected = [len(real(m).parameters) for m in methods]\n"
+        "print(counts == expected, len(signatures))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.stdout.strip() == "True 0", result.stderr
+
+
 def test_hot_code_is_copied_side_by_side_and_still_runs() -> None:
     """relocate() gives the named functions fresh code objects allocated one after
     the other (25 functions spread over 20 pages end up on the two or three their

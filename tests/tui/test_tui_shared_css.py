@@ -201,3 +201,78 @@ async def test_a_widget_is_styled_when_it_mounts_not_when_built(
         await settle(pilot)
         assert plain in styled
         assert plain.outer_size.height == 3
+
+
+@pytest.mark.asyncio
+async def test_after_the_factorys_parse_the_screen_stylesheets_come_in_one_parse(
+    rep: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked session adds every other screen's stylesheet after its first frame
+    from the texts the factory read (no file opened again) and parses once; without
+    the factory's parse each one is read from its file and parsed alone."""
+    parses: list[bool] = []
+    reads: list[str] = []
+    textual_parse, textual_read = Stylesheet.parse, Stylesheet.read
+    sheets = {str(path) for path in tui.app.SCREEN_STYLESHEETS}
+
+    def parse(self: Stylesheet) -> None:
+        parses.append(all(self.has_source(path, "") for path in sheets))
+        textual_parse(self)
+
+    def read(self: Stylesheet, path: Any) -> None:
+        reads.append(str(path))
+        textual_read(self, path)
+
+    monkeypatch.setattr(Stylesheet, "parse", parse)
+    monkeypatch.setattr(Stylesheet, "read", read)
+    for parse_ahead in (True, False):
+        monkeypatch.setattr(shared_css, "_parsed", {})
+        monkeypatch.setattr(shared_css, "_file_texts", {})
+        if parse_ahead:
+            import_every_widget()  # the factory imports every screen first
+            factory._parse_css_ahead()
+        parses.clear()
+        reads.clear()
+        app = make_app(rep)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, LeadListScreen))
+            await wait_until(
+                pilot, lambda: all(pilot.app.stylesheet.has_source(p, "") for p in sheets)
+            )
+            await settle(pilot)
+            screen_reads = [path for path in reads if path in sheets]
+            if parse_ahead:
+                assert len(screen_reads) <= 1  # the lead list's own, read by Textual
+                assert True in parses and len(parses) < len(sheets) // 2  # not one each
+            else:
+                assert len(screen_reads) == len(sheets)
+                assert True in parses and len(parses) > len(sheets)
+
+
+@pytest.mark.asyncio
+async def test_after_the_factorys_parse_no_css_variable_is_tokenized_again(
+    rep: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The theme's variables are tokenized once per process (the factory), not once
+    per app's stylesheet; each stylesheet still gets lists of its own."""
+    from textual.css import stylesheet as textual_stylesheet
+
+    tokenized: list[object] = []
+    real = shared_css.tokenize_values
+    monkeypatch.setattr(shared_css, "tokenize_values", lambda v: (tokenized.append(v), real(v))[1])
+    monkeypatch.setattr(textual_stylesheet, "tokenize_values", shared_css.tokenize_values)
+    monkeypatch.setattr(shared_css, "_parsed", {})
+    monkeypatch.setattr(shared_css, "_tokens", {})
+    factory._parse_css_ahead()
+    assert len(tokenized) == 1
+    app = make_app(rep)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, LeadListScreen))
+        await settle(pilot)
+        assert len(tokenized) == 1
+        theirs = SharedStylesheet(variables=dict(app.stylesheet._variables))
+        ours = app.stylesheet._variable_tokens
+        assert theirs._variable_tokens == ours
+        ours["primary"].append(ours["primary"][0])  # what a CSS redefinition does
+        assert theirs._variable_tokens["primary"] != ours["primary"]
+        assert len(tokenized) == 1

@@ -11,15 +11,15 @@ while a search is still reading are searched together.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.events import Key
-from textual.geometry import Size
+from textual.events import Key, ScreenResume
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -75,6 +75,32 @@ class ListScreen(Screen[None]):
     @property
     def table(self) -> LeadTable:
         return self.query_one(LeadTable)
+
+    _painting_whole = False
+
+    def _on_screen_resume(self, event: ScreenResume) -> None:
+        # Runs before Textual's handler (the subclass's comes first). When the
+        # screen's size changed (the first time it is shown) that handler lays it
+        # out, which paints all of it (every widget is new), then repaints all of it
+        # again; and the layout itself, setting the screen's virtual size, asks for
+        # a third whole repaint: three full frames where one was needed (16 KB
+        # each to a served session's client, and the rendering).
+        size = self.app.size
+        self._painting_whole = self.is_attached and bool(size) and self._size != size
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:  # fmt: skip
+        """Textual's, without the whole-screen repaints asked for while a layout that
+        paints the whole screen is under way (`_on_screen_resume`): its own
+        repaint, which ends that time, and those of the layout's reactives."""
+        if self._painting_whole and not regions and not recompose:
+            if repaint and not layout:  # Textual's repaint after the layout
+                self._painting_whole = False
+                return self
+            repaint = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_mount(self) -> None:
         self._show_query()

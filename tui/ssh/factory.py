@@ -50,6 +50,7 @@ import socket
 import sys
 import termios
 import threading
+import types
 from collections.abc import Sequence
 
 from .account import RunAs
@@ -94,8 +95,9 @@ def preload() -> None:
     # What a session would still import on its way to the painted list.
     for name in (
         "concurrent.futures.thread", "textual._xterm_parser", "textual.drivers.linux_driver",
-        "textual.layouts.factory", "textual.layouts.horizontal", "textual.layouts.stream",
-        "tui.scripting", "tui.users_cli",
+        "textual.drivers.headless_driver", "textual.layouts.factory",
+        "textual.layouts.horizontal", "textual.layouts.stream", "textual.pilot",
+        "tui.driver", "tui.scripting", "tui.users_cli",
     ):  # fmt: skip
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -111,6 +113,7 @@ def preload() -> None:
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
     _parse_css_ahead()
+    _count_handler_parameters()
     _parser(False)  # the parser a session's main() uses (--user NAME --no-seed: the app's)
     from . import hot_code
 
@@ -191,6 +194,43 @@ def _parse_css_ahead() -> None:
     app = App()
     variables = css_variables(app, lambda: App.get_css_variables(app))
     parse_ahead(variables, css_files([LeadqApp, *subclasses(Screen)]))
+
+
+_HANDLER_PREFIXES = (
+    "on_", "_on_", "watch_", "_watch_", "compute_", "_compute_", "validate_", "_validate_",
+    "action_", "_action_", "key_", "_key_",
+)  # fmt: skip
+_CALLBACKS = frozenset(
+    {"_initialize_data_bind", "_invoke_and_clear_callbacks", "refresh_bindings", "show"}
+)
+"""Textual's methods that Textual calls back on a session's way to the list."""
+
+
+def _count_handler_parameters() -> int:
+    """Count, as Textual does before its first call, the parameters of every message
+    handler, watcher and action of every widget, screen and app class; how many.
+
+    Textual calls `inspect.signature` on a callback the first time it invokes it and
+    keeps the count on the function (`_param_count`): 110 signatures in every
+    session on its way to the list and its first poll (3-4 ms of each one's CPU).
+    Counted here, as for a bound method (the way Textual invokes them), sessions
+    find them counted, but for the closures they make (about 40)."""
+    from textual._callback import count_parameters
+    from textual.message_pump import MessagePump
+
+    from ..shared_css import subclasses
+
+    counted = 0
+    for cls in (MessagePump, *subclasses(MessagePump)):
+        ours = cls.__module__.startswith("tui.")  # callbacks of every kind
+        for name, value in list(vars(cls).items()):
+            handler = getattr(value, "_textual_on", None) is not None
+            named = ours or name.startswith(_HANDLER_PREFIXES) or name in _CALLBACKS
+            if isinstance(value, types.FunctionType) and (handler or named):
+                with contextlib.suppress(Exception):  # (no signature: Textual's own error)
+                    count_parameters(value.__get__(cls))
+                    counted += 1
+    return counted
 
 
 def _send(sock: socket.socket, message: dict) -> None:

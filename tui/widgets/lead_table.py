@@ -31,6 +31,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
+from textual._context import NoActiveAppError
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -476,10 +477,16 @@ class LeadTable(ScrollView, can_focus=True):
     def _count_done(self, generation: int, count: int) -> None:
         if generation != self._generation:
             return
+        rows, cursor = self.row_count, self.cursor
         self.total = count
         self._clamp_cursor()
         self._update_virtual_size()
-        self.refresh()
+        # Only the lines between the rows known before and the count can change (rows
+        # or blanks), and the cursor's: the whole table was painted again before.
+        self._refresh_rows(min(rows, count), max(rows, count))
+        if self.cursor != cursor:
+            self._refresh_row(cursor)
+            self._refresh_row(self.cursor)
         self.post_message(self.CountChanged(self, count))
 
     # ------------------------------------------------------------------ pages
@@ -577,13 +584,14 @@ class LeadTable(ScrollView, can_focus=True):
         rows = self._pages.get(page)
         if generation != self._generation or rows is None:
             return
-        updated = [
-            replace(row, duplicate=row.id in marked) if row.duplicate != (row.id in marked) else row
-            for row in rows
-        ]
-        if updated != rows:
+        changed = [offset for offset, row in enumerate(rows) if row.duplicate != (row.id in marked)]
+        if changed:
+            updated = list(rows)
+            for offset in changed:
+                updated[offset] = replace(rows[offset], duplicate=not rows[offset].duplicate)
             self._pages[page] = updated
-            self.refresh()
+            for offset in changed:  # only their lines: the rest of the table is unchanged
+                self._refresh_row(page * PAGE_SIZE + offset)
 
     def _page_loaded(self, generation: int, page: int, rows: list[LeadRow], order: str) -> None:
         if generation != self._generation:
@@ -633,11 +641,26 @@ class LeadTable(ScrollView, can_focus=True):
             # The scrollbar stays (or stays hidden), so nothing else moves: update the
             # scrollbar and the lines, without the screen-wide layout that setting
             # `virtual_size` asks for (10-15 ms, on most search keys).
+            rows = self.virtual_size.height - 1
             self.set_reactive(LeadTable.virtual_size, size)
             self._scroll_update(size)
-            self.refresh()
+            self._refresh_rows(min(rows, size.height - 1), max(rows, size.height - 1))
         else:
             self.virtual_size = size
+            if not height and self._needs_scrollbar(size):
+                # Not laid out yet: Textual would find the scrollbar needed in the first
+                # layout and add it in a second one (the whole table painted twice, at
+                # two widths). More rows than the screen has lines need it for sure.
+                self.show_vertical_scrollbar = True
+
+    def _needs_scrollbar(self, size: Size) -> bool:
+        """Whether rows of `size` need the vertical scrollbar whatever the layout gives
+        the table: they are more than the screen's lines."""
+        try:
+            screen_height = self.app.size.height
+        except NoActiveAppError:
+            return False
+        return self.styles.overflow_y == "auto" and 0 < screen_height < size.height
 
     # --------------------------------------------------------------- cursor
     @property
@@ -668,6 +691,13 @@ class LeadTable(ScrollView, can_focus=True):
         y = index - round(self.scroll_offset.y) + 1
         if 1 <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
+
+    def _refresh_rows(self, start: int, end: int) -> None:
+        """Repaint the lines of rows `start` to `end` (excluded) that are on screen."""
+        top = round(self.scroll_offset.y)
+        first, last = max(start - top + 1, 1), min(end - top + 1, self.size.height)
+        if first < last:
+            self.refresh(Region(0, first, self.size.width, last - first))
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor - 1)

@@ -1,0 +1,97 @@
+"""What the lead list paints on its way to its first full screen, which every served
+session pays for (docs/ssh.md, session start): one whole-screen frame, the table
+drawn at its final width, and later news (a count, duplicate markers) repainting
+only the lines it changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.geometry import Region
+from textual.screen import Screen
+
+import models
+from tui.screens.lead_list import LeadListScreen
+from tui.widgets.lead_table import LeadTable
+
+from ..helpers import make_app, settle, wait_until
+from .test_tui_list import bulk_leads
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def admin_with_leads(sqlite_db: object) -> models.User:
+    admin = models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
+    bulk_leads(admin, 60)  # more than the screen's lines: the table needs its scrollbar
+    return admin
+
+
+def rendered_rows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(y, content width) of every table line rendered from now on."""
+    lines: list[tuple[int, int]] = []
+    render_line = LeadTable.render_line
+
+    def recorded(self: LeadTable, y: int) -> Any:
+        lines.append((y, self.scrollable_content_region.width))
+        return render_line(self, y)
+
+    monkeypatch.setattr(LeadTable, "render_line", recorded)
+    return lines
+
+
+@pytest.mark.asyncio
+async def test_the_first_frame_is_painted_once_with_the_tables_scrollbar(
+    admin_with_leads: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = Region(0, 0, *SIZE)
+    full_paints: list[Screen[Any]] = []
+    compositor_refresh = Screen._compositor_refresh
+
+    def counted(self: Screen[Any]) -> None:
+        if whole in self._compositor._dirty_regions:
+            full_paints.append(self)
+        compositor_refresh(self)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", counted)
+    lines = rendered_rows(monkeypatch)
+    app = make_app(admin_with_leads)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        await settle(pilot)
+        table = app.screen.query_one(LeadTable)
+        await wait_until(pilot, lambda: table.total == 60)
+        await settle(pilot)
+        assert table.show_vertical_scrollbar
+        # Every line of the table was first drawn beside its scrollbar, never at the
+        # full width (drawn again once Textual added the scrollbar in a second layout).
+        assert lines and {width for _, width in lines} == {SIZE[0] - 1}
+        assert [s for s in full_paints if isinstance(s, LeadListScreen)] == [app.screen]
+
+
+@pytest.mark.asyncio
+async def test_the_count_and_the_duplicate_markers_repaint_only_their_lines(
+    admin_with_leads: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(admin_with_leads)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        table = app.screen.query_one(LeadTable)
+        await wait_until(pilot, lambda: table.total == 60)
+        await settle(pilot)
+        lines = rendered_rows(monkeypatch)
+        # The count arrives again, or a larger one (rows past the screen): no line of
+        # the table changes (the scrollbar does).
+        for count in (60, 75):
+            table._count_done(table._generation, count)
+            await settle(pilot)
+            assert lines == []
+            assert table.virtual_size.height == count + 1
+        # A duplicate marker found on the third row repaints that row's line.
+        page = table._pages[0]
+        table._duplicates_found(table._generation, 0, [row.id for row in page], {page[2].id})
+        await settle(pilot)
+        assert {y for y, _ in lines} == {3}
+        assert table._pages[0][2].duplicate
+        assert not any(row.duplicate for i, row in enumerate(table._pages[0]) if i != 2)
