@@ -30,8 +30,6 @@ import asyncio
 import fcntl
 import json
 import os
-import pty
-import statistics
 import struct
 import subprocess
 import sys
@@ -87,6 +85,8 @@ def child_leadq(start: float, result: str, db: str) -> None:
 
 def run_in_pty(argv: list[str], env: dict[str, str]) -> None:
     """Run `argv` on a fresh 80x24 pseudo-terminal, draining its output."""
+    import pty  # the parent's only (as statistics): not in the leadq child it measures
+
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
 
@@ -202,6 +202,8 @@ async def key_to_paint(db: Path, presses: int) -> dict[str, list[float]]:
 
 # ------------------------------------------------------------------ main
 def summary(values: list[float]) -> str:
+    import statistics
+
     median = statistics.median(values)
     low, high = min(values), max(values)
     return f"median {median:7.1f} ms  (min {low:.1f}, max {high:.1f}, n={len(values)})"
@@ -274,6 +276,8 @@ def migrate_first(db: Path) -> None:
 
 
 def startup(args: argparse.Namespace) -> None:
+    import statistics
+
     results = startup_runs(args.db, args.runs)
     bare_paint = statistics.median(r["first_paint"] for r in results["bare"]) * 1000
     leadq_paint = statistics.median(r["first_paint"] for r in results["leadq"]) * 1000
