@@ -1310,6 +1310,42 @@ def test_the_session_factory_refuses_to_fork_while_a_thread_runs() -> None:
     assert result.stdout.strip() == "refused: the session factory must not start threads"
 
 
+@pytest.mark.parametrize("setting", [None, "TEXTUAL_FPS=30", "ESCDELAY=300"])
+def test_a_forked_session_has_textual_settings_of_its_own_environment(setting: str | None) -> None:
+    """After _reset_after_fork() in a session whose environment differs from the
+    factory's (the colour system the server sets; one more Textual setting), Textual's
+    settings are those a fresh import reads from that environment. With only the
+    colour system changed, the module's code is not run again (its functions are
+    the factory's)."""
+    env = {**os.environ, "TEXTUAL_COLOR_SYSTEM": "256"}
+    if setting is not None:
+        name, value = setting.split("=")
+        env[name] = value
+    show = (
+        "import json, textual.constants as c\n"
+        "print(json.dumps({k: v for k, v in vars(c).items() if k.isupper()}, sort_keys=True))\n"
+    )
+    fresh = subprocess.run(
+        [sys.executable, "-c", show], capture_output=True, text=True, env=env, timeout=60
+    )
+    code = (
+        "import os, sys\n"
+        "from tui.ssh import factory\n"
+        "import textual.constants as c\n"
+        "factory._keep_textual_constants()\n"
+        "before = c._get_environ_bool\n"
+        f"os.environ.clear(); os.environ.update({env!r})\n"
+        "factory._reset_after_fork()\n"
+        "print(c._get_environ_bool is before, file=sys.stderr)\n" + show
+    )
+    forked = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert json.loads(forked.stdout) == json.loads(fresh.stdout), forked.stderr
+    assert forked.stderr.strip() == str(setting is None)
+    assert json.loads(forked.stdout)["COLOR_SYSTEM"] == "256"
+
+
 def test_the_factory_takes_the_free_chunks_inside_its_heap() -> None:
     """After fill_malloc_holes() a new allocation comes from the top of the C heap,
     not from a hole between the factory's own chunks (whose page a session's first
