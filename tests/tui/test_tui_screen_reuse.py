@@ -70,6 +70,41 @@ async def test_a_refilled_screen_first_shows_with_its_record(
 
 
 @pytest.mark.asyncio
+async def test_a_refilled_screen_first_paints_the_keys_of_its_record(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closed lead shown after an open one (and back): its first frame has the
+    closed lead's keys, not the open one's changed a frame later."""
+    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
+    models.disqualify_lead(ada, closed.id, "lost")
+    painted: list[tuple[int | None, list[str]]] = []
+    app = make_app(ada)
+    real_display = type(app)._display
+
+    def display(app_: Any, screen: Screen, update: Any) -> None:
+        if isinstance(screen, LeadDetailScreen):
+            keys = [key.description for key in footer_keys(screen)]
+            painted.append((screen.view.id if screen.view else None, keys))
+        real_display(app_, screen, update)
+
+    monkeypatch.setattr(type(app), "_display", display)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lead in (opened, closed):  # both built and shown once
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            await back_to_list(pilot)
+        for lead, key, not_key in ((opened, "Save", "Reactivate"), (closed, "Reactivate", "Save")):
+            painted.clear()
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            assert painted, "no frame painted"
+            first_id, first_keys = painted[0]
+            assert first_id == lead.id
+            assert key in first_keys and not_key not in first_keys, first_keys
+            await back_to_list(pilot)
+
+
+@pytest.mark.asyncio
 async def test_a_slow_read_shows_the_screen_loading_then_the_record(
     ada: models.User, monkeypatch: pytest.MonkeyPatch
 ) -> None:

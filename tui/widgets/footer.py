@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -28,6 +29,8 @@ class KeyFooter(Footer):
 
     _rebuild_pending = False
     _rebuilding = False
+    _keys_stale = False  # the bindings changed while the screen was not shown
+    _stack_updates = -1  # the screen's `stack_updates` when the bindings last changed
     _shown: tuple[Any, ...] | None = None
 
     @property
@@ -41,15 +44,53 @@ class KeyFooter(Footer):
         for widget in super().compose():
             yield _settled(widget, self.compact) if isinstance(widget, FooterKey) else widget
 
+    def on_mount(self, event: events.Mount) -> None:
+        """Follow the screen's bindings as they change (`Footer.on_mount` instead
+        follows them a message later: the screen was shown by then, see
+        `bindings_changed`)."""
+        event.prevent_default()
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed, immediate=True)
+
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
+        if not (self.is_attached and screen is self.screen):
+            return
+        just_shown = screen.stack_updates != self._stack_updates  # pushed or resumed
+        self._stack_updates = screen.stack_updates
         if getattr(screen, "footer_waits", False):
             return  # the screen refreshes the bindings when its record arrives
-        if self.is_attached and screen is self.screen and not self._rebuild_pending:
+        if not screen.is_current:
+            self._keys_stale = True  # updated as the screen is shown, see `_rekey_now`
+            return
+        stale, self._keys_stale = self._keys_stale, False
+        if stale and just_shown and self._rekey_now():
+            return
+        if not self._rebuild_pending:
             self._rebuild_pending = True
-            self.call_after_refresh(self._rebuild_if_changed)
+            with self._context():  # called in the screen's: the rebuild runs in the footer's
+                self.call_after_refresh(self._rebuild_if_changed)
+
+    def _rekey_now(self) -> bool:
+        """Show the keys wanted now, at once, with the key widgets already mounted; False
+        when only a recompose can (the first build, grouped keys).
+
+        For a screen whose bindings changed while it was not shown (a screen built
+        before, refilled, and pushed when its record has arrived, see
+        `ViewScreen.open_over`): called as it is shown, so its first frame has the
+        record's keys. After a refresh, as for a screen on show, the keys changed in
+        a second frame: a closed lead shown after an open one was laid out and
+        painted again 15-20 ms later."""
+        if self._shown is None or self._rebuilding:
+            return False
+        shown = self._keys_shown()
+        if shown == self._shown:
+            return True
+        if shown[1:] != self._shown[1:] or not self._rekey():
+            return False
+        self._shown = shown
+        return True
 
     async def _rebuild_if_changed(self) -> None:
         self._rebuild_pending = False
