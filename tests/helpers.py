@@ -24,8 +24,9 @@ def make_app(user: models.User, *, poll: bool = False) -> LeadqApp:
     return LeadqApp(user_id=user.id, poll=poll)
 
 
-SETTLE_GROUPS = frozenset({"view", "services", "activities", "user", "settings-save"})
-"""The worker groups that read views and run services (see tui/loading.py)."""
+SETTLE_GROUPS = frozenset({"view", "services", "activities", "user", "settings-save", "build"})
+"""The worker groups that read views, run services and build screens off-stage (see
+tui/loading.py)."""
 
 
 async def settle(pilot: Pilot, timeout: float = 30) -> None:

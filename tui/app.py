@@ -10,8 +10,9 @@ import asyncio
 import datetime as dt
 import importlib
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -220,14 +221,22 @@ class LeadqApp(App[None]):
 
         def read_next() -> None:
             while unread:
-                path = unread.pop(0)
-                if not sheet.has_source(str(path), ""):  # not pushed meanwhile
-                    sheet.read(path)
-                    sheet.parse()  # the others come from its parse cache
+                if self.read_stylesheets([unread.pop(0)]):  # not pushed meanwhile
                     return
             timer.stop()
 
         timer = self.set_interval(STYLESHEET_SECONDS, read_next, name="screen stylesheets")
+
+    def read_stylesheets(self, paths: Iterable[PurePath | str]) -> bool:
+        """Read those of `paths` not read yet and parse them (the others come from the
+        parse cache), restyling nothing (see `_read_screen_stylesheets`); whether any
+        was read."""
+        unread = [path for path in paths if not self.stylesheet.has_source(str(path), "")]
+        for path in unread:
+            self.stylesheet.read(path)
+        if unread:
+            self.stylesheet.parse()
+        return bool(unread)
 
     def on_mount(self) -> None:
         from .widgets.literal import printable  # the user's name is user data
@@ -409,10 +418,12 @@ class LeadqApp(App[None]):
                 self._collector.hold()  # until its first view is shown (`screen_built`)
                 self._built[kind] = screen
                 self.install_screen(screen, f"leadq-{kind.__name__}")
+                if kind.BUILT_OFF_STAGE:
+                    screen.build_over(self.screen)  # shown when built, its view there
+                    return
             self.push_screen(screen)
         else:
-            screen.refill(*args)
-            screen.open_over(self.screen)  # shown when its view has arrived
+            screen.show_next(self.screen, *args)  # shown when its view has arrived
 
     def screen_built(self) -> None:
         """A screen built for the first time shows its first view, its objects frozen

@@ -15,8 +15,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee
@@ -38,6 +39,13 @@ VIEW_GROUP = "view"
 OPEN_WAIT_SECONDS = 0.15
 """How long a screen built before waits for its view before it is shown anyway
 (with a loading indicator); reads usually take a few milliseconds."""
+
+STEP_PAUSE_SECONDS = 0.005
+"""The pause after each step of a screen built off-stage (`ViewScreen.build_over`), in
+which the loop handles what came meanwhile: a key, a frame, a timer."""
+
+LAYOUT_PASSES = 3
+"""At most this many layouts of a screen built off-stage, before it is pushed."""
 
 
 async def run_service(app: Any, fn: Callable[..., T], *args: Any, changes: bool = False) -> T:
@@ -94,6 +102,10 @@ class ViewScreen(Screen):
     KIND = "record"
     """What the screen shows, for the message when it was deleted elsewhere."""
 
+    BUILT_OFF_STAGE = False
+    """Whether the first screen of this kind is built off-stage, in steps, before it is
+    shown (`build_over`): for a screen too large to build in one go on the loop."""
+
     def __init__(self) -> None:
         super().__init__()
         self.view: Any = None
@@ -105,6 +117,11 @@ class ViewScreen(Screen):
         self._opening_from: Screen | None = None  # shown over it when the view arrives
         self._open_timer: Timer | None = None
         self._kept = False  # whether its widgets were moved out of the collector's reach
+        self._building = False  # being built off-stage, in steps (`build_over`)
+        self._laid_out = True  # False until a screen built off-stage is laid out there
+        self._laying_out = False
+        self._arrived_meanwhile: tuple[int, Any] | None = None  # a read done during it
+        self._next: tuple[Screen, tuple[Any, ...]] | None = None  # asked for during it
 
     @property
     def leadq(self) -> LeadqApp:
@@ -114,6 +131,15 @@ class ViewScreen(Screen):
     def reusable(self) -> bool:
         """Whether this screen, built before, can show what is asked next."""
         return True
+
+    def show_next(self, origin: Screen, *args: Any) -> None:
+        """Show what `args` name, over `origin`, in this screen built before (refilled);
+        asked while it is still being built, once it is."""
+        if self._building:
+            self._next = (origin, args)
+            return
+        self.refill(*args)
+        self.open_over(origin)
 
     def refill(self, *args: Any) -> None:
         """Show another record (or the same again) when pushed next: the view is read
@@ -132,6 +158,82 @@ class ViewScreen(Screen):
         self.reload()
         self._open_timer = self.app.set_timer(OPEN_WAIT_SECONDS, self._open_now)
 
+    # Built off-stage, in steps.
+    def build_steps(self) -> Iterator[Awaitable[object]]:
+        """What is mounted after `compose`, one step at a time, when the screen is built
+        off-stage (`build_over`); `compose` leaves it out then."""
+        return iter(())
+
+    def build_over(self, origin: Screen) -> None:
+        """Build this screen off-stage and show it over `origin` once it is built and
+        its view has arrived (or `OPEN_WAIT_SECONDS` after that), so that its first
+        frame shows the record whole.
+
+        Composing, styling and laying out a screen as large as the lead detail (170
+        widgets) took 100 ms on a quiet machine, on the event loop and in one go: a
+        key pressed meanwhile waited as long. Off-stage, the screen composes what
+        `compose` yields, then mounts `build_steps()` one at a time, each followed by
+        a pause in which the loop handles what came (`STEP_PAUSE_SECONDS`); then the
+        view is shown, the screen laid out, still off-stage, and after a pause pushed
+        (`_open_now`). Its stylesheet is read first, so that the push restyles
+        nothing."""
+        self._building = True
+        self._laid_out = False
+        self._opening_from = origin
+        self._stale = False
+        self.leadq.read_stylesheets(self.css_path)
+        self.app._register(self.app, self)  # as App.push_screen starts a screen (8.2)
+
+    def _on_mount(self, event: events.Mount) -> None:
+        """Composed: its widgets were styled as they were mounted, with this theme."""
+        self._styled_theme = self.app.theme
+        if self._building:
+            self.run_worker(self._build_in_steps(), group="build")
+
+    async def _build_in_steps(self) -> None:
+        try:
+            for step in self.build_steps():
+                await step
+                await asyncio.sleep(STEP_PAUSE_SECONDS)
+        finally:
+            self._building = False
+        self._built_off_stage()
+
+    def _built_off_stage(self) -> None:
+        if self._next is not None:  # another record was asked for meanwhile
+            origin, args = self._next
+            self._next = self._arrived_meanwhile = None
+            self.refill(*args)
+            self.open_over(origin)
+            return
+        arrived, self._arrived_meanwhile = self._arrived_meanwhile, None
+        if arrived is not None:
+            self._arrived(*arrived)  # shows the view, then the screen over its origin
+        elif self._opening_from is not None:  # the read is slower than the build
+            self._open_timer = self.app.set_timer(OPEN_WAIT_SECONDS, self._open_now)
+
+    async def _lay_out_off_stage(self) -> None:
+        """Lay out a screen built off-stage, there (not current: nothing is painted),
+        then push it (`_open_now`): the push only paints it.
+
+        Laid out once what showing the view changed is done (the footer's keys), and
+        again, after a pause, while that asks for another layout: a first layout
+        finds which containers scroll, and their scroll bars narrow what is in them
+        (Textual's own timer, which makes those layouts, runs for the current screen
+        only)."""
+        try:
+            await asyncio.sleep(STEP_PAUSE_SECONDS)
+            for _ in range(LAYOUT_PASSES):
+                self._refresh_layout(self.app.size)
+                self._layout_required = False
+                await asyncio.sleep(STEP_PAUSE_SECONDS)
+                if not self._layout_required:
+                    break
+        finally:
+            self._laying_out = False
+            self._laid_out = True
+        self._open_now()
+
     def _cancel_open(self) -> None:
         self._opening_from = None
         if self._open_timer is not None:
@@ -140,11 +242,17 @@ class ViewScreen(Screen):
 
     def _open_now(self) -> None:
         origin = self._opening_from
-        self._cancel_open()
         if origin is None or self.app.screen is not origin or self in self.app.screen_stack:
+            self._cancel_open()
             return
         if self.view is None:
             self.show_loading()  # the read is slow: shown now, the view follows
+        if not self._laid_out:
+            if not self._laying_out:
+                self._laying_out = True
+                self.run_worker(self._lay_out_off_stage(), group="build")
+            return
+        self._cancel_open()
         self.app.push_screen(self)
 
     def show_loading(self) -> None:
@@ -182,10 +290,6 @@ class ViewScreen(Screen):
             self.reload()
         else:
             self._stale = True
-
-    def _on_mount(self, event: events.Mount) -> None:
-        """Composed: its widgets were styled as they were mounted, with this theme."""
-        self._styled_theme = self.app.theme
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """Shown again: reload if data changed meanwhile, go back if the record went.
@@ -227,6 +331,9 @@ class ViewScreen(Screen):
     def _arrived(self, wanted: int, result: Any) -> None:
         if wanted != self._wanted or not self.is_attached:
             return  # a newer reload is on its way, or the screen has gone
+        if self._building:
+            self._arrived_meanwhile = (wanted, result)  # shown once built
+            return
         self._awaiting = False
         self.refresh_bindings()
         if isinstance(result, models.NotFound):

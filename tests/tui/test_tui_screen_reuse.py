@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,14 +21,15 @@ from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
 import models
-from tui.loading import OPEN_WAIT_SECONDS
+from tui.loading import OPEN_WAIT_SECONDS, ViewScreen
 from tui.screens.help import HelpScreen
-from tui.screens.lead_detail import LeadDetailScreen
+from tui.screens.lead_detail import ALL_FIELDS, LeadDetailScreen
 from tui.screens.lead_list import LeadListScreen
 from tui.widgets.footer import KeyFooter
+from tui.widgets.lead_table import LeadTable
 
 from ..conftest import make_lead
-from ..helpers import make_app, settle, wait_until
+from ..helpers import make_app, settle, wait_for_screen, wait_until
 from .test_tui_read_path import GONE, elsewhere, notified, open_screen
 
 
@@ -335,3 +337,98 @@ async def test_footer_keys_are_built_in_their_style_and_not_restyled_on_mount(
             else:
                 assert restyled  # what KeyFooter saves
     assert built[0] == built[1]
+
+
+# The first lead detail, built off-stage (`ViewScreen.build_over`).
+def record_each_show(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int | None, int, str, bool]]:
+    """What the lead detail holds each time it becomes the top screen, before any frame:
+    its view's lead, its form's rows, the city field and its loading indicator."""
+    shown: list[tuple[int | None, int, str, bool]] = []
+    real_resume = LeadDetailScreen._on_screen_resume
+
+    def resume(screen: LeadDetailScreen, event: Any) -> None:
+        rows = len(screen.query(".field"))
+        city = screen.query_one("#f-city", Input).value if rows else ""
+        loading = screen.query_one("#detail-tabs").loading
+        shown.append((screen.view.id if screen.view else None, rows, city, loading))
+        real_resume(screen, event)
+
+    monkeypatch.setattr(LeadDetailScreen, "_on_screen_resume", resume)
+    return shown
+
+
+@pytest.mark.asyncio
+async def test_the_first_lead_opened_first_shows_whole(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built off-stage in steps, the lead detail is shown once its whole form is built and
+    filled with the lead, and laid out: no frame of a part-built form or of "loading"."""
+    lead = make_lead(ada, city="Oslo")
+    shown = record_each_show(monkeypatch)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
+        assert shown == [(lead.id, len(ALL_FIELDS), "Oslo", False)]
+        assert screen.focused is screen.query_one("#detail-tabs Tabs")
+        assert [row.id for row in screen.query(".field")] == [f"row-{n}" for n in ALL_FIELDS]
+
+
+@pytest.mark.asyncio
+async def test_a_key_pressed_while_the_lead_detail_is_built_is_handled_at_once(
+    ada: models.User,
+) -> None:
+    """The lead detail's first build (170 widgets) runs in steps with the loop free in
+    between: the list takes a key pressed meanwhile before the lead is shown."""
+    lead = make_lead(ada)
+    make_lead(ada, email="b@x.example")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(LeadTable)
+        await wait_until(pilot, lambda: table.loaded and table.total == 2)
+        app.open_lead(lead.id)
+        app.post_message(events.Key("down", None))  # as a terminal sends it
+        await wait_until(pilot, lambda: table.cursor == 1 or isinstance(app.screen, ViewScreen))
+        assert table.cursor == 1 and isinstance(app.screen, LeadListScreen)
+        detail = await wait_for_screen(pilot, LeadDetailScreen)
+        await wait_until(pilot, lambda: detail.view is not None)
+        assert detail.view.id == lead.id
+
+
+@pytest.mark.asyncio
+async def test_a_lead_asked_for_while_the_first_is_built_is_the_one_shown(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_lead(ada), make_lead(ada, email="b@x.example", city="Oslo")
+    shown = record_each_show(monkeypatch)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_lead(first.id)
+        app.open_lead(second.id)  # before the first build's first step
+        screen = await wait_for_screen(pilot, LeadDetailScreen)
+        await settle(pilot)
+        assert screen.view.id == second.id
+        assert shown == [(second.id, len(ALL_FIELDS), "Oslo", False)]
+
+
+@pytest.mark.asyncio
+async def test_a_lead_deleted_while_its_screen_is_built_is_said_on_the_list(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lead = make_lead(ada)
+    real_read = LeadDetailScreen.read_view
+
+    def read_view(screen: LeadDetailScreen) -> models.LeadDetail:
+        models.delete_lead(ada, lead.id)  # in the read's thread, while the screen is built
+        return real_read(screen)
+
+    monkeypatch.setattr(LeadDetailScreen, "read_view", read_view)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_lead(lead.id)
+        await wait_until(pilot, lambda: notified(pilot, GONE))
+        await settle(pilot)
+        assert isinstance(app.screen, LeadListScreen)
