@@ -75,6 +75,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "finish_open_check",
         "keep_thread_connection",
         "open_database",
+        "release_page_cache",
         "resolve_url",
         "thread_connection",
     ),

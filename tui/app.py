@@ -251,6 +251,7 @@ class LeadqApp(App[None]):
         from .loading import keep_built_objects  # the list is built: keep it
 
         self.call_after_refresh(keep_built_objects)
+        self.call_after_refresh(models.release_page_cache)  # the loop reads no more
         self.call_after_refresh(self._read_screen_stylesheets)
         self.call_after_refresh(self._check_database_file)
         self._collector.start()

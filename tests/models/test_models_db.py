@@ -91,6 +91,28 @@ def test_worker_thread_connection_sees_committed_data(db, rep) -> None:
     assert seen == [lead.topic]
 
 
+def test_release_page_cache_gives_back_the_pages_this_connection_holds(db, rep) -> None:
+    """SQLite's memory falls by the pages read (nothing to give back on PostgreSQL),
+    and the connection reads the same rows after it."""
+    for index in range(40):
+        make_lead(rep, first_name=f"Lead{index}", summary="x" * 2000)
+    expected = [lead.id for lead in Lead.select().order_by(Lead.id)]
+    if models.db.is_postgres():
+        models.release_page_cache()
+    else:
+        import ctypes
+        import ctypes.util
+
+        sqlite = ctypes.CDLL(ctypes.util.find_library("sqlite3"))
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+        models.database_proxy.obj.connection().execute("PRAGMA shrink_memory")
+        list(Lead.select())  # every page of the table in the cache
+        held = sqlite.sqlite3_memory_used()
+        models.release_page_cache()
+        assert sqlite.sqlite3_memory_used() < held - 4 * 4096
+    assert [lead.id for lead in Lead.select().order_by(Lead.id)] == expected
+
+
 def test_change_token_grows_with_every_change(db, rep) -> None:
     start = models.change_token()
     lead = make_lead(rep)

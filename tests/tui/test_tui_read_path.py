@@ -285,6 +285,30 @@ async def test_the_start_up_check_runs_on_the_thread_that_then_polls(
 
 
 @pytest.mark.asyncio
+async def test_the_loop_gives_back_its_connections_pages_after_the_first_frame(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main thread's connection read the list's first page; once it is painted the
+    loop reads nothing more, and its connection's page cache is given back."""
+    make_lead(ada)
+    released: list[str] = []
+    real_release = models.release_page_cache
+
+    def release() -> None:
+        released.append(threading.current_thread().name)
+        real_release()
+
+    monkeypatch.setattr(models, "release_page_cache", release)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: released)
+        table = app.screen.query_one("#leads")
+        await wait_until(pilot, lambda: table.loaded and table.total == 1)  # still reads
+        await settle(pilot)
+    assert released == ["MainThread"]
+
+
+@pytest.mark.asyncio
 async def test_a_stale_read_is_dropped(ada: models.User, monkeypatch: pytest.MonkeyPatch) -> None:
     lead = make_lead(ada)
     entered, may_end = threading.Event(), threading.Event()
