@@ -9,6 +9,10 @@ each way:
   painted lead list (the list's title and its cursor row in the output); median;
 - 50 sessions opened together: seconds until the last one shows its list; every
   one must show it (no errors);
+- the CPU time (utime + stime, /proc/PID/stat) each of those apps had used when
+  the last list showed, and that of all of them with the server's and the
+  factory's since the 50 were opened (with 2 cores, the time to the last list is
+  about that total over 2);
 - while those 50 show their lists: each session process's PSS (proportional set
   size, /proc/PID/smaps_rollup), median; and for fork the total with the factory's
   own PSS shared out over the sessions; as root, also where a forked session's
@@ -202,6 +206,17 @@ def tty_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[4])
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's own CPU time so far (utime + stime, /proc/PID/stat), all threads."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    return 0.0
+
+
 def measure(url: str, tmp: Path, how: str, rounds: int, sessions: int) -> dict[str, float]:
     server, port = start_server(url, tmp, how, sessions)
     try:
@@ -211,15 +226,20 @@ def measure(url: str, tmp: Path, how: str, rounds: int, sessions: int) -> dict[s
             wait_shown([client])
             firsts.append(client.shown or 0.0)
             client.close()
+        before = {p: cpu_seconds(p) for p in [server.pid, *descendants(server.pid)]}
         started = time.monotonic()
         clients = [Client(port, USERS[i % len(USERS)]) for i in range(sessions)]
         try:
             wait_shown(clients)
             last = time.monotonic() - started
-            time.sleep(1.0)  # the lists painted; let the first poll pass
             under = descendants(server.pid)
             apps = [p for p in under if tty_of(p) != 0]
             factories = [p for p in under if tty_of(p) == 0 and p not in apps]
+            # CPU used while the 50 started: each app's (when the last list showed),
+            # and the server's and the factory's (forks, SSH) since they were opened.
+            app_cpu = [cpu_seconds(p) for p in apps]
+            serving_cpu = sum(cpu_seconds(p) - before.get(p, 0.0) for p in [server.pid, *factories])
+            time.sleep(1.0)  # the lists painted; let the first poll pass
             pss = [pss_kib(p) for p in apps]
             factory_pss = sum(pss_kib(p) for p in factories if under[p] == server.pid)
             breakdown = [
@@ -238,6 +258,8 @@ def measure(url: str, tmp: Path, how: str, rounds: int, sessions: int) -> dict[s
             "pss": statistics.median(pss) / 1024,
             "pss_total": (sum(pss) + (factory_pss if how == "fork" else 0)) / len(pss) / 1024,
             "errors": errors,
+            "app_cpu": statistics.median(app_cpu),
+            "cpu_total": sum(app_cpu) + serving_cpu,
             **{
                 kind: statistics.median(b[kind] for b in breakdown)
                 for kind in ("shared", "copied", "new")
@@ -287,6 +309,11 @@ def main() -> int:
         ratio = fork[key] / spawn[key]
         ok &= ratio <= target
         print(f"{label:40} {spawn[key]:9.2f} {fork[key]:9.2f} {ratio:6.2f}x  <= {target}x")
+    for label, key in (
+        (f"{args.sessions} together: CPU per app, median (s)", "app_cpu"),
+        ("  and of all apps, server and factory (s)", "cpu_total"),
+    ):
+        print(f"{label:40} {spawn[key]:9.2f} {fork[key]:9.2f} {fork[key] / spawn[key]:6.2f}x")
     print(f"{'sessions measured / errors in the log':40} {spawn['apps']:>4}/{spawn['errors']:<4}"
           f" {fork['apps']:>4}/{fork['errors']:<4}")  # fmt: skip
     if "copied" in fork:

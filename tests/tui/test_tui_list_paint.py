@@ -95,3 +95,40 @@ async def test_the_count_and_the_duplicate_markers_repaint_only_their_lines(
         assert {y for y, _ in lines} == {3}
         assert table._pages[0][2].duplicate
         assert not any(row.duplicate for i, row in enumerate(table._pages[0]) if i != 2)
+
+
+@pytest.mark.asyncio
+async def test_the_footers_keys_are_rendered_once_each_as_they_arrive(
+    admin_with_leads: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual measured each key (a render), painted it (another), and laid the screen
+    out once more for its virtual size (two more): the footer's keys, built after the
+    list's first frame, were a third of a served session's work after it. Each is
+    rendered once now, and shows what Textual's key shows."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.widgets.footer import Key, KeyFooter
+
+    renders: dict[str, int] = {}
+    textual_render = FooterKey.render
+
+    def counted(self: FooterKey) -> Any:
+        renders[self.key] = renders.get(self.key, 0) + 1
+        return textual_render(self)
+
+    monkeypatch.setattr(FooterKey, "render", counted)
+    app = make_app(admin_with_leads)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        await settle(pilot)
+        keys = list(app.screen.query_one(KeyFooter).query(FooterKey))
+        assert len(keys) > 5 and all(type(key) is Key for key in keys)
+        assert renders and set(renders) == {key.key for key in keys}
+        assert max(renders.values()) == 1
+        for key in keys:  # the text Textual's key renders, for what it shows now
+            assert key.render().plain == textual_render(key).plain
+        key = keys[0]
+        key.description = "Changed"
+        key.refresh(layout=True)
+        await settle(pilot)
+        assert "Changed" in key.render().plain

@@ -5,8 +5,10 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, KeyGroup
@@ -50,6 +52,14 @@ class KeyFooter(Footer):
         `bindings_changed`)."""
         event.prevent_default()
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed, immediate=True)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Its keys' total width is its virtual size (what it can scroll by); setting it
+        # through Textual's reactive asked for another layout of the whole screen each
+        # time the keys were placed, and repainted them all, for nothing.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
@@ -159,7 +169,7 @@ class KeyFooter(Footer):
         with self._context():  # data_bind binds to the active message pump: this footer
             missing = [
                 _settled(
-                    FooterKey(
+                    Key(
                         binding.key,
                         self.app.get_key_display(binding),
                         binding.description,
@@ -176,6 +186,35 @@ class KeyFooter(Footer):
         return True
 
 
+class Key(FooterKey):
+    """Textual's footer key, placed with one layout and rendered once per change.
+
+    A key is laid out and painted by every layout of the screen that moves it, and
+    Textual's `render` builds its text from four style lookups each time, twice per
+    layout (its width, then its lines): the footer's first keys were a third of a
+    served session's work after its first frame."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # No children, no scrolling: the virtual size is of no use to a layout, and
+        # setting it through Textual's reactive laid the screen out once more.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+    def render(self) -> Text:
+        # Kept with Textual's own cache of this widget's styles, which every repaint
+        # and style change empties (a tuple no component name can be).
+        cached = self._rich_style_cache.get(_RENDERED)  # type: ignore[call-overload]
+        if cached is not None and cached[0] == (self.key_display, self.description):
+            return cached[1].copy()
+        text = super().render()
+        self._rich_style_cache[_RENDERED] = ((self.key_display, self.description), text)  # type: ignore[index]
+        return text.copy()
+
+
+_RENDERED = ("-leadq-rendered",)
+
+
 def _settled(key: FooterKey, compact: bool) -> FooterKey:
     """`key` with the compact style it ends up with, set before it is mounted.
 
@@ -185,6 +224,8 @@ def _settled(key: FooterKey, compact: bool) -> FooterKey:
     a session's start. Set beforehand, neither watcher call changes anything. The
     command palette's key is not bound to the footer and keeps the default.
     """
+    if type(key) is FooterKey:  # built by Textual's Footer.compose: the same key
+        key.__class__ = Key  # with Key's two methods (no state of its own)
     if key.has_class("-command-palette"):
         compact = True  # FooterKey.compact's default
     key.set_reactive(FooterKey.compact, compact)
