@@ -23,7 +23,7 @@ from textual.widgets._footer import FooterKey
 import models
 from tui.loading import OPEN_WAIT_SECONDS, ViewScreen
 from tui.screens.help import HelpScreen
-from tui.screens.lead_detail import ALL_FIELDS, LeadDetailScreen
+from tui.screens.lead_detail import ALL_FIELDS, FIELD_CHANGED, LeadDetailScreen
 from tui.screens.lead_list import LeadListScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lead_table import LeadTable
@@ -104,6 +104,38 @@ async def test_a_refilled_screen_first_paints_the_keys_of_its_record(
             assert first_id == lead.id
             assert key in first_keys and not_key not in first_keys, first_keys
             await back_to_list(pilot)
+
+
+@pytest.mark.asyncio
+async def test_showing_a_lead_announces_no_field_change(ada: models.User) -> None:
+    """Filling the form with another lead (open or closed) posts no Changed message of
+    its fields (each bubbled to the app); what the user then types still does."""
+    first = make_lead(ada)
+    second = make_lead(ada, email="b@x.example", city="Oslo", rating="hot", summary="Big")
+    closed = make_lead(ada, email="c@x.example", city="Bergen")
+    models.disqualify_lead(ada, closed.id, "lost")
+    changed: list[Any] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, FIELD_CHANGED):
+            changed.append(message)
+
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        screen = await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        for lead in (second, closed, first):
+            await back_to_list(pilot)
+            changed.clear()
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            assert screen.view.id == lead.id
+            assert changed == []
+        assert screen.query_one("#f-city", Input).value == first.city
+        screen.query_one("#f-city", Input).focus()
+        await pilot.press("x")
+        await settle(pilot)
+        assert [type(m) for m in changed] == [Input.Changed]
+        assert screen.changes() == {"city": first.city + "x"}
 
 
 @pytest.mark.asyncio
