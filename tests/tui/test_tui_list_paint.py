@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.events import ScreenResume
 from textual.geometry import Region
 from textual.screen import Screen
 
@@ -132,3 +133,44 @@ async def test_the_footers_keys_are_rendered_once_each_as_they_arrive(
         key.refresh(layout=True)
         await settle(pilot)
         assert "Changed" in key.render().plain
+
+
+@pytest.mark.asyncio
+async def test_the_list_is_not_styled_again_as_it_is_first_shown(
+    admin_with_leads: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its widgets are styled as they mount; Textual's first resume styled them all
+    again. Styling them again now changes nothing, and a later resume that asks for
+    it still restyles."""
+    from textual.dom import DOMNode
+
+    restyled: list[object] = []
+    update_node_styles = DOMNode.update_node_styles
+
+    def counted(self: DOMNode, animate: bool = True) -> None:
+        if isinstance(self, LeadListScreen):
+            restyled.append(self)
+        update_node_styles(self, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counted)
+    app = make_app(admin_with_leads)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert restyled == []
+
+        def styles() -> list[tuple[str, str]]:
+            return [
+                (repr(node), " ".join(node.styles.base.css_lines))
+                for node in screen.walk_children(with_self=True)
+            ]
+
+        before = styles()
+        screen.update_node_styles(animate=False)
+        await settle(pilot)
+        assert styles() == before
+        restyled.clear()
+        screen.post_message(ScreenResume())  # as Textual resumes it after a push
+        await settle(pilot)
+        assert restyled == [screen]

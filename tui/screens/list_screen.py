@@ -77,6 +77,7 @@ class ListScreen(Screen[None]):
         return self.query_one(LeadTable)
 
     _painting_whole = False
+    _resumed = False
 
     def _on_screen_resume(self, event: ScreenResume) -> None:
         # Runs before Textual's handler (the subclass's comes first). When the
@@ -87,6 +88,12 @@ class ListScreen(Screen[None]):
         # each to a served session's client, and the rendering).
         size = self.app.size
         self._painting_whole = self.is_attached and bool(size) and self._size != size
+        if not self._resumed:
+            # Its widgets were styled as they mounted, a moment ago; Textual's handler
+            # styles them all again (4-5 ms of every served session before its first
+            # frame). Later resumes restyle as Textual does (a theme changed meanwhile).
+            self._resumed = True
+            event.refresh_styles = False
 
     def refresh(
         self, *regions: Region, repaint: bool = True, layout: bool = False,
