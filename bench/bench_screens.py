@@ -277,6 +277,17 @@ async def key_to_paint(db: Path, opens: int, profile: str | None = None) -> dict
             self.call_after_refresh(arrived.pop(name).set)
 
     ViewScreen._arrived = arrived_then_painted  # type: ignore[method-assign]
+    real_open_now = ViewScreen._open_now
+
+    def opened_then_painted(self: ViewScreen) -> None:
+        # A screen built off-stage (the first lead detail, `build_over`) has its view
+        # before it is shown: it is pushed here, once built and laid out.
+        real_open_now(self)
+        name = type(self).__name__
+        if name in arrived and self.view is not None and self.is_current:
+            self.call_after_refresh(arrived.pop(name).set)
+
+    ViewScreen._open_now = opened_then_painted  # type: ignore[method-assign]
 
     class BareScreen(Screen[None]):
         def compose(self):  # type: ignore[no-untyped-def]
