@@ -335,8 +335,8 @@ class ViewScreen(Screen):
             self._arrived_meanwhile = (wanted, result)  # shown once built
             return
         self._awaiting = False
-        self.refresh_bindings()
         if isinstance(result, models.NotFound):
+            self.refresh_bindings()
             self.record_gone()
             return
         if isinstance(result, Exception):
@@ -347,6 +347,9 @@ class ViewScreen(Screen):
             if not self._kept:
                 self._kept = True
                 self.call_after_refresh(self._keep_built)
+        # After the view is shown: the footer of a screen not shown yet takes the keys
+        # at once (`KeyFooter`), which must be the record's, not those of no record.
+        self.refresh_bindings()
         if self._opening_from is not None:
             self._open_now()
 

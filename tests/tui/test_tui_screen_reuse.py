@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual._compositor import Compositor
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -85,7 +86,7 @@ async def test_a_refilled_screen_first_paints_the_keys_of_its_record(
 
     def display(app_: Any, screen: Screen, update: Any) -> None:
         if isinstance(screen, LeadDetailScreen):
-            keys = [key.description for key in footer_keys(screen)]
+            keys = [key.description for key in footer_keys(screen) if key.display]
             painted.append((screen.view.id if screen.view else None, keys))
         real_display(app_, screen, update)
 
@@ -103,6 +104,44 @@ async def test_a_refilled_screen_first_paints_the_keys_of_its_record(
             first_id, first_keys = painted[0]
             assert first_id == lead.id
             assert key in first_keys and not_key not in first_keys, first_keys
+            await back_to_list(pilot)
+
+
+@pytest.mark.asyncio
+async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Showing a closed lead on the screen that showed an open one, and back, lays the
+    screen out once: not again for the footer's keys (fewer for a closed lead) nor
+    for the tabs' new size (the closed lead's banner)."""
+    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
+    models.disqualify_lead(ada, closed.id, "lost")
+    layouts: list[object] = []
+    real_reflow = Compositor.reflow
+
+    def reflow(compositor: Compositor, parent: Any, size: Any) -> Any:
+        if isinstance(parent, LeadDetailScreen):
+            layouts.append(parent.view.id if parent.view else None)
+        return real_reflow(compositor, parent, size)
+
+    monkeypatch.setattr(Compositor, "reflow", reflow)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lead in (opened, closed):  # both built and shown once
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            await back_to_list(pilot)
+        for lead in (opened, closed, opened, closed):
+            layouts.clear()
+            screen = await open_screen(
+                pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen
+            )
+            await settle(pilot)
+            await pilot.pause(0.1)  # a second layout would come a frame or two later
+            await settle(pilot)
+            assert layouts == [lead.id]
+            reactivate = [k for k in footer_keys(screen) if k.action == "reactivate"]
+            assert bool(reactivate and reactivate[0].display) is (lead is closed)
             await back_to_list(pilot)
 
 

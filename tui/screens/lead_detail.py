@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import (
     Button,
     Checkbox,
+    ContentSwitcher,
     Header,
     Input,
     Label,
@@ -55,6 +56,7 @@ from ..widgets.lazy_tabs import LazyPanes, LazyTabPane
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
+from ..widgets.one_layout import size_in_one_layout
 from ..widgets.record_form import WIDE_COLUMNS, FieldInput
 from ..widgets.stage_bar import StageBar
 
@@ -362,6 +364,11 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
     def on_mount(self) -> None:
         self.watch_data()
         self.reload()
+        tabs = self.query_one("#detail-tabs", TabbedContent)
+        # A closed lead's banner makes these smaller, an open lead's larger again.
+        size_in_one_layout(
+            self.query_one(StageBar), tabs, tabs.query_one(ContentSwitcher), *tabs.query(TabPane)
+        )
         self.query_one("#detail-tabs Tabs").focus()
         self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
 

@@ -72,7 +72,8 @@ class KeyFooter(Footer):
         if getattr(screen, "footer_waits", False):
             return  # the screen refreshes the bindings when its record arrives
         if not screen.is_current:
-            self._keys_stale = True  # updated as the screen is shown, see `_rekey_now`
+            # Updated now, or else as the screen is shown (see `_rekey_now`).
+            self._keys_stale = not self._rekey_now()
             return
         stale, self._keys_stale = self._keys_stale, False
         if stale and just_shown and self._rekey_now():
@@ -86,12 +87,15 @@ class KeyFooter(Footer):
         """Show the keys wanted now, at once, with the key widgets already mounted; False
         when only a recompose can (the first build, grouped keys).
 
-        For a screen whose bindings changed while it was not shown (a screen built
+        For a screen whose bindings change while it is not shown (a screen built
         before, refilled, and pushed when its record has arrived, see
-        `ViewScreen.open_over`): called as it is shown, so its first frame has the
-        record's keys. After a refresh, as for a screen on show, the keys changed in
-        a second frame: a closed lead shown after an open one was laid out and
-        painted again 15-20 ms later."""
+        `ViewScreen.open_over`), so that its first frame has the record's keys: after
+        a refresh, as for a screen on show, the keys changed in a second frame (a
+        closed lead shown after an open one was laid out and painted again 15-20 ms
+        later). Done while the screen is not shown, the layout the keys ask for is
+        requested before it is pushed; done as it is shown, the request could come
+        after the layout of its first frame and make a second one. Called again as the
+        screen is shown when it could not be done before."""
         if self._shown is None or self._rebuilding:
             return False
         shown = self._keys_shown()
@@ -141,8 +145,13 @@ class KeyFooter(Footer):
     def _rekey(self) -> bool:
         """Show the keys wanted now with the key widgets already mounted: each takes
         the next key (its text, action, dimming and tooltip), the ones left over are
-        removed and the ones missing mounted, as `Footer.compose` would have built
-        them. False (nothing changed) when the keys are grouped."""
+        hidden (kept for when more keys are wanted again) and the ones missing mounted,
+        as `Footer.compose` would have built them. False (nothing changed) when the
+        keys are grouped.
+
+        Removing a key widget finished after the frame it was asked in, and laid the
+        whole screen out again: a closed lead has fewer keys than an open one, so each
+        switch between them was painted twice."""
         wanted = self._wanted_keys()
         if wanted is None or self.query(KeyGroup):
             return False
@@ -164,8 +173,10 @@ class KeyFooter(Footer):
                 widget._disabled = not enabled
                 widget.set_class(not enabled, "-disabled")
             widget.tooltip = tooltip or None
+            if not widget.display:
+                widget.display = True
         for widget in widgets[len(wanted) :]:
-            widget.remove()
+            widget.display = False
         with self._context():  # data_bind binds to the active message pump: this footer
             missing = [
                 _settled(

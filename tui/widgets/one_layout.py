@@ -1,0 +1,39 @@
+"""Containers that cannot scroll take a new size in the layout that gives it.
+
+Textual keeps each widget's virtual (scrollable) size in a reactive that asks for
+another layout of the whole screen when it changes. A container whose overflow is
+hidden on both axes has no scroll bars and no scroll position, so nothing of a
+layout depends on that size: the second layout is done for nothing. On the lead
+detail, a closed lead's banner (and its longer stage bar) makes the tabs, their
+switcher and the form's pane smaller, and an open lead larger again: each switch
+between them was laid out and painted twice, 10-25 ms apart.
+"""
+
+from __future__ import annotations
+
+from textual.geometry import Size
+from textual.widget import Widget
+
+
+def size_in_one_layout(*widgets: Widget) -> None:
+    """Let each of `widgets` take its virtual size without asking for a layout while
+    it cannot scroll (overflow hidden on both axes, checked at each layout).
+
+    Textual's own containers (TabbedContent's ContentSwitcher is found by its exact
+    type) cannot be subclassed here, so the widget's method is wrapped instead."""
+    for widget in widgets:
+        widget._size_updated = _without_layout(widget)  # type: ignore[method-assign]
+
+
+def _without_layout(widget: Widget):  # type: ignore[no-untyped-def]
+    size_updated = widget._size_updated
+
+    def _size_updated(
+        size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        styles = widget.styles
+        if styles.overflow_x == "hidden" and styles.overflow_y == "hidden":
+            layout = False
+        return size_updated(size, virtual_size, container_size, layout)
+
+    return _size_updated
