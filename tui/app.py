@@ -25,11 +25,14 @@ import models
 from .collector import IdleCollector
 from .preferences import load_preferences, save_preference
 from .shared_css import SharedStylesheet, css_file_text, css_variables
+from .sort_order import install as _keep_sort_order_off_the_class
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from .loading import ViewScreen
+
+_keep_sort_order_off_the_class()  # tui/sort_order.py
 
 POLL_SECONDS = 1.0
 DEACTIVATED_EXIT_STATUS = 1
