@@ -100,10 +100,12 @@ def test_release_page_cache_gives_back_the_pages_this_connection_holds(db, rep) 
     if models.db.is_postgres():
         models.release_page_cache()
     else:
+        import _sqlite3
         import ctypes
-        import ctypes.util
 
-        sqlite = ctypes.CDLL(ctypes.util.find_library("sqlite3"))
+        # Through the module's own handle: the SQLite it is linked with (or built
+        # into it), not whichever libsqlite3 the system would find first.
+        sqlite = ctypes.CDLL(_sqlite3.__file__)
         sqlite.sqlite3_memory_used.restype = ctypes.c_int64
         models.database_proxy.obj.connection().execute("PRAGMA shrink_memory")
         list(Lead.select())  # every page of the table in the cache
