@@ -184,17 +184,32 @@ class ViewScreen(Screen):
         self.leadq.read_stylesheets(self.css_path)
         self.app._register(self.app, self)  # as App.push_screen starts a screen (8.2)
 
+    @property
+    def building_off_stage(self) -> bool:
+        """Whether the screen is being built and laid out off-stage (`build_over`): its
+        footer then follows its bindings as they change, so that it is laid out and
+        painted with the keys of the record it first shows."""
+        return not self._laid_out
+
     def _on_mount(self, event: events.Mount) -> None:
         """Composed: its widgets were styled as they were mounted, with this theme."""
         self._styled_theme = self.app.theme
         if self._building:
             self.run_worker(self._build_in_steps(), group="build")
 
+    @property
+    def _taken_apart(self) -> bool:
+        """The screen or the app is closing: a build, a layout or a view arriving stops
+        (the app closes its installed screens' widgets at the end, not the screens)."""
+        return self._closing or self._closed or not self.is_attached or not self.app._running
+
     async def _build_in_steps(self) -> None:
         try:
             for step in self.build_steps():
                 await step
                 await asyncio.sleep(STEP_PAUSE_SECONDS)
+                if self._taken_apart:
+                    return
         finally:
             self._building = False
         self._built_off_stage()
@@ -224,11 +239,19 @@ class ViewScreen(Screen):
         try:
             await asyncio.sleep(STEP_PAUSE_SECONDS)
             for _ in range(LAYOUT_PASSES):
+                if self._taken_apart:
+                    return
                 self._refresh_layout(self.app.size)
                 self._layout_required = False
                 await asyncio.sleep(STEP_PAUSE_SECONDS)
                 if not self._layout_required:
                     break
+            if self._taken_apart:
+                return
+            self._compositor.render_update(full=True)  # each widget's lines, kept
+            await asyncio.sleep(STEP_PAUSE_SECONDS)
+            if self._taken_apart:
+                return
         finally:
             self._laying_out = False
             self._laid_out = True
@@ -241,6 +264,8 @@ class ViewScreen(Screen):
             self._open_timer = None
 
     def _open_now(self) -> None:
+        if self._taken_apart:
+            return
         origin = self._opening_from
         if origin is None or self.app.screen is not origin or self in self.app.screen_stack:
             self._cancel_open()
@@ -329,7 +354,7 @@ class ViewScreen(Screen):
             self.app.call_from_thread(self._arrived, wanted, result)
 
     def _arrived(self, wanted: int, result: Any) -> None:
-        if wanted != self._wanted or not self.is_attached:
+        if wanted != self._wanted or self._taken_apart:
             return  # a newer reload is on its way, or the screen has gone
         if self._building:
             self._arrived_meanwhile = (wanted, result)  # shown once built

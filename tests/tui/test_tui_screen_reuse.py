@@ -7,6 +7,7 @@ reach; a screen shown is not restyled unless the theme changed."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from pathlib import Path
@@ -433,14 +434,25 @@ async def test_the_first_lead_opened_first_shows_whole(
     ada: models.User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Built off-stage in steps, the lead detail is shown once its whole form is built and
-    filled with the lead, and laid out: no frame of a part-built form or of "loading"."""
+    filled with the lead, and laid out: no frame of a part-built form or of "loading";
+    its footer has the lead's keys (Save), not those of a screen with no lead yet."""
     lead = make_lead(ada, city="Oslo")
     shown = record_each_show(monkeypatch)
+    keys_shown: list[list[str]] = []
+    real_resume = LeadDetailScreen._on_screen_resume
+
+    def resume(screen: LeadDetailScreen, event: Any) -> None:
+        keys_shown.append([key.action for key in footer_keys(screen)])
+        real_resume(screen, event)
+
+    monkeypatch.setattr(LeadDetailScreen, "_on_screen_resume", resume)
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
         assert shown == [(lead.id, len(ALL_FIELDS), "Oslo", False)]
+        assert "save" in keys_shown[0]
+        assert keys_shown == [[key.action for key in footer_keys(screen)]]
         assert screen.focused is screen.query_one("#detail-tabs Tabs")
         assert [row.id for row in screen.query(".field")] == [f"row-{n}" for n in ALL_FIELDS]
 
@@ -503,3 +515,30 @@ async def test_a_lead_deleted_while_its_screen_is_built_is_said_on_the_list(
         await wait_until(pilot, lambda: notified(pilot, GONE))
         await settle(pilot)
         assert isinstance(app.screen, LeadListScreen)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("after_steps", [0, 2, 7])
+async def test_the_app_ends_cleanly_while_the_lead_detail_is_built(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch, after_steps: int
+) -> None:
+    """Quitting while the lead detail is built off-stage: the build stops with its
+    screen (it went on to fill the form of a screen being taken apart: NoMatches)."""
+    lead = make_lead(ada)
+    real_steps = LeadDetailScreen.build_steps
+    started = asyncio.Event()
+
+    def build_steps(screen: LeadDetailScreen) -> Any:
+        for number, step in enumerate(real_steps(screen)):
+            if number == after_steps:
+                started.set()
+            yield step
+        started.set()
+
+    monkeypatch.setattr(LeadDetailScreen, "build_steps", build_steps)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_lead(lead.id)
+        await asyncio.wait_for(started.wait(), 30)
+    assert not app.crashed

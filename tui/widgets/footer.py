@@ -71,7 +71,7 @@ class KeyFooter(Footer):
         self._stack_updates = screen.stack_updates
         if getattr(screen, "footer_waits", False):
             return  # the screen refreshes the bindings when its record arrives
-        if not screen.is_current:
+        if not screen.is_current and not getattr(screen, "building_off_stage", False):
             # Updated now, or else as the screen is shown (see `_rekey_now`).
             self._keys_stale = not self._rekey_now()
             return
