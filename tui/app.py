@@ -121,6 +121,7 @@ class LeadqApp(App[None]):
         self._change_token = models.change_token() if poll else -1
         self.user = models.current_user(user_id)
         self._built: dict[type[ViewScreen], ViewScreen] = {}
+        self._held_keys: list[events.Key] = []  # typed while a screen opens (`on_event`)
         self._asking_to_quit = False
         self._panicked = False
         self._collector = IdleCollector(self)
@@ -303,7 +304,40 @@ class LeadqApp(App[None]):
             from .widgets.literal import pasted  # inputs would show control codes raw
 
             event.text = pasted(event.text)
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and (self._held_keys or self.opening_screen())
+        ):
+            # Typed ahead, after the key that opens a screen: meant for that screen
+            # (and after the keys held before it, in order).
+            if not await self._check_bindings(event.key, priority=True):  # (^q still quits)
+                self._held_keys.append(event)
+            return
         await super().on_event(event)
+
+    def opening_screen(self) -> ViewScreen | None:
+        """The screen being opened over the current one: built off-stage, or refilled
+        and waiting for its view (`ViewScreen.open_over`, `build_over`). Until it is
+        shown, the keys typed are held for it, not given to the screen it opens over:
+        Enter then n on the list adds a note to that lead, it does not make a new one."""
+        for screen in self._built.values():
+            if screen.opening_over is not None and screen.opening_over is self.screen:
+                return screen
+        return None
+
+    def screen_opened(self) -> None:
+        """A screen opened (or its opening ended): the keys held meanwhile go to the
+        screen now on top, in order, once it is shown."""
+        if self._held_keys:
+            self.call_after_refresh(self._replay_held_keys)
+
+    def _replay_held_keys(self) -> None:
+        if self.opening_screen() is not None:
+            return  # another opening is under way: held for it, replayed when it ends
+        held, self._held_keys = self._held_keys, []
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))
 
     # Live updates from other sessions.
     @work(exclusive=True, group="poll", exit_on_error=False)

@@ -134,8 +134,8 @@ class ViewScreen(Screen):
 
     def show_next(self, origin: Screen, *args: Any) -> None:
         """Show what `args` name, over `origin`, in this screen built before (refilled);
-        asked while it is still being built, once it is."""
-        if self._building:
+        asked while it is still being built or laid out off-stage, once it is."""
+        if self._building or self._laying_out:
             self._next = (origin, args)
             return
         self.refill(*args)
@@ -214,12 +214,19 @@ class ViewScreen(Screen):
             self._building = False
         self._built_off_stage()
 
+    def _open_next(self) -> bool:
+        """Open what was asked for during the build or the layout off-stage, if anything
+        was (instead of what was asked for before it)."""
+        if self._next is None:
+            return False
+        origin, args = self._next
+        self._next = self._arrived_meanwhile = None
+        self.refill(*args)
+        self.open_over(origin)
+        return True
+
     def _built_off_stage(self) -> None:
-        if self._next is not None:  # another record was asked for meanwhile
-            origin, args = self._next
-            self._next = self._arrived_meanwhile = None
-            self.refill(*args)
-            self.open_over(origin)
+        if self._open_next():  # another record was asked for meanwhile
             return
         arrived, self._arrived_meanwhile = self._arrived_meanwhile, None
         if arrived is not None:
@@ -255,13 +262,21 @@ class ViewScreen(Screen):
         finally:
             self._laying_out = False
             self._laid_out = True
-        self._open_now()
+        if not self._open_next():
+            self._open_now()
+
+    @property
+    def opening_over(self) -> Screen | None:
+        """The screen this one is being opened over (not shown yet), if any."""
+        return self._opening_from
 
     def _cancel_open(self) -> None:
-        self._opening_from = None
+        opening, self._opening_from = self._opening_from, None
         if self._open_timer is not None:
             self._open_timer.stop()
             self._open_timer = None
+        if opening is not None:
+            self.leadq.screen_opened()  # the keys typed meanwhile go on (`LeadqApp`)
 
     def _open_now(self) -> None:
         if self._taken_apart:

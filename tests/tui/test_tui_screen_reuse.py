@@ -19,7 +19,7 @@ from textual._compositor import Compositor
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, TabbedContent
 from textual.widgets._footer import FooterKey
 
 import models
@@ -458,11 +458,10 @@ async def test_the_first_lead_opened_first_shows_whole(
 
 
 @pytest.mark.asyncio
-async def test_a_key_pressed_while_the_lead_detail_is_built_is_handled_at_once(
-    ada: models.User,
-) -> None:
-    """The lead detail's first build (170 widgets) runs in steps with the loop free in
-    between: the list takes a key pressed meanwhile before the lead is shown."""
+async def test_keys_typed_while_the_lead_opens_are_the_leads(ada: models.User) -> None:
+    """The lead detail's first build (170 widgets) runs off-stage in steps, the loop
+    free in between; what is typed meanwhile is for the lead being opened (type-ahead):
+    Enter then n adds a note to that lead, it does not start a new lead on the list."""
     lead = make_lead(ada)
     make_lead(ada, email="b@x.example")
     app = make_app(ada)
@@ -470,13 +469,53 @@ async def test_a_key_pressed_while_the_lead_detail_is_built_is_handled_at_once(
         await settle(pilot)
         table = app.screen.query_one(LeadTable)
         await wait_until(pilot, lambda: table.loaded and table.total == 2)
-        app.open_lead(lead.id)
-        app.post_message(events.Key("down", None))  # as a terminal sends it
-        await wait_until(pilot, lambda: table.cursor == 1 or isinstance(app.screen, ViewScreen))
-        assert table.cursor == 1 and isinstance(app.screen, LeadListScreen)
+        app.open_lead(lead.id)  # built off-stage: not shown yet
+        app.post_message(events.Key("n", "n"))  # as a terminal sends it
+        app.post_message(events.Key("down", None))
         detail = await wait_for_screen(pilot, LeadDetailScreen)
-        await wait_until(pilot, lambda: detail.view is not None)
+        await settle(pilot)
+        await wait_until(pilot, lambda: detail.built_pane("tab-notes") is not None)
+        assert [type(s) for s in app.screen_stack][-2:] == [LeadListScreen, LeadDetailScreen]
+        assert detail.query_one("#detail-tabs", TabbedContent).active == "tab-notes"
+        assert table.cursor == 0  # the list took neither key
         assert detail.view.id == lead.id
+
+
+@pytest.mark.asyncio
+async def test_a_lead_asked_for_while_the_first_is_laid_out_is_shown_with_its_record(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked for while the first lead's screen is being laid out off-stage, the second
+    lead is the one shown, once its record has arrived: not the first one's, not
+    "loading" (its read is held until the layout is over, as a slow one would be)."""
+    first = make_lead(ada, city="Redmond")
+    second = make_lead(ada, email="b@x.example", city="Oslo")
+    shown = record_each_show(monkeypatch)
+    monkeypatch.setattr("tui.loading.OPEN_WAIT_SECONDS", 30)  # the read decides, not a timer
+    app = make_app(ada)
+    laid_out = threading.Event()
+    real_lay_out, real_read = ViewScreen._lay_out_off_stage, LeadDetailScreen.read_view
+
+    async def lay_out(screen: ViewScreen) -> None:
+        if isinstance(screen, LeadDetailScreen) and screen.view and screen.view.id == first.id:
+            app.open_lead(second.id)  # as Enter on another row would, at this moment
+        await real_lay_out(screen)
+        laid_out.set()
+
+    def read_view(screen: LeadDetailScreen) -> models.LeadDetail:
+        if screen.lead_id == second.id:
+            assert laid_out.wait(30)
+        return real_read(screen)
+
+    monkeypatch.setattr(ViewScreen, "_lay_out_off_stage", lay_out)
+    monkeypatch.setattr(LeadDetailScreen, "read_view", read_view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_lead(first.id)
+        screen = await wait_for_screen(pilot, LeadDetailScreen)
+        await settle(pilot)
+        assert screen.view.id == second.id
+        assert shown == [(second.id, len(ALL_FIELDS), "Oslo", False)]
 
 
 @pytest.mark.asyncio
