@@ -57,7 +57,9 @@ def _stand_in(name: str) -> types.ModuleType:
     def real_attribute(attribute: str) -> Any:
         if sys.modules.get(name) is stand_in:
             del sys.modules[name]  # something asked for it during Peewee's import
-        return getattr(importlib.import_module(name), attribute)
+        value = getattr(importlib.import_module(name), attribute)
+        setattr(stand_in, attribute, value)  # found at once next time (md5 per long name)
+        return value
 
     stand_in.__getattr__ = real_attribute  # type: ignore[method-assign]
     return stand_in

@@ -55,20 +55,21 @@ NOT_FOR_THE_LIST = {
 }
 
 
-def test_the_lead_list_starts_without_the_other_screens_models(tmp_path: Path) -> None:
+def _run_on_a_database_with_ada(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
+    """`code` run by a fresh Python with the URL of a new database (one admin, ada)."""
     url = f"sqlite:///{tmp_path / 'leadq.db'}"
     models.open_database(url)
     try:
         models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
     finally:
         models.close_database()
-    done = subprocess.run(
-        [sys.executable, "-c", LIST_UP, url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return subprocess.run(
+        [sys.executable, "-c", code, url], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
+
+
+def test_the_lead_list_starts_without_the_other_screens_models(tmp_path: Path) -> None:
+    done = _run_on_a_database_with_ada(tmp_path, LIST_UP)
     assert done.returncode == 0, done.stderr
     models_line, hashing_line = done.stdout.splitlines()
     loaded = set(models_line.split())
@@ -86,15 +87,7 @@ print(type(started).__name__, "tui.scripting" in sys.modules)
 
 
 def test_leadq_starting_the_app_does_not_import_the_scripting_commands(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'leadq.db'}"
-    models.open_database(url)
-    try:
-        models.create_user("ada", "Ada Admin", models.Role.SYSTEM_ADMINISTRATOR)
-    finally:
-        models.close_database()
-    done = subprocess.run(
-        [sys.executable, "-c", APP_COMMAND_LINE, url], cwd=ROOT, capture_output=True, text=True
-    )
+    done = _run_on_a_database_with_ada(tmp_path, APP_COMMAND_LINE)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["StartApp", "False"]
 

@@ -14,7 +14,18 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, KeyGroup
 
 
-class KeyFooter(Footer):
+class _SizedWithoutLayout:
+    """For a widget whose virtual size (what it could scroll by) no layout uses: set
+    through Textual's reactive, it asked for another layout of the whole screen each
+    time, and a repaint, for nothing."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)  # type: ignore[misc]
+
+
+class KeyFooter(_SizedWithoutLayout, Footer):
     """A `Footer` that recomposes only when the keys it would show change.
 
     Textual's footer removes and remounts one widget per key on every bindings
@@ -52,14 +63,6 @@ class KeyFooter(Footer):
         `bindings_changed`)."""
         event.prevent_default()
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed, immediate=True)
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # Its keys' total width is its virtual size (what it can scroll by); setting it
-        # through Textual's reactive asked for another layout of the whole screen each
-        # time the keys were placed, and repainted them all, for nothing.
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
@@ -197,20 +200,13 @@ class KeyFooter(Footer):
         return True
 
 
-class Key(FooterKey):
+class Key(_SizedWithoutLayout, FooterKey):
     """Textual's footer key, placed with one layout and rendered once per change.
 
     A key is laid out and painted by every layout of the screen that moves it, and
     Textual's `render` builds its text from four style lookups each time, twice per
     layout (its width, then its lines): the footer's first keys were a third of a
     served session's work after its first frame."""
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # No children, no scrolling: the virtual size is of no use to a layout, and
-        # setting it through Textual's reactive laid the screen out once more.
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def render(self) -> Text:
         # Kept with Textual's own cache of this widget's styles, which every repaint

@@ -11,6 +11,8 @@ between them was laid out and painted twice, 10-25 ms apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.geometry import Size
 from textual.widget import Widget
 
@@ -25,7 +27,7 @@ def size_in_one_layout(*widgets: Widget) -> None:
         widget._size_updated = _without_layout(widget)  # type: ignore[method-assign]
 
 
-def _without_layout(widget: Widget):  # type: ignore[no-untyped-def]
+def _without_layout(widget: Widget) -> Callable[[Size, Size, Size, bool], bool]:
     size_updated = widget._size_updated
 
     def _size_updated(
