@@ -25,7 +25,7 @@ from textual.widgets._footer import FooterKey
 import models
 from tui.loading import OPEN_WAIT_SECONDS, ViewScreen
 from tui.screens.help import HelpScreen
-from tui.screens.lead_detail import ALL_FIELDS, FIELD_CHANGED, LeadDetailScreen
+from tui.screens.lead_detail import ALL_FIELDS, FIELD_CHANGED, FORM_STEPS, LeadDetailScreen
 from tui.screens.lead_list import LeadListScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lead_table import LeadTable
@@ -455,6 +455,41 @@ async def test_the_first_lead_opened_first_shows_whole(
         assert keys_shown == [[key.action for key in footer_keys(screen)]]
         assert screen.focused is screen.query_one("#detail-tabs Tabs")
         assert [row.id for row in screen.query(".field")] == [f"row-{n}" for n in ALL_FIELDS]
+
+
+@pytest.mark.asyncio
+async def test_the_first_lead_detail_is_laid_out_as_it_is_built(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built off-stage, the lead detail is laid out after each step of its build, so
+    that no layout places the whole form's widgets at once (one layout of 170 widgets
+    was the longest the event loop waited in a session); shown, every widget is
+    placed and the screen is not laid out again for its first frame."""
+    lead = make_lead(ada, city="Oslo")
+    shown: list[tuple[bool, int]] = []  # (pushed yet, widgets placed by each layout)
+    real_reflow = Compositor.reflow
+
+    def reflow(compositor: Compositor, parent: Any, size: Any) -> Any:
+        result = real_reflow(compositor, parent, size)
+        if isinstance(parent, LeadDetailScreen):
+            shown.append((parent.is_current, len(result.shown)))
+        return result
+
+    monkeypatch.setattr(Compositor, "reflow", reflow)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, lambda: app.open_lead(lead.id), LeadDetailScreen)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        off_stage = [count for current, count in shown if not current]
+        assert [current for current, _ in shown] == [False] * len(shown)  # none once shown
+        assert len(off_stage) > len(FORM_STEPS)  # the skeleton, then each step
+        placed = screen._compositor.full_map
+        rows = list(screen.query(".field"))
+        assert len(rows) == len(ALL_FIELDS) and all(row in placed for row in rows)
+        assert max(off_stage) < len(placed) // 3, off_stage
+        assert screen.query_one("#f-city", Input).value == "Oslo"
 
 
 @pytest.mark.asyncio
