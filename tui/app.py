@@ -23,6 +23,7 @@ from textual.reactive import reactive
 import models
 
 from .collector import IdleCollector
+from .key_names import install as _name_keys_without_unicodedata
 from .preferences import load_preferences, save_preference
 from .shared_css import SharedStylesheet, css_file_text, css_variables
 from .sort_order import install as _keep_sort_order_off_the_class
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .loading import ViewScreen
 
 _keep_sort_order_off_the_class()  # tui/sort_order.py
+_name_keys_without_unicodedata()  # tui/key_names.py
 
 POLL_SECONDS = 1.0
 DEACTIVATED_EXIT_STATUS = 1
