@@ -207,18 +207,29 @@ def css_files(classes: Iterable[type]) -> Iterator[Path]:
             yield (here / path).resolve()
 
 
-def parse_ahead(variables: dict[str, str], files: Iterable[Path]) -> int:
-    """Parse, for these CSS variables, the DEFAULT_CSS of every widget, screen and app
-    class imported so far and the given .tcss files (as Textual reads them: their
-    absolute path), into the table; how many sources. One that does not parse is
-    left for the app that uses it to report."""
+def parse_ahead(
+    variables: dict[str, str], files: Iterable[Path], first: dict[type, int] | None = None
+) -> int:
+    """Parse, for these CSS variables, the given .tcss files (as Textual reads them:
+    their absolute path) and the DEFAULT_CSS of every widget, screen and app class
+    imported so far, into the table; how many sources. One that does not parse is
+    left for the app that uses it to report.
+
+    The files come first, then the classes ranked in `first` (those a session uses
+    first, first: the session factory ranks them by the hot code, hot_code.py), then
+    the others: a session reads the rules it uses (every object of them: their
+    reference counts), and those of the widgets it does not show are not laid out
+    among them."""
     sheet = SharedStylesheet(variables=variables)
     sheet._variable_tokens  # noqa: B018 (tokenized into the table)
-    sources = list(dict.fromkeys(default_css_sources(subclasses(DOMNode))))
+    sources = []
     for path in dict.fromkeys(files):
         with contextlib.suppress(OSError, UnicodeDecodeError):
             text = _file_texts[str(path)] = path.read_text(encoding="utf-8")
             sources.append((text, (str(path), ""), False, ""))
+    ranks = first or {}
+    classes = sorted(subclasses(DOMNode), key=lambda cls: ranks.get(cls, len(ranks)))
+    sources += dict.fromkeys(default_css_sources(classes))
     parsed = 0
     for css, read_from, is_default_rules, scope in sources:
         with contextlib.suppress(Exception):

@@ -276,3 +276,29 @@ async def test_after_the_factorys_parse_no_css_variable_is_tokenized_again(
         ours["primary"].append(ours["primary"][0])  # what a CSS redefinition does
         assert theirs._variable_tokens["primary"] != ours["primary"]
         assert len(tokenized) == 1
+
+
+def test_parse_ahead_lays_out_the_files_then_the_ranked_classes_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The factory parses the .tcss files, then the DEFAULT_CSS of the classes a session
+    uses first (ranked by the hot code), then the rest: the table keeps that order
+    (the rules are allocated in it), and every source is parsed either way."""
+    from textual.app import App
+    from textual.widgets import Button, Label
+
+    monkeypatch.setattr(shared_css, "_parsed", {})
+    monkeypatch.setattr(shared_css, "_tokens", {})
+    sheet_file = tmp_path / "mine.tcss"
+    sheet_file.write_text("Label { color: red; }\n", encoding="utf-8")
+    app = App()
+    values = css_variables(app, lambda: App.get_css_variables(app))
+    ranks = {Button: 0, Label: 1}
+    count = shared_css.parse_ahead(values, [sheet_file], ranks)
+    (table,) = shared_css._parsed.values()
+    names = [read_from[1] for _, read_from, _, _ in table]
+    assert names[:3] == ["", "Button.DEFAULT_CSS", "Label.DEFAULT_CSS"]
+    assert next(iter(table))[1] == (str(sheet_file), "")
+    assert count == len(table) > 20  # the others follow
+    unranked = list(dict.fromkeys(default_css_sources(subclasses(DOMNode))))
+    assert {key[1] for key in unranked} == {key[1] for key in list(table)[1:]}

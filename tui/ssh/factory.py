@@ -112,15 +112,19 @@ def preload() -> None:
     for region in ("US", "GB", "DE", "FR"):
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
-    _parse_css_ahead()
+    from . import hot_code
+
+    hot = hot_code.load()
+    ranks = hot_code.class_ranks(hot)  # the classes a session uses, in that order
+    _parse_css_ahead(ranks)
     _count_handler_parameters()
     _keep_textual_constants()
     _parser(False)  # the parser a session's main() uses (--user NAME --no-seed: the app's)
-    from . import hot_code
-
-    # The code of the functions a session runs, side by side (hot_code.py), then
-    # the heap's holes taken: what a session allocates starts on fresh pages.
-    hot_code.relocate(hot_code.load())
+    # The code of the functions a session runs, side by side (hot_code.py), and the
+    # classes' MROs, then the heap's holes taken: what a session allocates starts on
+    # fresh pages.
+    hot_code.relocate(hot)
+    hot_code.pack_mros(ranks)
     fill_malloc_holes()
     # Everything imported so far is kept for good: moved out of the collector's
     # reach, it is not touched (copied) by a session's collections. The collector
@@ -181,11 +185,11 @@ def fill_malloc_holes(limit: int = 16 << 20) -> int:
     return taken
 
 
-def _parse_css_ahead() -> None:
+def _parse_css_ahead(ranks: dict[type, int] | None = None) -> None:
     """Parse the CSS of every widget, screen and app class and the app's .tcss files
     for the default theme (what a session would parse on its way to the list; see
-    tui/shared_css.py). The variables are those of a bare App with that theme, which
-    are the app's: it adds none."""
+    tui/shared_css.py), the classes in `ranks` first. The variables are those of a
+    bare App with that theme, which are the app's: it adds none."""
     from textual.app import App
     from textual.screen import Screen
 
@@ -194,7 +198,7 @@ def _parse_css_ahead() -> None:
 
     app = App()
     variables = css_variables(app, lambda: App.get_css_variables(app))
-    parse_ahead(variables, css_files([LeadqApp, *subclasses(Screen)]))
+    parse_ahead(variables, css_files([LeadqApp, *subclasses(Screen)]), ranks)
 
 
 _HANDLER_PREFIXES = (

@@ -26,6 +26,8 @@ start.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import os
 import sys
@@ -146,6 +148,88 @@ def relocate(keys: Iterable[str]) -> int:
         new = copies.get(id(function.__code__))
         if new is not None:
             function.__code__ = new
+    return len(copies)
+
+
+def class_ranks(keys: Iterable[str]) -> dict[type, int]:
+    """{class: the rank in `keys` of its first method there} for the classes whose own
+    functions `keys` names (the classes a session uses first, first)."""
+    rank = {key: index for index, key in enumerate(keys)}
+    key_of = _Keys()
+    ranks: dict[type, int] = {}
+    for cls in _all_classes():
+        best = None
+        prefix = f"{cls.__qualname__}."
+        for value in list(vars(cls).values()):
+            function = getattr(value, "__func__", value)
+            code = getattr(function, "__code__", None)
+            if type(code) is types.CodeType and code.co_qualname.startswith(prefix):
+                found = rank.get(key_of(code))
+                if found is not None and (best is None or found < best):
+                    best = found
+        if best is not None:
+            ranks[cls] = best
+    return ranks
+
+
+def _all_classes() -> list[type]:
+    found: dict[int, type] = {}
+    stack: list[type] = [object]
+    while stack:
+        cls = stack.pop()
+        if id(cls) not in found:
+            found[id(cls)] = cls
+            with contextlib.suppress(TypeError):  # (type.__subclasses__ needs a type)
+                stack.extend(type.__subclasses__(cls))
+    return list(found.values())
+
+
+def _tp_mro_offset() -> int | None:
+    """Where a class object holds its MRO tuple (PyTypeObject.tp_mro), found by looking."""
+
+    class _A:
+        pass
+
+    class _B(_A):
+        pass
+
+    for offset in range(0, type.__basicsize__, 8):
+        if all(
+            ctypes.c_void_p.from_address(id(cls) + offset).value == id(cls.__mro__)
+            for cls in (_A, _B)
+        ):
+            return offset
+    return None
+
+
+def pack_mros(ranks: dict[type, int]) -> int:
+    """Give every class a fresh copy of its MRO tuple (`__mro__`, equal, not the same
+    object), allocated one after the other: those of the classes in `ranks` first, in
+    that order, then the others; returns how many were copied.
+
+    CPython 3.11 takes a reference to a class's MRO tuple at every attribute lookup
+    that misses its method cache (`find_name_in_mro`), so a forked session writes the
+    MRO of every class it uses: each one sits next to its class's other objects, made
+    when the module was imported, and its page is copied for the few bytes. Nothing
+    reads the tuple's identity; the old ones are kept (freed, they would leave holes
+    that a session's allocations fill and copy)."""
+    offset = _tp_mro_offset()
+    if offset is None:
+        return 0
+    mro_of = type.__dict__["__mro__"].__get__  # tp_mro, whatever a metaclass says
+    classes = sorted(_all_classes(), key=lambda cls: ranks.get(cls, len(ranks)))
+    found = [
+        (cls, old)
+        for cls in classes
+        if type(old := mro_of(cls)) is tuple
+        and ctypes.c_void_p.from_address(id(cls) + offset).value == id(old)
+    ]
+    copies = [tuple(list(old)) for _, old in found]  # made together, nothing between
+    incref = ctypes.pythonapi.Py_IncRef
+    for (cls, old), new in zip(found, copies, strict=True):
+        incref(ctypes.py_object(new))  # the class's reference
+        ctypes.c_void_p.from_address(id(cls) + offset).value = id(new)
+        _KEPT.append(old)  # (still counting the class's old reference: never freed)
     return len(copies)
 
 
