@@ -25,7 +25,13 @@ from textual.widgets._footer import FooterKey
 import models
 from tui.loading import OPEN_WAIT_SECONDS, ViewScreen
 from tui.screens.help import HelpScreen
-from tui.screens.lead_detail import ALL_FIELDS, FIELD_CHANGED, FORM_STEPS, LeadDetailScreen
+from tui.screens.lead_detail import (
+    ALL_FIELDS,
+    FIELD_CHANGED,
+    FORM_STEPS,
+    LABELS,
+    LeadDetailScreen,
+)
 from tui.screens.lead_list import LeadListScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lead_table import LeadTable
@@ -144,6 +150,66 @@ async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
             reactivate = [k for k in footer_keys(screen) if k.action == "reactivate"]
             assert bool(reactivate and reactivate[0].display) is (lead is closed)
             await back_to_list(pilot)
+
+
+def painted_rows(app: Any) -> dict[str, str]:
+    """What the frame the app shows now paints on each form row, by the row's label."""
+    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    rows = {}
+    for name, label in LABELS.items():
+        found = [line for line in lines if line.strip().startswith(label)]
+        if found:
+            rows[name] = found[0].strip()[len(label) :].strip(" *▼")
+    return rows
+
+
+@pytest.mark.asyncio
+async def test_an_open_lead_after_another_is_not_laid_out_again(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form, the stage bar, the banner and the record line keep their sizes from
+    one open lead to the next: the refilled screen is painted with the new values
+    (inputs of other lengths, choices set and cleared), without a layout."""
+    first = make_lead(ada, rating="warm")
+    second = make_lead(
+        ada,
+        email="second.lead.with.a.longer.address@x.example",
+        city="Oslo",
+        topic="Desks",
+        rating="hot",
+        lead_source="web",
+    )
+    third = make_lead(
+        ada, email="t@x.example", city="Bergen", topic="A much longer topic", rating="cold"
+    )
+    layouts: list[object] = []
+    real_reflow = Compositor.reflow
+
+    def reflow(compositor: Compositor, parent: Any, size: Any) -> Any:
+        if isinstance(parent, LeadDetailScreen):
+            layouts.append(parent.view.id if parent.view else None)
+        return real_reflow(compositor, parent, size)
+
+    monkeypatch.setattr(Compositor, "reflow", reflow)
+    app = make_app(ada)
+    async with app.run_test(size=(100, 60)) as pilot:  # the whole form in view
+        await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
+        await settle(pilot)
+        shown = {
+            second.id: {"topic": "Desks", "city": "Oslo", "rating": "Hot", "lead_source": "Web"},
+            third.id: {"topic": "A much longer topic", "rating": "Cold", "lead_source": "(none)"},
+        }
+        for lead in (second, third):
+            await back_to_list(pilot)
+            layouts.clear()
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            await pilot.pause(0.1)  # a layout asked for would come a frame or two later
+            await settle(pilot)
+            assert layouts == []
+            rows = painted_rows(app)
+            assert {name: rows.get(name) for name in shown[lead.id]} == shown[lead.id]
+            assert rows["email"] == lead.email
 
 
 @pytest.mark.asyncio

@@ -56,8 +56,8 @@ from ..widgets.lazy_tabs import LazyPanes, LazyTabPane
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
-from ..widgets.one_layout import size_in_one_layout
-from ..widgets.record_form import WIDE_COLUMNS, FieldInput
+from ..widgets.one_layout import size_in_one_layout, update_in_place
+from ..widgets.record_form import WIDE_COLUMNS, FieldInput, FieldSelect
 from ..widgets.stage_bar import StageBar
 
 FORM_GROUPS = models.LEAD_FORM_GROUPS
@@ -336,7 +336,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         if name in LOOKUPS:
             widget = LookupField(LOOKUPS[name], id=field_id)
         elif name in CHOICES:
-            widget = Select(
+            widget = FieldSelect(
                 CHOICES[name].choices(),
                 id=field_id,
                 compact=True,
@@ -344,7 +344,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
                 prompt="(none)",
             )
         elif name == "status_reason":
-            widget = Select(
+            widget = FieldSelect(
                 [(StatusReason.NEW.label, StatusReason.NEW.value)],
                 id=field_id,
                 compact=True,
@@ -499,7 +499,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         banner = self.query_one("#banner", Static)
         if lead.is_open:
             banner.remove_class("visible")
-            banner.update("")
+            update_in_place(banner, "")  # hidden: no layout for it
             return
         state = LeadState(lead.state).label
         reason = StatusReason(lead.status_reason).label
@@ -513,7 +513,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
                 ("Read-only: press r to reactivate.", "bold"),
             )
         ]
-        banner.update(Content("\n").join(lines))
+        update_in_place(banner, Content("\n").join(lines))
         banner.add_class("visible")
 
     def _related(self) -> list[tuple[str, str, str]]:
@@ -571,7 +571,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
             f"Owner: {owner} · Created {when(lead.created_at)} · "
             f"Modified {when(lead.modified_at)} (UTC)"
         )
-        self.query_one("#record-info", Static).update(info)
+        update_in_place(self.query_one("#record-info", Static), info)
         self._show_editable(lead.is_open)
         if not lead.is_open:
             self._show_read_only(lead, info)

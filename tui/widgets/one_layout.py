@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.geometry import Size
+from textual.visual import VisualType
 from textual.widget import Widget
+from textual.widgets import Static
 
 
 def size_in_one_layout(*widgets: Widget) -> None:
@@ -39,3 +41,37 @@ def _without_layout(widget: Widget) -> Callable[[Size, Size, Size, bool], bool]:
         return size_updated(size, virtual_size, container_size, layout)
 
     return _size_updated
+
+
+def refresh_in_place(widget: Widget) -> None:
+    """Repaint `widget`, whose content just changed (refreshed without a layout), and
+    lay the screen out again only if that changes its height at its width.
+
+    Textual lays the whole screen out for any text a widget of automatic height is
+    given; the lead detail's banner, record line and stage bar get new text for
+    every lead shown, mostly of the same height. A widget not displayed is measured
+    when it shows (showing it asks for a layout), one not laid out yet is laid out."""
+    widget.refresh()
+    if widget.display and not _same_height(widget):
+        widget.refresh(layout=True)
+
+
+def _same_height(widget: Widget) -> bool:
+    styles = widget.styles
+    if styles.width is not None and styles.width.is_auto:
+        return False  # its width follows its content too
+    size = widget.content_size
+    if not size.width:
+        return False
+    if styles.height is not None and not styles.height.is_auto:
+        return True
+    return widget.get_content_height(widget.container_size, widget.app.size, size.width) == (
+        size.height
+    )
+
+
+def update_in_place(widget: Static, content: VisualType) -> None:
+    """`Static.update`, laid out again only if the new content changes its height
+    (see `refresh_in_place`)."""
+    widget.update(content, layout=False)
+    refresh_in_place(widget)

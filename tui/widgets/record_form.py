@@ -18,7 +18,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets._select import NoSelection, SelectCurrent, SelectOverlay
 
 from .literal import literal, printable
 from .lookup import LookupField
@@ -49,7 +52,16 @@ def shown(value: object, *, multiline: bool = False) -> str:
 
 
 class FieldInput(Input):
-    """An input that, when focused, puts the cursor at the end of its value."""
+    """An input that, when focused, puts the cursor at the end of its value.
+
+    Its virtual size (the width of its value, how far it scrolls) is kept without
+    asking for a layout: Textual's reactive asked for one of the whole screen each
+    time a value of another length was set, and filling the lead form laid the
+    screen out again on every lead shown. Nothing else is placed by that size, and
+    an input whose own size follows its value (width or height auto) still asks
+    for a layout as its value changes (`Input._watch_value`)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(select_on_focus=False, compact=True, **kwargs)
@@ -57,6 +69,26 @@ class FieldInput(Input):
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
         self.cursor_position = len(self.value)
+
+
+class _CurrentInPlace(SelectCurrent):
+    """What a `FieldSelect` shows, updated without asking for a layout."""
+
+    def update(self, label: Any) -> None:
+        self.label = label
+        self.has_value = label is not Select.NULL
+        shown = self.placeholder if isinstance(label, NoSelection) else label
+        self.query_one("#label", Static).update(shown, layout=False)
+
+
+class FieldSelect(Select[Any]):
+    """A choice list for a form row of fixed height: choosing or filling a value
+    repaints what it shows without a layout of the whole screen (Textual's asked
+    for one on every value set: the row's size does not depend on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield _CurrentInPlace(self.prompt)
+        yield SelectOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
 
 
 class RecordForm(VerticalScroll):

@@ -11,6 +11,8 @@ from textual.widget import Widget
 
 from models import STAGE_STEPS, STAGES, Stage
 
+from .one_layout import refresh_in_place
+
 QUALIFY_STEP_LABELS: dict[str, str] = {
     "existing_contact": "Contact",
     "existing_account": "Account",
@@ -65,7 +67,7 @@ class StageBar(Widget):
         self.filled = dict(filled or {})
         if hint is not None:
             self.hint = hint
-        self.refresh(layout=True)
+        refresh_in_place(self)  # laid out again only if its height changes
 
     def _steps(self) -> list[tuple[str, bool]]:
         labels = step_labels(self.active)
