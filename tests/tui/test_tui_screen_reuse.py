@@ -152,6 +152,40 @@ async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
             await back_to_list(pilot)
 
 
+@pytest.mark.asyncio
+async def test_switching_between_an_open_and_a_closed_lead_arranges_the_screen_once(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layout of each switch makes the map of every widget; nothing arranges the
+    whole screen again just after it (a footer key that changed size asked where it
+    was, and Textual made that map a second time)."""
+    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
+    models.disqualify_lead(ada, closed.id, "lost")
+    arranged: list[object] = []
+    real_arrange = Compositor._arrange_root
+
+    def arrange(compositor: Compositor, root: Any, size: Any, visible_only: bool = True) -> Any:
+        if isinstance(root, LeadDetailScreen) and not visible_only:
+            arranged.append(root.view.id if root.view else None)
+        return real_arrange(compositor, root, size, visible_only)
+
+    monkeypatch.setattr(Compositor, "_arrange_root", arrange)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lead in (opened, closed):  # both built and shown once
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            await back_to_list(pilot)
+        for lead in (opened, closed, opened):
+            arranged.clear()
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            await pilot.pause(0.1)
+            await settle(pilot)
+            assert arranged == [lead.id]
+            await back_to_list(pilot)
+
+
 def painted_rows(app: Any) -> dict[str, str]:
     """What the frame the app shows now paints on each form row, by the row's label."""
     lines = [strip.text for strip in app.screen._compositor.render_strips()]
