@@ -47,6 +47,11 @@ STEP_PAUSE_SECONDS = 0.005
 """The pause after each step of a screen built off-stage (`ViewScreen.build_over`), in
 which the loop handles what came meanwhile: a key, a frame, a timer."""
 
+STEPS_PER_LAYOUT = 2
+"""A screen built off-stage is laid out after this many steps of its build (and once
+composed, and once built): after each step, the layouts cost the lead detail's first
+open 90 ms more of the loop's time in all; after two, as much as one layout at the end."""
+
 RENDER_BAND_LINES = 6
 """A screen built off-stage renders its widgets' lines this many screen lines at a time,
 a pause between two bands (the first render of the lead detail was 35-45 ms in one go)."""
@@ -197,7 +202,7 @@ class ViewScreen(Screen):
         key pressed meanwhile waited as long. Off-stage, the screen composes what
         `compose` yields, then mounts `build_steps()` one at a time, each followed by
         a pause in which the loop handles what came (`STEP_PAUSE_SECONDS`), and is laid
-        out after each (`_lay_out_built`); then the view is shown, the screen laid out
+        out as it grows (`STEPS_PER_LAYOUT`); then the view is shown, the screen laid out
         again and its lines rendered, still off-stage, and it is pushed (`_open_now`).
         Its stylesheet is read first, so that the push restyles nothing."""
         self._building = True
@@ -228,16 +233,20 @@ class ViewScreen(Screen):
 
     async def _build_in_steps(self) -> None:
         try:
-            if not await self._paused():
+            if not await self._lay_out_after_pause():  # what `compose` yielded
                 return
-            self._lay_out_built()  # what `compose` yielded
+            mounted = 0  # steps mounted since the last layout
             for step in self.build_steps():
                 if not await self._paused():
                     return
                 await step
-                if not await self._paused():
-                    return
-                self._lay_out_built()
+                mounted += 1
+                if mounted == STEPS_PER_LAYOUT:
+                    mounted = 0
+                    if not await self._lay_out_after_pause():
+                        return
+            if mounted and not await self._lay_out_after_pause():
+                return
             if not await self._paused():
                 return
         finally:
@@ -250,11 +259,19 @@ class ViewScreen(Screen):
         await asyncio.sleep(STEP_PAUSE_SECONDS)
         return not self._taken_apart
 
+    async def _lay_out_after_pause(self) -> bool:
+        """After a pause, lay out what is built so far, off-stage (`_lay_out_built`);
+        False if the screen was taken apart meanwhile."""
+        if not await self._paused():
+            return False
+        self._lay_out_built()
+        return True
+
     def _lay_out_built(self) -> None:
-        """Lay out what is built so far, off-stage: the widgets of the step just mounted
-        are placed (their first arrangement, box models, Resize and Show) and the others
-        are placed again from Textual's arrangement caches. One layout of the whole
-        lead detail built placed 170 widgets in one go: 40-60 ms on the loop."""
+        """Lay out what is built so far, off-stage: the widgets mounted since the last
+        layout are placed (their first arrangement, box models, Resize and Show) and
+        the others again, from Textual's arrangement caches. One layout of the whole
+        lead detail, built, placed 170 widgets in one go: 40-60 ms on the loop."""
         self._refresh_layout(self.app.size)
         self._layout_required = False
 
