@@ -51,8 +51,11 @@ def field(screen: LeadDetailScreen, name: str):  # type: ignore[no-untyped-def]
 
 
 def error_text(screen: LeadDetailScreen, name: str) -> str:
-    line = screen.query_one(f"#err-{name}", Static)
-    return str(line.visual) if line.has_class("visible") else ""
+    """The error shown under field `name` ("" if none; a field that never had an error
+    has no error line)."""
+    lines = screen.query(f"#err-{name}").results(Static)
+    line = next(lines, None)
+    return str(line.visual) if line is not None and line.has_class("visible") else ""
 
 
 def fresh(lead_id: int) -> models.Lead:
@@ -129,6 +132,44 @@ async def test_invalid_fields_show_inline_and_nothing_is_saved(ada: models.User)
         await settle(pilot)
         assert error_text(screen, "email") == ""
         assert fresh(lead.id).job_title == "Would be saved if valid"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("size", [(80, 24), (170, 40)])
+async def test_error_lines_are_made_under_the_fields_that_have_errors(
+    ada: models.User, size: tuple[int, int]
+) -> None:
+    """The form has no error line until a field has an error: each is made under its
+    field's row, and hidden (kept) once the field is fixed and saved."""
+    lead = make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_lead(pilot, lead.id)
+        assert not screen.query(".field-error")
+        field(screen, "email").value = "not-an-address"
+        field(screen, "topic").value = "   "
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = list(screen.query_one("#form").children)
+        lines = list(screen.query(".field-error"))
+        assert sorted(line.id for line in lines) == ["err-email", "err-topic"]
+        for name in ("email", "topic"):
+            row, line = screen.query_one(f"#row-{name}"), screen.query_one(f"#err-{name}")
+            assert form.index(line) == form.index(row) + 1
+            assert line.has_class("visible") and row.has_class("invalid")
+            if size[0] < 160:  # one column: the line is just under its row
+                assert line.region.y == row.region.bottom
+        assert "required" in error_text(screen, "topic")
+        field(screen, "email").value = "n@contoso.com"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_text(screen, "email") == "" and "required" in error_text(screen, "topic")
+        assert not screen.query_one("#row-email").has_class("invalid")
+        field(screen, "topic").value = "Chairs"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [line for line in screen.query(".field-error") if line.display] == []
+        assert fresh(lead.id).email == "n@contoso.com"
 
 
 @pytest.mark.asyncio

@@ -279,6 +279,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         self._shown_errors = True  # whether error lines may be showing (cleared once)
         self._reasons_for: str | None = None  # the state the status reasons list is for
         self._fields: dict[str, Widget] = {}
+        self._error_lines: dict[str, Static] = {}  # made when a field first has an error
         self._refilled = False  # refilled: the next view is shown with the tabs focused
         self._editable = True  # the form is shown (an open lead), not `LeadReadOnly`
         self._enabled_styles: object = None  # a field's styles while the form was shown
@@ -325,11 +326,12 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         for name in names:
             if name in GROUP_TITLES:
                 widgets.append(Static(GROUP_TITLES[name], classes="group-title"))
-            widgets += self._field_widgets(name)
+            widgets.append(self._field_row(name))
         return widgets
 
-    def _field_widgets(self, name: str) -> tuple[Widget, Widget]:
-        """The row of field `name` (its label and input) and its error line."""
+    def _field_row(self, name: str) -> Horizontal:
+        """The row of field `name`: its label and input (its error line is made when
+        the field first has an error, see `show_errors`)."""
         label = LABELS[name] + (" *" if name in REQUIRED else "")
         field_id = f"f-{name}"
         widget: Widget
@@ -356,10 +358,9 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
             widget = TextArea(id=field_id, compact=True, soft_wrap=True)
         else:
             widget = FieldInput(id=field_id)  # tabbing in puts the cursor at the end
-        row = Horizontal(
+        return Horizontal(
             Label(label, classes="field-label"), widget, classes="field", id=f"row-{name}"
         )
-        return row, Static("", classes="field-error", id=f"err-{name}")
 
     def on_mount(self) -> None:
         self.watch_data()
@@ -667,16 +668,30 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         return {name: value for name, value in now.items() if self._loaded.get(name) != value}
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        """Put each message beside its field (and a summary at the top)."""
+        """Put each message beside its field (and a summary at the top).
+
+        A field's error line is made the first time the field has an error, mounted
+        under its row, and kept (hidden) once the error is fixed: 26 lines made with
+        the form, most never shown, were a sixth of its widgets to build, style and
+        walk in each layout."""
         self.errors = dict(errors)
         if not errors and not self._shown_errors:
             return  # nothing showing, nothing to clear
         self._shown_errors = bool(errors)
+        form = self.query_one("#form", VerticalScroll)
         for name in ALL_FIELDS:
-            line = self.query_one(f"#err-{name}", Static)
             message = errors.get(name, "")
-            line.update(literal(f"⚠ {message}") if message else "")
-            line.set_class(bool(message), "visible")
+            line = self._error_lines.get(name)
+            if line is None and not message:
+                continue  # never had an error: nothing to clear
+            text = literal(f"⚠ {message}") if message else Content("")
+            if line is None:
+                line = Static(text, classes="field-error visible", id=f"err-{name}")
+                self._error_lines[name] = line
+                form.mount(line, after=self.query_one(f"#row-{name}"))
+            else:
+                line.update(text)
+                line.set_class(bool(message), "visible")
             self.query_one(f"#row-{name}").set_class(bool(message), "invalid")
         summary = self.query_one("#form-error", Static)
         if errors:
