@@ -1482,6 +1482,31 @@ def test_the_classes_mros_are_copied_side_by_side_ranked_first() -> None:
     assert result.stdout.strip() == expected, result.stderr
 
 
+def test_the_factory_keeps_its_profile_and_packs_the_mros_of_what_a_session_uses() -> None:
+    """preload() keeps the hot-code list it read and the classes it ranked from it
+    (freed when it returns, they left a few thousand holes among the shared pages for
+    every session's first allocations to fill and copy), and the MROs of the app's
+    classes it ranked (the lead list, the app) were copied side by side."""
+    code = (
+        "import gc\n"
+        "from tui.ssh import factory, hot_code\n"
+        "gc.disable()\n"
+        "factory.preload()\n"
+        "names, ranks = factory._KEPT_PROFILE\n"
+        "from tui.app import LeadqApp\n"
+        "from tui.screens.lead_list import LeadListScreen\n"
+        "mro = LeadqApp.__mro__\n"
+        "old = [m for m in hot_code._KEPT if type(m) is tuple and m == mro]\n"
+        "print(names == hot_code.load(), len(names) > 1000,\n"
+        "      LeadqApp in ranks and LeadListScreen in ranks,\n"
+        "      mro == tuple(LeadqApp.mro()), len(old) == 1 and old[0] is not mro)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.stdout.strip() == "True True True True True", result.stderr
+
+
 def test_the_names_a_session_uses_are_made_first_and_side_by_side() -> None:
     """The factory process (`python -m tui.ssh.factory`) interns the names of
     hot_strings.txt before it imports anything else, one after the other: the code

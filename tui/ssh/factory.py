@@ -67,6 +67,8 @@ REQUEST_SECONDS = 20.0
 
 # The factory process.
 
+_KEPT_PROFILE: list[object] = []
+
 
 def preload() -> None:
     """Import everything a session needs, and touch the lazily loaded parts once,
@@ -116,6 +118,7 @@ def preload() -> None:
 
     hot = hot_code.load()
     ranks = hot_code.class_ranks(hot)  # the classes a session uses, in that order
+    _KEPT_PROFILE.extend((hot, ranks))  # freed after the fork, they would leave holes
     _parse_css_ahead(ranks)
     _count_handler_parameters()
     _keep_textual_constants()
