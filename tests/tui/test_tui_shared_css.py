@@ -94,6 +94,27 @@ def test_the_shared_rules_are_those_textual_parses(tie_breaker: int) -> None:
     assert [r.tie_breaker for r in nested] == [tie_breaker * k for k in (1, 2, 2, 3, 1)]
 
 
+def test_equal_selectors_and_name_sets_of_the_parsed_rules_are_one_object() -> None:
+    """Held once (`shared_css._compact`), frozen: the rules stay those Textual parses
+    (the test above), with one `Panel` selector for every rule that starts with it."""
+    sheet = SharedStylesheet(variables=variables("textual-dark"))
+    css = (
+        "Panel Label { color: red; } Panel .title:focus { color: blue; } "
+        "Panel > Label { margin: 1; }"
+    )
+    first = sheet._parse_rules(css, ("first.tcss", ""), False, 0, "")
+    second = sheet._parse_rules(css.replace("red", "green"), ("second.tcss", ""), False, 0, "")
+    rules = first + second
+    assert len({id(rule.selector_set[0].selectors[0]) for rule in rules}) == 1  # Panel
+    assert first[0].selector_set[0].selectors[1] is second[0].selector_set[0].selectors[1]
+    assert first[0].selector_set[0].selectors[1] is not first[2].selector_set[0].selectors[1]
+    assert first[0].selector_names is second[0].selector_names == {"Label"}
+    assert first[1].pseudo_classes == {"focus"}
+    assert first[0].pseudo_classes is second[2].pseudo_classes == frozenset()
+    assert all(isinstance(rule.styles.important, frozenset) for rule in rules)
+    assert first[1].selector_set[0].selectors[1].pseudo_classes == {"focus"}
+
+
 def test_a_theme_change_parses_with_the_new_themes_variables() -> None:
     sheet = SharedStylesheet(variables=variables("textual-dark"))
     sheet.add_source(NESTED, ("here.py", "Panel.DEFAULT_CSS"), is_default_css=True)
