@@ -56,7 +56,7 @@ RENDER_BAND_LINES = 6
 """A screen built off-stage renders its widgets' lines this many screen lines at a time,
 a pause between two bands (the first render of the lead detail was 35-45 ms in one go)."""
 
-LAYOUT_PASSES = 3
+LAYOUT_PASSES = 4
 """At most this many layouts of a screen built off-stage, before it is pushed."""
 
 
@@ -304,7 +304,9 @@ class ViewScreen(Screen):
         again, after a pause, while that asks for another layout: a first layout
         finds which containers scroll, and their scroll bars narrow what is in them
         (Textual's own timer, which makes those layouts, runs for the current screen
-        only)."""
+        only). A layout asked for while the lines are rendered (an option list that
+        measured its options in its new width) is made, and the lines rendered again,
+        before the push, not after it."""
         try:
             if not await self._paused():
                 return
@@ -312,21 +314,30 @@ class ViewScreen(Screen):
                 self._lay_out_built()
                 if not await self._paused():
                     return
-                if not self._layout_required:
-                    break
-            width, height = self.app.size
-            for top in range(0, height, RENDER_BAND_LINES):
-                band = Region(0, top, width, min(RENDER_BAND_LINES, height - top))
-                # The widgets over the band render their lines (Textual keeps them).
-                for _ in self._compositor._get_renders(band):
-                    pass
-                if not await self._paused():
+                if self._layout_required:
+                    continue  # the layout asked for another
+                if not await self._render_in_bands():
                     return
+                if not self._layout_required:
+                    break  # and nothing asked for one while the lines were rendered
         finally:
             self._laying_out = False
             self._laid_out = True
         if not self._open_next():
             self._open_now()
+
+    async def _render_in_bands(self) -> bool:
+        """Render the lines of the widgets shown, `RENDER_BAND_LINES` screen lines at a
+        time with a pause after each (Textual keeps them: the push paints from them);
+        False if the screen was taken apart meanwhile."""
+        width, height = self.app.size
+        for top in range(0, height, RENDER_BAND_LINES):
+            band = Region(0, top, width, min(RENDER_BAND_LINES, height - top))
+            for _ in self._compositor._get_renders(band):
+                pass
+            if not await self._paused():
+                return False
+        return True
 
     @property
     def opening_over(self) -> Screen | None:

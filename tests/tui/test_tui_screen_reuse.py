@@ -33,6 +33,7 @@ from tui.screens.lead_detail import (
     LeadDetailScreen,
 )
 from tui.screens.lead_list import LeadListScreen
+from tui.screens.records import AccountScreen, ContactScreen, OpportunityScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lead_table import LeadTable
 
@@ -590,6 +591,54 @@ async def test_the_first_lead_detail_is_laid_out_as_it_is_built(
         assert len(rows) == len(ALL_FIELDS) and all(row in placed for row in rows)
         assert max(off_stage) < len(placed) // 3, off_stage
         assert screen.query_one("#f-city", Input).value == "Oslo"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", ["account", "contact", "opportunity"])
+async def test_the_first_record_view_opened_first_shows_with_its_record(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The first account, contact or opportunity screen is built and laid out off-stage
+    (`ViewScreen.build_over`) and shown once its record is there: its first frame has
+    the record and the record's keys, not "loading" and then the record laid out again
+    (three layouts of the opportunity screen, 25-30 ms each with their render, were the
+    session's longest wait after the lead detail's)."""
+    made = models.qualify_lead(ada, make_lead(ada).id)
+    record_id = getattr(made, kind).id
+    screen_kind = {"account": AccountScreen, "contact": ContactScreen}.get(kind, OpportunityScreen)
+    shown: list[tuple[int | None, bool, list[str]]] = []
+    layouts: list[bool] = []  # for each layout of the screen: whether it was shown yet
+    real_resume, real_reflow = screen_kind._on_screen_resume, Compositor.reflow
+
+    def resume(screen: Any, event: Any) -> None:
+        loading = screen.query_one("#record-tabs").loading
+        keys = [key.action for key in footer_keys(screen) if key.display]
+        shown.append((screen.view.id if screen.view else None, loading, keys))
+        real_resume(screen, event)
+
+    def reflow(compositor: Compositor, parent: Any, size: Any) -> Any:
+        if isinstance(parent, screen_kind):
+            layouts.append(parent.is_current)
+
+        return real_reflow(compositor, parent, size)
+
+    monkeypatch.setattr(screen_kind, "_on_screen_resume", resume)
+    monkeypatch.setattr(Compositor, "reflow", reflow)
+
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(
+            pilot, lambda: getattr(app, f"open_{kind}")(record_id), screen_kind
+        )
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert shown == [(record_id, False, shown[0][2])]
+        assert "edit" in shown[0][2] and shown[0][2] == [
+            key.action for key in footer_keys(screen) if key.display
+        ]
+        assert layouts and True not in layouts  # laid out before it was shown, not after
+        assert screen.focused is screen.query_one("#related")
 
 
 @pytest.mark.asyncio

@@ -64,6 +64,7 @@ class RecordScreen(SaysWhyNot, LazyPanes, ViewScreen):
 
     CSS_PATH = "records.tcss"
     KIND = "record"
+    BUILT_OFF_STAGE = True  # the first one too: shown with its record, laid out and rendered
     RULES = {"edit": "edit", "assign": "assign", "delete": "delete"}
     BINDINGS = [
         Binding("e", "edit", "Edit", id="record.edit"),
