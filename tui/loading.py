@@ -150,6 +150,7 @@ class ViewScreen(Screen):
         self._laying_out = False
         self._arrived_meanwhile: tuple[int, Any] | None = None  # a read done during it
         self._next: tuple[Screen, tuple[Any, ...]] | None = None  # asked for during it
+        self._painted_next = False  # a layout under way is followed by a full repaint
 
     @property
     def leadq(self) -> LeadqApp:
@@ -404,6 +405,27 @@ class ViewScreen(Screen):
             self.reload()
         else:
             self._stale = True
+
+    # One paint per frame.
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        """Textual's layout, without the paint of what it moved when the whole screen is
+        to be painted next anyway (see `_compositor_refresh`)."""
+        self._painted_next = self._repaint_required
+        try:
+            super()._refresh_layout(size, scroll)
+        finally:
+            self._painted_next = False
+
+    def _compositor_refresh(self) -> None:
+        """Paint what changed, unless a layout under way is to be followed by a paint of
+        the whole screen: the frame in which a refilled screen is shown (Textual's
+        `Screen._on_screen_resume` asks for that paint) was rendered twice when it was
+        laid out first (showing an open lead after a closed one), once for the regions
+        the layout moved, once whole. The paint asked for keeps the screen's update
+        timer going until it is done (`Screen._on_idle`)."""
+        if self._painted_next:
+            return
+        super()._compositor_refresh()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """Shown again: reload if data changed meanwhile, go back if the record went.

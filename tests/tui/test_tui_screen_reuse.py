@@ -187,6 +187,36 @@ async def test_switching_between_an_open_and_a_closed_lead_arranges_the_screen_o
             await back_to_list(pilot)
 
 
+@pytest.mark.asyncio
+async def test_a_refilled_screen_laid_out_as_it_shows_is_painted(ada: models.User) -> None:
+    """An open lead after a closed one (and back) is laid out as it is shown, and that
+    layout leaves the paint to the whole-screen paint that follows (the frame is
+    not rendered twice): what is painted is the lead shown, laid out, and a change
+    made afterwards is painted too."""
+    opened = make_lead(ada, topic="Open chairs")
+    closed = make_lead(ada, email="b@x.example", topic="Closed desks")
+    models.disqualify_lead(ada, closed.id, "lost")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lead in (opened, closed, opened, closed, opened):
+            screen = await open_screen(
+                pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen
+            )
+            await settle(pilot)
+            text = "\n".join(strip.text for strip in screen._compositor.render_strips())
+            assert lead.topic in text.splitlines()[0]  # the header
+            assert ("■ Disqualified" in text) is (lead is closed)  # the banner
+            if lead is opened:
+                assert painted_rows(app)["topic"] == lead.topic
+            await back_to_list(pilot)
+        screen = await open_screen(pilot, lambda: app.open_lead(opened.id), LeadDetailScreen)
+        topic = screen.query_one("#f-topic", Input)
+        topic.focus()
+        await settle(pilot)
+        await pilot.press("!")
+        await wait_until(pilot, lambda: painted_rows(app).get("topic") == "Open chairs!")
+
+
 def painted_rows(app: Any) -> dict[str, str]:
     """What the frame the app shows now paints on each form row, by the row's label."""
     lines = [strip.text for strip in app.screen._compositor.render_strips()]
