@@ -11,6 +11,7 @@ from textual._compositor import Compositor
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
+from textual.widgets._select import SelectCurrent
 
 from models import Stage
 from tui.widgets.one_layout import update_in_place
@@ -91,6 +92,12 @@ async def test_a_field_select_paints_its_new_choice(monkeypatch: pytest.MonkeyPa
             await pilot.pause()
             assert layouts == []
             assert label in painted(app)
+            # Styled as set or not (its text only is restyled): as Textual styles it.
+            text = select.query_one("#label", Static)
+            assert select.query_one(SelectCurrent).has_class("-has-value") is (label != "Select")
+            shown = text.styles.get_rules()
+            app.stylesheet.update(text)
+            assert text.styles.get_rules() == shown
 
 
 @pytest.mark.asyncio

@@ -72,13 +72,19 @@ class FieldInput(Input):
 
 
 class _CurrentInPlace(SelectCurrent):
-    """What a `FieldSelect` shows, updated without asking for a layout."""
+    """What a `FieldSelect` shows, updated without asking for a layout; a choice set or
+    cleared restyles only its text (the only part `-has-value` styles), not its
+    arrows and itself too."""
 
     def update(self, label: Any) -> None:
         self.label = label
         self.has_value = label is not Select.NULL
         shown = self.placeholder if isinstance(label, NoSelection) else label
         self.query_one("#label", Static).update(shown, layout=False)
+
+    def _watch_has_value(self, has_value: bool) -> None:
+        self.set_class(has_value, "-has-value", update=False)
+        self.query_one("#label", Static).update_node_styles()
 
 
 class FieldSelect(Select[Any]):
