@@ -32,19 +32,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .area_env import AREA_ENV, AREA_FD_ENV, LIMITS_ENV, area_given
 from .errors import LeadqError
 
 MB = 1024 * 1024
 NAME_MAX_BYTES = 255
-AREA_ENV = "LEADQ_FILE_AREA"
-"""Set by `leadq serve` (SSH and web) for each session: the session's own area.
-The SSH client cannot set it (the server takes only TERM, LANG, LC_*, NO_COLOR
-and COLORTERM from the client), and no command-line flag turns it off."""
-AREA_FD_ENV = "LEADQ_FILE_AREA_FD"
-"""What `leadq serve` actually hands a session: an inherited descriptor of the
-area directory, so the session (perhaps as the --run-as account) needs no way
-through the server's directories, and cannot be pointed elsewhere by a path."""
-LIMITS_ENV = "LEADQ_FILE_LIMITS"
 _PARTIAL_PREFIX = ".leadq-partial-"
 _PARTIAL_STALE_SECONDS = 3600
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -214,9 +206,9 @@ class FileArea:
     def from_environment(cls, env: Mapping[str, str] | None = None) -> FileArea | None:
         """The session's area when `leadq serve` started it, else None (a local run)."""
         env = os.environ if env is None else env
-        root, descriptor = env.get(AREA_ENV), env.get(AREA_FD_ENV)
-        if not root and not descriptor:
+        if not area_given(env):
             return None
+        root, descriptor = env.get(AREA_ENV), env.get(AREA_FD_ENV)
         limits_text = env.get(LIMITS_ENV)
         limits = FileLimits.decode(limits_text) if limits_text else FileLimits()
         if descriptor:

@@ -344,7 +344,7 @@ def _run(args: argparse.Namespace) -> int | StartApp:
         models.seed_demo_data()
     user = resolve_user(args.user)
     # Set by `leadq serve` for a served session; no flag turns it off.
-    file_area = models.FileArea.from_environment()
+    file_area = models.FileArea.from_environment() if models.file_area_given() else None
     return StartApp(user.id, models.resolve_url(args.db), file_area)
 
 

@@ -293,6 +293,17 @@ def test_rename_and_remove_stay_inside(area: FileArea, tmp_path: Path) -> None:
 # How a session finds its area.
 
 
+def test_an_area_is_given_by_its_directory_or_a_descriptor() -> None:
+    """`models.file_area_given`, which the app asks before importing the file area;
+    an empty variable gives none, as `from_environment` finds none."""
+    given = models.file_area_given
+    assert not given({}) and not given({models.FILE_AREA_ENV: "", models.FILE_AREA_FD_ENV: ""})
+    assert given({models.FILE_AREA_ENV: "/srv/files/ada"})
+    assert given({models.FILE_AREA_FD_ENV: "3"})
+    assert not given({models.FILE_LIMITS_ENV: "1:2:3"})
+    assert FileArea.from_environment({models.FILE_AREA_ENV: ""}) is None
+
+
 def test_from_environment(tmp_path: Path, area: FileArea) -> None:
     assert FileArea.from_environment({}) is None
     env = {models.file_area.AREA_ENV: str(area.root), models.file_area.LIMITS_ENV: "1:2:3"}

@@ -4,6 +4,7 @@ for the services and views of other screens (bench/bench_tui.py measures it)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,8 +56,11 @@ NOT_FOR_THE_LIST = {
 }
 
 
-def _run_on_a_database_with_ada(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
-    """`code` run by a fresh Python with the URL of a new database (one admin, ada)."""
+def _run_on_a_database_with_ada(
+    tmp_path: Path, code: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`code` run by a fresh Python with the URL of a new database (one admin, ada),
+    with `env` added to its environment."""
     url = f"sqlite:///{tmp_path / 'leadq.db'}"
     models.open_database(url)
     try:
@@ -64,7 +68,12 @@ def _run_on_a_database_with_ada(tmp_path: Path, code: str) -> subprocess.Complet
     finally:
         models.close_database()
     return subprocess.run(
-        [sys.executable, "-c", code, url], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", code, url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -107,6 +116,27 @@ def test_leadq_starting_the_app_does_not_import_the_scripting_commands(tmp_path:
     done = _run_on_a_database_with_ada(tmp_path, APP_COMMAND_LINE)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["StartApp", "False"]
+
+
+APP_FILE_AREA = """
+import sys
+from tui import cli
+started = cli._run(cli._parser(False).parse_args(["--db", sys.argv[1], "--user", "ada"]))
+print(started.file_area is None, "models.file_area" in sys.modules)
+"""
+
+
+def test_a_local_run_of_the_app_does_not_import_the_file_area(tmp_path: Path) -> None:
+    """The file area (a served session's) is imported only when the session has one."""
+    done = _run_on_a_database_with_ada(tmp_path, APP_FILE_AREA, {"LEADQ_FILE_AREA": ""})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
+    area, served_db = tmp_path / "area", tmp_path / "served"
+    area.mkdir(mode=0o700)
+    served_db.mkdir()
+    served = _run_on_a_database_with_ada(served_db, APP_FILE_AREA, {"LEADQ_FILE_AREA": str(area)})
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split() == ["False", "True"]
 
 
 PEEWEE_LOADING_LATER = """
