@@ -181,7 +181,7 @@ class ViewScreen(Screen):
         has arrived (at most `OPEN_WAIT_SECONDS` later), so that its first frame shows
         the record: no frame of a loading indicator, no second layout when the record
         comes. Not shown if meanwhile another screen took the place of `origin`."""
-        self._cancel_open()
+        self._stop_opening()  # (what is typed meanwhile waits for this one instead)
         self._opening_from = origin
         self._stale = False
         self.reload()
@@ -345,13 +345,23 @@ class ViewScreen(Screen):
         """The screen this one is being opened over (not shown yet), if any."""
         return self._opening_from
 
-    def _cancel_open(self) -> None:
+    def overtaken(self) -> None:
+        """The app's screens changed before this one opened (another was shown or
+        closed first): the open under way, or asked for during the build, is dropped,
+        never shown later (its origin may be on top again by then)."""
+        self._next = None
+        self._cancel_open()
+
+    def _stop_opening(self) -> Screen | None:
         opening, self._opening_from = self._opening_from, None
         if self._open_timer is not None:
             self._open_timer.stop()
             self._open_timer = None
-        if opening is not None:
-            self.leadq.screen_opened()  # the keys typed meanwhile go on (`LeadqApp`)
+        return opening
+
+    def _cancel_open(self) -> None:
+        if self._stop_opening() is not None:
+            self.leadq.open_dropped()  # and what was typed for it (`LeadqApp._typed`)
 
     def _open_now(self) -> None:
         if self._taken_apart:
@@ -367,8 +377,9 @@ class ViewScreen(Screen):
                 self._laying_out = True
                 self.run_worker(self._lay_out_off_stage(), group="build")
             return
-        self._cancel_open()
+        self._stop_opening()
         self.app.push_screen(self)
+        self.leadq.screen_opened()  # what was typed meanwhile is given to it
 
     def show_loading(self) -> None:
         """Show that the view is being read (a screen shown before its view arrived)."""
