@@ -244,7 +244,46 @@ async def test_closed_lead_is_read_only_with_a_banner(ada: models.User) -> None:
 
 
 def read_only_text(screen: LeadDetailScreen, name: str) -> str:
-    return screen.query_one(f"#read-{name}", Static).visual.plain  # type: ignore[union-attr]
+    from tui.screens.lead_detail import LeadReadOnly
+
+    return screen.query_one(LeadReadOnly).value(name).plain
+
+
+@pytest.mark.asyncio
+async def test_a_closed_leads_values_wrap_beside_their_labels(ada: models.User) -> None:
+    """The read-only view is a text per group of fields, not two widgets per field: each
+    label in bold, its value beside it, a long value wrapped under the value's column,
+    not under the label (a line break shown as a symbol, as before)."""
+    from tui.screens.lead_detail import READ_LABEL_WIDTH, LeadReadOnly, ReadGroup
+
+    topic = "A topic long enough to wrap " * 4
+    closed = make_lead(ada, topic=topic.strip(), summary="First line\nsecond line")
+    models.disqualify_lead(ada, closed.id, "lost")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, closed.id)
+        await wait_until(pilot, lambda: bool(screen.query(LeadReadOnly)))
+        await settle(pilot)
+        read_only = screen.query_one(LeadReadOnly)
+        groups = list(read_only.query(ReadGroup))
+        assert len(groups) == 5 and len(read_only.query("*")) <= 2 * len(groups) + 3
+        contact = groups[0].render()
+        lines = contact.plain.split("\n")
+        assert lines[0].startswith("Topic".ljust(READ_LABEL_WIDTH) + "A topic")
+        first_name = next(i for i, line in enumerate(lines) if line.startswith("First name"))
+        assert first_name > 1  # the topic took more than one line
+        under = lines[1:first_name]
+        assert all(
+            line.startswith(" " * READ_LABEL_WIDTH) and line[READ_LABEL_WIDTH] != " "
+            for line in under
+        )
+        shown = [lines[0][READ_LABEL_WIDTH:]] + [line[READ_LABEL_WIDTH:] for line in under]
+        assert " ".join(part.strip() for part in shown) == topic.strip()
+        assert groups[0].size.height == len(lines)
+        assert [span.style for span in contact.spans if span.start == 0] == ["bold"]
+        qualify = next(group for group in groups if "summary" in group.names)
+        details = qualify.render().plain.split("\n")
+        assert "Summary".ljust(READ_LABEL_WIDTH) + "First line␤second line" in details
 
 
 @pytest.mark.asyncio

@@ -19,8 +19,9 @@ from typing import Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import (
@@ -170,9 +171,72 @@ def _value_content(value: str) -> Content:
     return literal(value) if value else Content.styled("—", "dim")
 
 
+READ_LABEL_WIDTH = max(len(label) for label in LABELS.values()) + 1
+
+
+class ReadGroup(Widget):
+    """One group of a closed lead's fields as text: each label in bold in a column of
+    `READ_LABEL_WIDTH`, its value beside it, wrapped in the rest of the width.
+
+    One widget per group, not a label and a value widget per field: the 63 widgets
+    of the read-only view were styled, laid out and rendered for the first closed
+    lead shown in a session (after qualifying it: the longest slice of that step)."""
+
+    DEFAULT_CSS = """
+    ReadGroup {
+        height: auto;
+        max-width: 110;
+    }
+    """
+
+    def __init__(self, names: tuple[str, ...], lead: models.LeadDetail) -> None:
+        super().__init__()
+        self.names = names
+        self._values = self._read(lead)
+        self._lines_for: tuple[int, list[Content]] | None = None  # (width, lines)
+
+    def _read(self, lead: models.LeadDetail) -> dict[str, Content]:
+        return {name: _value_content(_shown_value(lead, name)) for name in self.names}
+
+    def value(self, name: str) -> Content:
+        """What the group shows for field `name`."""
+        return self._values[name]
+
+    def show(self, lead: models.LeadDetail) -> None:
+        """Show `lead`'s values (laid out again only if the group's height changes)."""
+        values = self._read(lead)
+        if values == self._values:
+            return
+        width = self.size.width
+        lines = len(self._lines(width)) if width else 0
+        self._values = values
+        self._lines_for = None
+        self.refresh(layout=not width or len(self._lines(width)) != lines)
+
+    def _lines(self, width: int) -> list[Content]:
+        if self._lines_for is not None and self._lines_for[0] == width:
+            return self._lines_for[1]
+        blank = Content(" " * READ_LABEL_WIDTH)
+        lines: list[Content] = []
+        for name in self.names:
+            label = Content.styled(LABELS[name], "bold").pad_right(
+                READ_LABEL_WIDTH - len(LABELS[name])
+            )
+            wrapped = self._values[name].wrap(max(1, width - READ_LABEL_WIDTH)) or [Content()]
+            lines += [(label if n == 0 else blank) + line for n, line in enumerate(wrapped)]
+        self._lines_for = (width, lines)
+        return lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self._lines(self.size.width))
+
+
 class LeadReadOnly(VerticalScroll):
     """A closed lead's fields as text, in place of the form (built the first time a
-    closed lead is shown, then updated in place).
+    closed lead is shown, then updated in place): a title and a `ReadGroup` per group.
 
     Showing a closed lead by disabling the form's 26 inputs restyled each of them
     and their parts on every switch between an open and a closed lead (most of
@@ -180,53 +244,38 @@ class LeadReadOnly(VerticalScroll):
     that would edit (a character or enter that no key binding takes) says why it
     cannot, with the services' own sentence."""
 
-    LABEL_WIDTH = max(len(label) for label in LABELS.values()) + 1
-
-    DEFAULT_CSS = f"""
-    LeadReadOnly {{
+    DEFAULT_CSS = """
+    LeadReadOnly {
         height: 1fr;
         padding: 0 1;
-    }}
-    LeadReadOnly > .read-group {{
-        layout: grid;
-        grid-size: 2;
-        grid-columns: {LABEL_WIDTH} 1fr;
-        grid-rows: auto;
-        height: auto;
-        max-width: 110;
-    }}
-    LeadReadOnly .read-label {{
-        text-style: bold;
-    }}
-    LeadReadOnly > #read-info {{
+    }
+    LeadReadOnly > #read-info {
         margin-top: 1;
         color: $text-muted;
-    }}
+    }
     """
 
     def __init__(self, lead: models.LeadDetail, info: Content, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lead = lead
         self._info = info
-        self._values: dict[str, Static] = {}
+        self.groups = [ReadGroup(names, lead) for _, names in FORM_GROUPS]
 
     def compose(self) -> ComposeResult:
-        for title, names in FORM_GROUPS:
+        for (title, _), group in zip(FORM_GROUPS, self.groups, strict=True):
             yield Static(title, classes="group-title")
-            with Container(classes="read-group"):
-                for name in names:
-                    yield Static(LABELS[name], classes="read-label")
-                    value = self._values[name] = Static(
-                        _value_content(_shown_value(self.lead, name)), id=f"read-{name}"
-                    )
-                    yield value
+            yield group
         yield Static(self._info, id="read-info")
+
+    def value(self, name: str) -> Content:
+        """What the view shows for field `name`."""
+        return next(group.value(name) for group in self.groups if name in group.names)
 
     def show(self, lead: models.LeadDetail, info: Content) -> None:
         """Show `lead` (the texts are updated in place)."""
         self.lead = lead
-        for name, value in self._values.items():
-            value.update(_value_content(_shown_value(lead, name)))
+        for group in self.groups:
+            group.show(lead)
         self.query_one("#read-info", Static).update(info)
 
     def say_why(self) -> None:
