@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual import events
 from textual._compositor import Compositor
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual.widgets._select import SelectCurrent
 
 from models import Stage
-from tui.widgets.one_layout import update_in_place
+from tui.widgets.one_layout import quiet_when_shown, update_in_place
 from tui.widgets.record_form import FieldInput, FieldSelect
 from tui.widgets.stage_bar import StageBar
 
@@ -123,3 +124,55 @@ async def test_new_text_of_another_height_is_laid_out(monkeypatch: pytest.Monkey
         bar.set_stages(Stage.QUALIFY, {"summary": True}, hint="x" * 60)
         await wait_until(pilot, lambda: bar.size.height > height)
         assert info.region.y == bar.region.bottom
+
+
+class Heard(Static):
+    """A text that does something as it is shown again (a handler of its own)."""
+
+    shown = 0
+
+    def on_show(self) -> None:
+        self.shown += 1
+
+
+class Shown(App[None]):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="part"):
+            with Horizontal(classes="row"):
+                yield Static("Plain", id="plain")
+                yield FieldInput(id="input")
+            yield Heard("Heard", id="heard")
+
+
+@pytest.mark.asyncio
+async def test_a_part_shown_again_tells_only_the_widgets_that_listen() -> None:
+    """`quiet_when_shown`: texts and rows with no handler get no Show, Hide or Resize
+    as the part leaves and rejoins the layout; a widget with a handler, and one that
+    can take focus (an input), still do."""
+    app = Shown()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        part = app.query_one("#part")
+        quiet_when_shown(part)
+        heard = app.query_one(Heard)
+        plain, row, field = app.query_one("#plain"), app.query_one(".row"), app.query_one("#input")
+        received: dict[str, list[str]] = {"plain": [], "row": [], "input": [], "heard": []}
+        for name, widget in (("plain", plain), ("row", row), ("input", field), ("heard", heard)):
+            real = widget.post_message
+
+            def post(message: Any, name: str = name, real: Any = real) -> bool:
+                posted = bool(real(message))
+                if posted and isinstance(message, (events.Show, events.Hide, events.Resize)):
+                    received[name].append(type(message).__name__)
+                return posted
+
+            widget.post_message = post  # type: ignore[method-assign]
+        part.display = False
+        await pilot.pause()
+        part.display = True
+        await pilot.pause()
+        await pilot.pause()
+        assert received["plain"] == [] and received["row"] == []
+        assert "Hide" in received["input"] and "Show" in received["input"]
+        assert "Show" in received["heard"] and heard.shown >= 2
+        assert "Plain" in painted(app)

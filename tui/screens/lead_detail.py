@@ -57,7 +57,7 @@ from ..widgets.lazy_tabs import LazyPanes, LazyTabPane
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
-from ..widgets.one_layout import size_in_one_layout, update_in_place
+from ..widgets.one_layout import quiet_when_shown, size_in_one_layout, update_in_place
 from ..widgets.record_form import WIDE_COLUMNS, FieldInput, FieldSelect
 from ..widgets.stage_bar import StageBar
 
@@ -333,6 +333,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         self._editable = True  # the form is shown (an open lead), not `LeadReadOnly`
         self._enabled_styles: object = None  # a field's styles while the form was shown
         self._read_only: LeadReadOnly | None = None  # built for the first closed lead
+        self._form_quiet = False  # Show, Hide and Resize stopped where unheard
 
     # Layout.
     def compose(self) -> ComposeResult:
@@ -667,6 +668,9 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         probe = self.form_field("topic").styles
         if not editable:
             self._enabled_styles = probe.get_rules()
+            if not self._form_quiet:  # built by now: its rows leave the layout here
+                self._form_quiet = True
+                quiet_when_shown(form)
             if self.focused is not None and form in self.focused.ancestors_with_self:
                 self.call_after_refresh(self._focus_read_only)
         for name in ALL_FIELDS:
@@ -687,6 +691,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         else:
             self._read_only = LeadReadOnly(lead, info, id="form-read")
             self.query_one("#tab-form", TabPane).mount(self._read_only)
+            self.call_after_refresh(quiet_when_shown, self._read_only)  # once composed
 
     def _focus_read_only(self) -> None:
         if self._read_only is not None and not self._editable:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import events
 from textual.geometry import Size
 from textual.visual import VisualType
 from textual.widget import Widget
@@ -75,3 +76,39 @@ def update_in_place(widget: Static, content: VisualType) -> None:
     (see `refresh_in_place`)."""
     widget.update(content, layout=False)
     refresh_in_place(widget)
+
+
+SHOWN_EVENTS: tuple[type[events.Event], ...] = (events.Show, events.Hide, events.Resize)
+
+
+def unheard_shown_events(widget: Widget) -> list[type[events.Event]]:
+    """Which of Show, Hide and Resize nothing of `widget` handles: no handler in its
+    class (Widget's own only pass Show and Hide to scroll bars, and Hide blurs a
+    focused widget), none declared with `@on`, and it can neither scroll nor focus."""
+    styles = widget.styles
+    if widget.can_focus or styles.overflow_x != "hidden" or styles.overflow_y != "hidden":
+        return []
+    classes = [cls for cls in type(widget).__mro__ if cls is not Widget]
+    unheard = []
+    for event in SHOWN_EVENTS:
+        names = (event.handler_name, f"_{event.handler_name}")
+        if any(name in vars(cls) for cls in classes for name in names):
+            continue
+        if any(event in vars(cls).get("_decorated_handlers", {}) for cls in classes):
+            continue
+        unheard.append(event)
+    return unheard
+
+
+def quiet_when_shown(root: Widget) -> None:
+    """Stop Show, Hide and Resize being sent to the widgets under `root` that nothing
+    does with (`unheard_shown_events`).
+
+    Textual sends each widget that leaves the layout a Hide, and each one that comes
+    back a Show and a Resize: the lead form (130 widgets) and its read-only view (60)
+    take turns each time an open lead follows a closed one, 280 messages handled one
+    by one for nothing but a few scroll bars and inputs. Those keep theirs."""
+    for widget in root.walk_children(Widget):
+        unheard = unheard_shown_events(widget)
+        if unheard:
+            widget.disable_messages(*unheard)
