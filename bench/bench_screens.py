@@ -8,7 +8,10 @@
    which the new screen shows its record has been rendered (its view arrived and
    the screen refreshed after it). Opening a lead from the list (enter), its
    account from the lead (a), the settings (F2) and the qualifying processes
-   (F3); each opened `--opens` times, back (escape) in between, medians.
+   (F3); each opened `--opens` times, back (escape) in between, medians. The
+   list's leads are open and the account's lead is closed, so "lead" is an open
+   lead shown on the detail that last showed a closed one; "lead, open after
+   open" is the next lead of the list, opened right after.
    The anchor, in the same run: pushing a bare screen with a header, a static
    text and a footer on the same app (the least a new screen costs here).
 2. The event loop's longest stall during a scripted session: open a lead, edit a
@@ -262,6 +265,7 @@ async def key_to_paint(db: Path, opens: int, profile: str | None = None) -> dict
     timings: dict[str, list[float]] = {
         "bare screen (anchor)": [],
         "lead": [],
+        "lead, open after open": [],
         "account": [],
         "settings": [],
         "processes": [],
@@ -304,19 +308,18 @@ async def key_to_paint(db: Path, opens: int, profile: str | None = None) -> dict
 
         profiler = Profiler(interval=0.0005, async_mode="disabled")
 
-    async def measure(kind: type, post: Callable[[], object]) -> float:
+    async def measure(kind: type, post: Callable[[], object], case: str = "") -> float:
         event = asyncio.Event()
         arrived[kind.__name__] = event
+        name = f"{kind.__name__}, {case}" if case else kind.__name__
         # Profiled from the second open on: the median is of screens built before.
-        profiling = (
-            profiler is not None and kind.__name__ == profile and bool(cpu_ms[kind.__name__])
-        )
+        profiling = profiler is not None and kind.__name__ == profile and bool(cpu_ms[name])
         if profiling:
             profiler.start()
         began, cpu = time.perf_counter(), time.process_time()
         post()
         await asyncio.wait_for(event.wait(), 60)
-        cpu_ms[kind.__name__].append((time.process_time() - cpu) * 1000)
+        cpu_ms[name].append((time.process_time() - cpu) * 1000)
         took = (time.perf_counter() - began) * 1000
         if profiling:
             profiler.stop()
@@ -349,6 +352,14 @@ async def key_to_paint(db: Path, opens: int, profile: str | None = None) -> dict
             await back(_list(app))
             await pilot.press("down")
             await pilot.pause(0.1)
+            # The next lead of the list, open too, on the screen that showed an open
+            # lead (the line above: an open lead on the screen that showed a closed one).
+            timings["lead, open after open"].append(
+                await measure(LeadDetailScreen, key("enter"), "open after open")
+            )
+            await back(_list(app))
+            await pilot.press("down")
+            await pilot.pause(0.1)
             app.open_lead(account_lead_id)
             while not (isinstance(app.screen, LeadDetailScreen) and app.screen.view is not None):
                 await pilot.pause(0.02)
@@ -362,7 +373,14 @@ async def key_to_paint(db: Path, opens: int, profile: str | None = None) -> dict
             print(f"  round {n + 1}/{opens}", file=sys.stderr, end="\r")
     if profiler is not None:
         print(profiler.output_text(unicode=True, show_all=True), file=sys.stderr)
-    names = ["BareScreen", "LeadDetailScreen", "AccountScreen", "SettingsScreen", "ProcessesScreen"]
+    names = [
+        "BareScreen",
+        "LeadDetailScreen",
+        "LeadDetailScreen, open after open",
+        "AccountScreen",
+        "SettingsScreen",
+        "ProcessesScreen",
+    ]
     for name, key in zip(names, list(timings), strict=True):
         timings[f"{key}, CPU"] = cpu_ms[name]
     return timings
