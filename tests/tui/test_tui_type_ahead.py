@@ -292,3 +292,21 @@ async def test_a_key_typed_after_the_escape_that_closes_a_dialog_goes_to_the_lis
         together(app, "escape", "down")
         await wait_until(pilot, lambda: app.screen is listed and table.cursor == 1)
         assert len(app.screen_stack) == 1
+
+
+@pytest.mark.asyncio
+async def test_slash_then_text_in_one_read_is_typed_into_the_search(ada: models.User) -> None:
+    """/ moves the focus to the search box (a binding: the next key waits for it);
+    the text after it, typed into the box, goes on at once, in order."""
+    make_lead(ada)
+    make_lead(ada, email="b@x.example")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await list_ready(pilot, 2)
+        pushed = record_pushes(app)
+        together(app, "slash", "a", "b", "o", "t")
+        search = app.screen.query_one("#search")
+        await wait_until(pilot, lambda: search.value == "abot")
+        await settle(pilot)
+        assert app.focused is search
+        assert not table.selected and pushed == []
