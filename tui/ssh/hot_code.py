@@ -157,13 +157,17 @@ def class_ranks(keys: Iterable[str]) -> dict[type, int]:
     rank = {key: index for index, key in enumerate(keys)}
     key_of = _Keys()
     ranks: dict[type, int] = {}
+    qualname_of, dict_of = type.__dict__["__qualname__"].__get__, type.__dict__["__dict__"].__get__
     for cls in _all_classes():
         best = None
-        prefix = f"{cls.__qualname__}."
-        for value in list(vars(cls).values()):
-            function = getattr(value, "__func__", value)
-            code = getattr(function, "__code__", None)
-            if type(code) is types.CodeType and code.co_qualname.startswith(prefix):
+        prefix = f"{qualname_of(cls)}."
+        for value in list(dict_of(cls).values()):
+            # (no getattr on what a class holds: a lazy proxy may raise anything)
+            function = value.__func__ if type(value) in (classmethod, staticmethod) else value
+            if type(function) is not types.FunctionType:
+                continue
+            code = function.__code__
+            if code.co_qualname.startswith(prefix):
                 found = rank.get(key_of(code))
                 if found is not None and (best is None or found < best):
                     best = found
