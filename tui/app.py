@@ -343,8 +343,8 @@ class LeadqApp(App[None]):
     # cursor and gives down and enter to the lead detail: what they would do typed
     # after it appeared. Keys typed for a screen whose opening was dropped (the record
     # was deleted meanwhile, or another screen was shown first) are dropped too: they
-    # were not meant for the screen the user is left on. The app's own priority keys
-    # (ctrl+q) act at once, whatever waits.
+    # were not meant for the screen the user is left on. Quitting (ctrl+q) acts at
+    # once, whatever waits; every other key waits its turn.
     async def _typed(self, event: events.Key | events.Paste) -> None:
         if self._giving is not None and not self._waiting and self._settled():
             self._giving = None  # handled long since: keys typed one by one
@@ -357,12 +357,17 @@ class LeadqApp(App[None]):
         self._follow_giving()
 
     async def _app_priority_key(self, key: str) -> bool:
-        """Run the app's own priority binding for `key` (ctrl+q), if it has one."""
+        """Quit at once if `key` is the app's quit key (ctrl+q), whatever waits.
+
+        Only quitting jumps the queue. The app's other priority keys (Textual's
+        ctrl+p, the command palette) wait their turn like any key: run at once, the
+        palette opened over the list and took the Enter typed before it as its own
+        (its top command, the accounts list) instead of opening the lead."""
         for namespace, bindings in self.screen._binding_chain:
             if namespace is self:
                 for binding in bindings.key_to_bindings.get(key, ()):
-                    if binding.priority and await self.run_action(binding.action, self):
-                        return True
+                    if binding.priority and binding.action == "quit":
+                        return await self.run_action(binding.action, self)
         return False
 
     async def _give(self, event: events.Key | events.Paste) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
@@ -27,7 +28,7 @@ from tui.widgets.lead_table import LeadTable
 from ..conftest import make_lead
 from ..helpers import make_app, settle, wait_for_screen, wait_until
 
-CHARACTERS = {"enter": "\r", "escape": "\x1b", "down": None, "ctrl+q": "\x11"}
+CHARACTERS = {"enter": "\r", "escape": "\x1b", "down": None, "ctrl+q": "\x11", "ctrl+p": "\x10"}
 
 
 def together(app: LeadqApp, *keys: str) -> None:
@@ -158,6 +159,29 @@ async def test_ctrl_q_in_the_same_read_still_quits_at_once(ada: models.User) -> 
         together(app, "enter", "n", "ctrl+q")
         await wait_until(pilot, lambda: exits != [])
     assert exits == [[]]  # before the lead was shown, and n never made a new lead
+
+
+@pytest.mark.asyncio
+async def test_ctrl_p_in_the_same_read_waits_for_the_lead_it_follows(ada: models.User) -> None:
+    """Only quitting jumps the queue: the command palette, another of the app's
+    priority keys, opens over the lead Enter opened, as typed slowly; run at once, it
+    opened over the list and took that Enter as its own (its top command)."""
+    make_lead(ada)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await list_ready(pilot, 1)
+        first = table.current_row.id
+        pushed = record_pushes(app)
+        together(app, "enter", "ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert [type(s) for s in app.screen_stack] == [
+            LeadListScreen,
+            LeadDetailScreen,
+            CommandPalette,
+        ]
+        assert app.screen_stack[1].view.id == first
+        assert pushed[0] is LeadDetailScreen
 
 
 @pytest.mark.asyncio
