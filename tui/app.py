@@ -354,6 +354,8 @@ class LeadqApp(App[None]):
         if isinstance(event, events.Key) and await self._app_priority_key(event.key):
             return
         self._waiting.append(event)
+        if self._may_give():  # (nothing holds them any more: a form gone unready)
+            await self._give_waiting()
         self._follow_giving()
 
     async def _app_priority_key(self, key: str) -> bool:
@@ -464,9 +466,16 @@ class LeadqApp(App[None]):
             await self._give_waiting()
 
     def _may_give(self) -> bool:
-        """Whether a key may be given now: none is on its way, no screen is opening, and
-        none has just opened (it takes what was typed once shown: `screen_opened`)."""
-        return self._giving is None and not self._opened and self.opening_screen() is None
+        """Whether a key may be given now: none is on its way, no screen is opening, none
+        has just opened (it takes what was typed once shown: `screen_opened`), and the
+        screen on top takes keys (a form takes none before its fields are filled:
+        `taking_keys`; it calls `screen_opened` then)."""
+        return (
+            self._giving is None
+            and not self._opened
+            and self.opening_screen() is None
+            and getattr(self.screen, "taking_keys", True)
+        )
 
     async def _give_waiting(self) -> None:
         while self._waiting and self._may_give():
@@ -525,6 +534,8 @@ class LeadqApp(App[None]):
 
     def pop_screen(self) -> Any:  # type: ignore[override]
         self._overtake_opens()
+        if not getattr(self.screen, "taking_keys", True):
+            self._waiting.clear()  # typed for a form that closes before it was filled
         return super().pop_screen()
 
     def switch_screen(self, screen: Any) -> Any:  # type: ignore[override]

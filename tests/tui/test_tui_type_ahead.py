@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import pytest
-from textual import events
+from textual import events, work
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import TabbedContent
@@ -28,7 +28,14 @@ from tui.widgets.lead_table import LeadTable
 from ..conftest import make_lead
 from ..helpers import make_app, settle, wait_for_screen, wait_until
 
-CHARACTERS = {"enter": "\r", "escape": "\x1b", "down": None, "ctrl+q": "\x11", "ctrl+p": "\x10"}
+CHARACTERS = {
+    "enter": "\r",
+    "escape": "\x1b",
+    "tab": "\t",
+    "down": None,
+    "ctrl+q": "\x11",
+    "ctrl+p": "\x10",
+}
 
 
 def together(app: LeadqApp, *keys: str) -> None:
@@ -285,17 +292,30 @@ async def test_a_note_typed_ahead_goes_into_the_composer(ada: models.User) -> No
 
 @pytest.mark.asyncio
 async def test_what_is_typed_after_n_on_the_list_goes_into_the_new_lead_form(
-    ada: models.User,
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The form fills its fields (all of them) from a worker once mounted: what is
+    typed before that waits for it, then goes into the topic, and tab moves on."""
     make_lead(ada)
+    filled = threading.Event()
+    real_load = RecordFormScreen._load.__wrapped__  # (the worker's own function)
+
+    def load(screen: RecordFormScreen, kind: str, record_id: int | None) -> None:
+        assert filled.wait(30)
+        real_load(screen, kind, record_id)
+
+    monkeypatch.setattr(RecordFormScreen, "_load", work(thread=True, group="record-form")(load))
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         await list_ready(pilot, 1)
-        together(app, "n", "a", "b", "c")
+        together(app, "n", "a", "b", "tab", "c")
         form = await wait_for_screen(pilot, RecordFormScreen)
-        await settle(pilot)
-        await wait_until(pilot, lambda: getattr(app.focused, "value", None) == "abc")
-        assert app.focused is form.query_one("#f-topic")
+        await pilot.pause()
+        assert form.query_one("#f-topic").value == ""  # not filled yet: nothing given
+        filled.set()
+        await wait_until(pilot, lambda: form.query_one("#f-first_name").value == "c")
+        assert form.query_one("#f-topic").value == "ab"
+        assert app.focused is form.query_one("#f-first_name")
 
 
 @pytest.mark.asyncio

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 import models
 from models import LEAD_REQUIRED as REQUIRED
@@ -102,6 +103,9 @@ def new_lead_groups() -> FormGroups:
 NOUNS = {"lead": "lead", "account": "account", "contact": "contact", "opportunity": "opportunity"}
 
 
+FAILED = (WorkerState.ERROR, WorkerState.CANCELLED)
+
+
 class RecordFormScreen(Screen[None]):
     """A new record of `kind` (`record_id=None`) or the record to edit."""
 
@@ -116,6 +120,7 @@ class RecordFormScreen(Screen[None]):
         self.kind = kind
         self.record_id = record_id
         self.loaded = False
+        self._reading = True  # its fields (`_load`)
         self.saving = False
         verb = "New" if record_id is None else "Edit"
         self.title = f"{verb} {NOUNS[kind]}"
@@ -133,6 +138,18 @@ class RecordFormScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._load(self.kind, self.record_id)
+
+    @property
+    def taking_keys(self) -> bool:
+        """Whether keys typed go to the form: not while its fields are being read and
+        filled (`_show` sets them all), so keys typed ahead (n on the list, then the
+        topic) wait for it (`LeadqApp._typed`); a read that failed holds none."""
+        return self.loaded or not self._reading
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "record-form" and event.state in FAILED:
+            self._reading = False  # the form stays empty, as before: keys go to it
+            self.app.screen_opened()  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="record-form", exit_on_error=False)
     def _load(self, kind: str, record_id: int | None) -> None:
@@ -160,6 +177,7 @@ class RecordFormScreen(Screen[None]):
                 self.form.show_errors({"form": refusal.reason})
         self.loaded = True
         self.form.focus_first()
+        self.app.screen_opened()  # type: ignore[attr-defined]  # what was typed meanwhile
 
     def _gone(self, message: str) -> None:
         notify_literal(self, message, severity="warning")
