@@ -867,3 +867,31 @@ def test_notes_to_show_reads_sizes_not_bytes(db: object) -> None:
     events = models.history_to_show("lead", lead.id)
     assert events[0].action == "qualified" and events[-1].action == "created"
     assert events[0].actor.full_name == "Ada Admin"
+
+
+@pytest.mark.asyncio
+async def test_the_wide_form_shows_each_group_title_across_both_columns(
+    admin: models.User,
+) -> None:
+    """At 160 columns and more the form is a grid of two columns: each group's title is
+    shown (a grid cell's height left out the title's top margin, so it had none) and
+    starts its own row at the left, after a group of an odd number of fields too
+    (Textual's grid put a title that came in the second column there, cut in half)."""
+    lead = make_lead(admin)
+    app = make_app(admin)
+    async with app.run_test(size=(180, 45)) as pilot:
+        await settle(pilot)
+        app.open_lead(lead.id)
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadDetailScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert screen.has_class("-wide")
+        form = screen.query_one("#form")
+        titles = list(screen.query("#form > .group-title"))
+        assert [str(t.render()) for t in titles] == [t for t, _ in models.LEAD_FORM_GROUPS]
+        for title in titles:
+            assert title.region.height >= 1, str(title.render())
+            assert title.region.x == form.content_region.x, str(title.render())
+            assert title.region.width > form.content_region.width * 3 // 4  # both columns
+        topic = screen.query_one("#row-topic").region
+        assert topic.y > titles[0].region.y  # each group's rows come after its title

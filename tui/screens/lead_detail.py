@@ -67,6 +67,30 @@ LOOKUPS = {"existing_account": "account", "existing_contact": "contact"}
 ALL_FIELDS: tuple[str, ...] = tuple(name for _, names in FORM_GROUPS for name in names)
 GROUP_TITLES = {names[0]: title for title, names in FORM_GROUPS}
 """Each group's title, by the group's first field."""
+SPANNING_FIELDS = frozenset({"summary"})
+"""The fields whose row takes both columns of the wide form (`#row-summary` in the CSS)."""
+
+
+def _wide_fillers() -> frozenset[str]:
+    """The fields before which the wide form, a grid of two columns, needs an empty
+    cell (`.wide-filler`): before a group's title, or a row taking both columns, that
+    would start in the second column. Textual's grid does not move such a cell to the
+    next row, as CSS grids do: it put the title in the right-hand column, cut to its
+    width, beside the group before it."""
+    fillers: set[str] = set()
+    column = 0  # where the next cell starts
+    for _, names in FORM_GROUPS:
+        for index, name in enumerate(names):
+            if index == 0 or name in SPANNING_FIELDS:  # a title, or a row, across both
+                if column == 1:
+                    fillers.add(name)
+                column = 0
+            if name not in SPANNING_FIELDS:
+                column = (column + 1) % 2
+    return frozenset(fillers)
+
+
+WIDE_FILLERS = _wide_fillers()
 STEP_FIELDS = 4
 FORM_STEPS: tuple[tuple[str, ...], ...] = tuple(
     ALL_FIELDS[start : start + STEP_FIELDS] for start in range(0, len(ALL_FIELDS), STEP_FIELDS)
@@ -374,6 +398,8 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         """The rows of fields `names`, each group's title before its first field."""
         widgets: list[Widget] = []
         for name in names:
+            if name in WIDE_FILLERS:
+                widgets.append(Static(classes="wide-filler"))
             if name in GROUP_TITLES:
                 widgets.append(Static(GROUP_TITLES[name], classes="group-title"))
             widgets.append(self._field_row(name))
