@@ -115,15 +115,8 @@ async def test_a_refilled_screen_first_paints_the_keys_of_its_record(
             await back_to_list(pilot)
 
 
-@pytest.mark.asyncio
-async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
-    ada: models.User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Showing a closed lead on the screen that showed an open one, and back, lays the
-    screen out once: not again for the footer's keys (fewer for a closed lead) nor
-    for the tabs' new size (the closed lead's banner)."""
-    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
-    models.disqualify_lead(ada, closed.id, "lost")
+def lead_detail_layouts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The layouts of lead detail screens from now on: the id of the lead each showed."""
     layouts: list[object] = []
     real_reflow = Compositor.reflow
 
@@ -133,6 +126,19 @@ async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
         return real_reflow(compositor, parent, size)
 
     monkeypatch.setattr(Compositor, "reflow", reflow)
+    return layouts
+
+
+@pytest.mark.asyncio
+async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Showing a closed lead on the screen that showed an open one, and back, lays the
+    screen out once: not again for the footer's keys (fewer for a closed lead) nor
+    for the tabs' new size (the closed lead's banner)."""
+    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
+    models.disqualify_lead(ada, closed.id, "lost")
+    layouts = lead_detail_layouts(monkeypatch)
     app = make_app(ada)
     async with app.run_test(size=(80, 24)) as pilot:
         for lead in (opened, closed):  # both built and shown once
@@ -247,15 +253,7 @@ async def test_an_open_lead_after_another_is_not_laid_out_again(
     third = make_lead(
         ada, email="t@x.example", city="Bergen", topic="A much longer topic", rating="cold"
     )
-    layouts: list[object] = []
-    real_reflow = Compositor.reflow
-
-    def reflow(compositor: Compositor, parent: Any, size: Any) -> Any:
-        if isinstance(parent, LeadDetailScreen):
-            layouts.append(parent.view.id if parent.view else None)
-        return real_reflow(compositor, parent, size)
-
-    monkeypatch.setattr(Compositor, "reflow", reflow)
+    layouts = lead_detail_layouts(monkeypatch)
     app = make_app(ada)
     async with app.run_test(size=(100, 60)) as pilot:  # the whole form in view
         await open_screen(pilot, lambda: app.open_lead(first.id), LeadDetailScreen)
