@@ -10,8 +10,6 @@ import asyncio
 import datetime as dt
 import importlib
 import os
-import time
-from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePath
@@ -21,7 +19,6 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
 
 import models
 
@@ -30,10 +27,10 @@ from .key_names import install as _name_keys_without_unicodedata
 from .preferences import load_preferences, save_preference
 from .shared_css import SharedStylesheet, css_file_text, css_variables
 from .sort_order import install as _keep_sort_order_off_the_class
+from .type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
-    from textual.timer import Timer
 
     from .loading import ViewScreen
 
@@ -47,10 +44,6 @@ refusal, as docs/errors.md numbers them (3 is a database that cannot be opened).
 
 SCREEN_STYLESHEETS = sorted((Path(__file__).parent / "screens").resolve().glob("*.tcss"))
 """Every screen's stylesheet, read after the first frame (`_read_screen_stylesheets`)."""
-KEY_TRAIL_SECONDS = 2.0
-"""How long a key given to a widget may hold the keys typed after it before they are
-given anyway (`LeadqApp._give_up_on_trail`, a safety net: its trail takes a
-millisecond or so)."""
 STYLESHEET_SECONDS = 0.02
 PARSED_STYLESHEETS = 1024
 """How many parsed CSS sources the stylesheet keeps (`_keep_parsed_stylesheets`)."""
@@ -131,15 +124,7 @@ class LeadqApp(App[None]):
         self._change_token = models.change_token() if poll else -1
         self.user = models.current_user(user_id)
         self._built: dict[type[ViewScreen], ViewScreen] = {}
-        self._waiting: deque[events.Key | events.Paste] = deque()  # typed ahead (`_typed`)
-        self._giving: events.Event | None = None  # the key given and not handled yet
-        self._giving_since = 0.0
-        self._giving_to: Any = None  # the widget it was given to
-        self._giving_on: object = None  # the screen on top when it was given
-        self._following: events.Event | None = None  # the key whose trail is under way
-        self._giving_refresh = False  # its handling left work for after a refresh
-        self._trail_timer: Timer | None = None
-        self._opened = False  # a screen opened: what waits is given to it once shown
+        self._type_ahead = TypeAhead(self, give=super().on_event)
         self._asking_to_quit = False
         self._panicked = False
         self._collector = IdleCollector(self)
@@ -315,6 +300,7 @@ class LeadqApp(App[None]):
     def _remember_theme(self, theme: object) -> None:
         save_preference("theme", self.theme)
 
+    # Input: keys and pastes from the terminal are given in turn (tui/type_ahead.py).
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent | events.Paste):
             self._collector.touched()  # the user is here: no full collection now
@@ -323,209 +309,26 @@ class LeadqApp(App[None]):
 
             event.text = pasted(event.text)
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            await self._typed(event)  # from the terminal: given in turn (type-ahead)
+            await self._type_ahead.typed(event)
             return
         await super().on_event(event)
-
-    # Type-ahead: what is typed faster than it is handled means what it means typed
-    # slowly. A terminal read holding several keys (a fast typist, tmux send-keys, a
-    # paste that is not bracketed) arrives as several Key events at once; Textual would
-    # forward them all to the focused widget before it handled the first, so a key
-    # after one that opens a screen (Enter on the list, then n) was taken by the screen
-    # it opens over (n: a new lead) before the new screen was even asked for (the
-    # table's Enter posts OpenLead, handled a hop later). Here a key a binding takes (an
-    # action) is given to the focused widget, and the keys after it only once it has
-    # been handled, with what its handling posted to the widgets on its way (text
-    # typed into a field goes on at once, as in Textual); while a screen opens
-    # (`opening_screen`), what is typed waits for it and is given to it, in order, once
-    # it is shown. So Enter then n opens the lead on its notes composer, Enter then
-    # escape opens it and closes it, and Enter, down, enter opens the lead under the
-    # cursor and gives down and enter to the lead detail: what they would do typed
-    # after it appeared. Keys typed for a screen whose opening was dropped (the record
-    # was deleted meanwhile, or another screen was shown first) are dropped too: they
-    # were not meant for the screen the user is left on. Quitting (ctrl+q) acts at
-    # once, whatever waits; every other key waits its turn.
-    async def _typed(self, event: events.Key | events.Paste) -> None:
-        if self._giving is not None and not self._waiting and self._settled():
-            self._giving = None  # handled long since: keys typed one by one
-        if not self._waiting and self._may_give():
-            await self._give(event)
-            return
-        if isinstance(event, events.Key) and await self._app_priority_key(event.key):
-            return
-        self._waiting.append(event)
-        if self._may_give():  # (nothing holds them any more: a form gone unready)
-            await self._give_waiting()
-        self._follow_giving()
-
-    async def _app_priority_key(self, key: str) -> bool:
-        """Quit at once if `key` is the app's quit key (ctrl+q), whatever waits.
-
-        Only quitting jumps the queue. The app's other priority keys (Textual's
-        ctrl+p, the command palette) wait their turn like any key: run at once, the
-        palette opened over the list and took the Enter typed before it as its own
-        (its top command, the accounts list) instead of opening the lead."""
-        for namespace, bindings in self.screen._binding_chain:
-            if namespace is self:
-                for binding in bindings.key_to_bindings.get(key, ()):
-                    if binding.priority and binding.action == "quit":
-                        return await self.run_action(binding.action, self)
-        return False
-
-    async def _give(self, event: events.Key | events.Paste) -> None:
-        """Give `event` to the focused widget, as Textual does (priority bindings first);
-        a key that a binding takes (an action: it may open a screen, move the focus) is
-        followed, and the next one given when it has been handled (`_trail_step`).
-        Other keys and pastes (text typed into a field) go on at once, as in Textual:
-        given one at a time, each was painted before the next (a 50-key burst into the
-        search box took 5-15 times the CPU)."""
-        target = self.focused or self.screen
-        acts = isinstance(event, events.Key) and self._bound(event.key)
-        await super().on_event(event)
-        if event.is_forwarded and acts:  # not taken by a priority binding
-            self._giving = event
-            self._giving_to = target
-            self._giving_on = self.screen
-            self._giving_refresh = False
-            if self._waiting:
-                self._follow_giving()
-
-    def _bound(self, key: str) -> bool:
-        """Whether a binding of the focused widget, its ancestors or the app takes `key`
-        (the chain Textual checks, less the keys the focused widget types itself)."""
-        return any(
-            key in bindings.key_to_bindings for _, bindings in self.screen._modal_binding_chain
-        )
-
-    def _settled(self) -> bool:
-        """Whether the key given last has been handled, and what it sent on its way:
-        nothing is queued at the app, at the widgets from the one it was given to up
-        to its screen, nor at the screen on top, and no callback waits for a refresh
-        (the message queues and `Screen._callbacks`: Textual 8.2's, pinned). Cheap,
-        and true when keys come one by one; else the key is followed (`_trail`). (A
-        handler still awaiting something then is not waited for, as in Textual.)"""
-        screen = self.screen
-        if screen._callbacks:
-            return False
-        for node in (self, *self._giving_to.ancestors_with_self, screen):
-            if node._message_queue.qsize() or node._pending_message is not None:
-                return False
-        return True
-
-    def _follow_giving(self) -> None:
-        """Keys wait behind the one given last: follow it, to give the next when it
-        has been handled (`_trail_step`), or `KEY_TRAIL_SECONDS` later at most."""
-        event = self._giving
-        if event is None or self._following is event:
-            return
-        self._following = event
-        self._giving_since = time.monotonic()
-        self._trail(event, self._giving_to, self._giving_to, second=False)
-        if self._trail_timer is None:
-            self._trail_timer = self.set_timer(KEY_TRAIL_SECONDS, self._trail_overdue)
-
-    def _trail(self, event: events.Event, node: Any, first: Any, second: bool) -> None:
-        """Put a step of `event`'s trail in `node`'s queue (or the nearest ancestor's
-        that takes it, else the app's), behind what is there already. A widget gone
-        meanwhile (the dialog Escape closed) takes nothing: it holds nothing either."""
-        while node is not None and node is not self:
-            if node.call_later(self._trail_step, event, node, first, second):
-                return
-            node = node._parent
-        if not self.call_later(self._trail_step, event, self, first, second):
-            self._giving = None  # the app is closing
-
-    async def _trail_step(self, event: events.Event, node: Any, first: Any, second: bool) -> None:
-        """`node` handled what was in its queue before this step: `event`, if it came
-        this way, and what the nodes below it sent up. The trail climbs the way a key
-        bubbles, to the app, behind the key; then, unless all is quiet on the way
-        (`_settled`), once more from the widget it was given to, behind the messages
-        its handling posted there and above (the table's OpenLead after Enter, which
-        opens the lead at the list screen). Then,
-        if the key changed the screen (a dialog, a form) or left work for after the
-        next refresh (n on a lead focuses the note composer then), the next key waits
-        for that refresh too: it is for the widget focused then."""
-        if event is not self._giving:
-            return  # overdue, and given up on (`_trail_overdue`)
-        if isinstance(node, Screen) and node._callbacks:  # (Textual 8.2's, pinned)
-            self._giving_refresh = True
-        if node is not self:
-            self._trail(event, node._parent or self, first, second)
-        elif not second and not self._settled():
-            self._trail(event, first, first, second=True)
-        elif self._giving_refresh or self.screen is not self._giving_on:
-            # After the refresh's callbacks, and a hop more: a widget's focus() is
-            # taken by the app in a callback of its own.
-            self.call_after_refresh(self.call_later, self._given, event)
-        else:
-            await self._given(event)
-
-    async def _given(self, event: events.Event) -> None:
-        if event is self._giving:
-            self._giving = None
-            await self._give_waiting()
-
-    def _may_give(self) -> bool:
-        """Whether a key may be given now: none is on its way, no screen is opening, none
-        has just opened (it takes what was typed once shown: `screen_opened`), and the
-        screen on top takes keys (a form takes none before its fields are filled:
-        `taking_keys`; it calls `screen_opened` then)."""
-        return (
-            self._giving is None
-            and not self._opened
-            and self.opening_screen() is None
-            and getattr(self.screen, "taking_keys", True)
-        )
-
-    async def _give_waiting(self) -> None:
-        while self._waiting and self._may_give():
-            await self._give(self._waiting.popleft())
-        if not self._waiting and self._trail_timer is not None:
-            self._trail_timer.stop()
-            self._trail_timer = None
-
-    def _trail_overdue(self) -> None:
-        self._trail_timer = None
-        self.call_later(self._give_up_on_trail)  # after what the app is handling
-
-    async def _give_up_on_trail(self) -> None:
-        """A safety net: a key's trail lost on its way (a widget gone in between, as
-        far as is known never) would hold every later key; after `KEY_TRAIL_SECONDS`
-        the next one is given anyway, as Textual would have at once."""
-        if not self._waiting:
-            return
-        late = time.monotonic() - self._giving_since
-        if self._giving is not None and late < KEY_TRAIL_SECONDS:
-            self._trail_timer = self.set_timer(KEY_TRAIL_SECONDS - late, self._trail_overdue)
-            return
-        self._giving = None
-        await self._give_waiting()
 
     def opening_screen(self) -> ViewScreen | None:
         """The screen being opened over the current one: built off-stage, or refilled
         and waiting for its view (`ViewScreen.open_over`, `build_over`). Until it is
-        shown, what is typed waits for it (`_typed`)."""
+        shown, what is typed waits for it (tui/type_ahead.py)."""
         for screen in self._built.values():
             if screen.opening_over is not None and screen.opening_over is self.screen:
                 return screen
         return None
 
     def screen_opened(self) -> None:
-        """A screen opened: what was typed meanwhile, or is until it is shown and
-        focused, is given to it then, in order."""
-        if not self._opened:
-            self._opened = self.call_after_refresh(self.call_later, self._give_to_opened)
-
-    async def _give_to_opened(self) -> None:
-        self._opened = False
-        await self._give_waiting()
+        """A screen opened: what was typed meanwhile is given to it once shown."""
+        self._type_ahead.screen_opened()
 
     def open_dropped(self) -> None:
-        """A screen's opening ended without it (its record was deleted meanwhile, or the
-        open was overtaken): what was typed for it is dropped, not given to the screen
-        the user is on (d there would disqualify the lead under the list's cursor)."""
-        if self.opening_screen() is None:
-            self._waiting.clear()
+        """A screen's opening ended without it: what was typed for it is dropped."""
+        self._type_ahead.open_dropped()
 
     # An open overtaken: another screen shown or closed first (a dialog, a click).
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -534,8 +337,7 @@ class LeadqApp(App[None]):
 
     def pop_screen(self) -> Any:  # type: ignore[override]
         self._overtake_opens()
-        if not getattr(self.screen, "taking_keys", True):
-            self._waiting.clear()  # typed for a form that closes before it was filled
+        self._type_ahead.screen_closing()
         return super().pop_screen()
 
     def switch_screen(self, screen: Any) -> Any:  # type: ignore[override]

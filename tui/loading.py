@@ -361,7 +361,7 @@ class ViewScreen(Screen):
 
     def _cancel_open(self) -> None:
         if self._stop_opening() is not None:
-            self.leadq.open_dropped()  # and what was typed for it (`LeadqApp._typed`)
+            self.leadq.open_dropped()  # and what was typed for it (tui/type_ahead.py)
 
     def _open_now(self) -> None:
         if self._taken_apart:

@@ -143,7 +143,7 @@ class RecordFormScreen(Screen[None]):
     def taking_keys(self) -> bool:
         """Whether keys typed go to the form: not while its fields are being read and
         filled (`_show` sets them all), so keys typed ahead (n on the list, then the
-        topic) wait for it (`LeadqApp._typed`); a read that failed holds none."""
+        topic) wait for it (tui/type_ahead.py); a read that failed holds none."""
         return self.loaded or not self._reading
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
