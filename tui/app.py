@@ -311,6 +311,10 @@ class LeadqApp(App[None]):
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             await self._type_ahead.typed(event)
             return
+        if isinstance(event, events.MouseDown | events.MouseUp) and not event.is_forwarded:
+            await super().on_event(event)
+            self._type_ahead.pressed(event)  # what is typed next waits for its click
+            return
         await super().on_event(event)
 
     def opening_screen(self) -> ViewScreen | None:

@@ -18,7 +18,9 @@ into a field goes on at once, as in Textual. While a screen opens
 (`LeadqApp.opening_screen`), what is typed waits for it and is given to it once it is
 shown (`screen_opened`). So Enter then n opens the lead on its notes composer, Enter
 then escape opens it and closes it, and Enter, down, enter opens the lead under the
-cursor and gives down and enter to the lead detail. Keys typed for a screen whose
+cursor and gives down and enter to the lead detail. A mouse button holds the keys
+after it the same way (`pressed`): n right after a double click on a row (which opens
+the lead, a hop later) is the lead's. Keys typed for a screen whose
 opening was dropped (the record was deleted meanwhile, or another screen was shown
 first) are dropped too (`open_dropped`): they were not meant for the screen the user
 is left on.
@@ -32,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.errors import NoWidget
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -93,6 +96,19 @@ class TypeAhead:
         if self._app.opening_screen() is None:
             self._waiting.clear()
 
+    def pressed(self, event: events.MouseDown | events.MouseUp) -> None:
+        """A mouse button went down or up, and the app gave it (and the click it makes
+        on release) to the widget under the mouse: the keys typed after it wait until
+        that widget has handled it, as after a key a binding takes. A double click on
+        the lead list opens the lead (`LeadTable.OpenLead`, a hop later): n typed
+        right after it is the lead's, not the list's (a new lead)."""
+        app = self._app
+        try:
+            target = app.mouse_captured or app.get_widget_at(event.x, event.y)[0]
+        except NoWidget:
+            return
+        self._hold_behind(event, target)
+
     def screen_closing(self) -> None:
         """The screen on top is about to close: what was typed for a form that closes
         before it was filled (`taking_keys`) is dropped."""
@@ -126,12 +142,16 @@ class TypeAhead:
         acts = isinstance(event, events.Key) and self._bound(event.key)
         await self._deliver(event)
         if event.is_forwarded and acts:  # not taken by a priority binding
-            self._giving = event
-            self._giving_to = target
-            self._giving_on = app.screen
-            self._giving_refresh = False
-            if self._waiting:
-                self._follow_giving()
+            self._hold_behind(event, target)
+
+    def _hold_behind(self, event: events.Event, target: Any) -> None:
+        """The keys typed after `event`, given to `target`, wait until it is handled."""
+        self._giving = event
+        self._giving_to = target
+        self._giving_on = self._app.screen
+        self._giving_refresh = False
+        if self._waiting:
+            self._follow_giving()
 
     def _bound(self, key: str) -> bool:
         """Whether a binding of the focused widget, its ancestors or the app takes `key`

@@ -15,6 +15,7 @@ import pytest
 from textual import events, work
 from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 import models
@@ -43,6 +44,17 @@ def together(app: LeadqApp, *keys: str) -> None:
     before the app has handled the first."""
     for key in keys:
         app.post_message(events.Key(key, CHARACTERS.get(key, key)))
+
+
+def clicks_together(app: LeadqApp, widget: Widget, offset: tuple[int, int], clicks: int) -> None:
+    """Post `clicks` presses of the left button at `offset` in `widget` as the driver
+    posts them (down and up; the app makes the click on release, a double click from
+    two at one place), before the app has handled the first."""
+    x, y = widget.region.offset + offset
+    where = dict(x=x, y=y, delta_x=0, delta_y=0, button=1, shift=False, meta=False, ctrl=False)
+    for _ in range(clicks):
+        app.post_message(events.MouseDown(None, **where, screen_x=x, screen_y=y))
+        app.post_message(events.MouseUp(None, **where, screen_x=x, screen_y=y))
 
 
 def record_pushes(app: LeadqApp) -> list[type[Screen]]:
@@ -354,3 +366,72 @@ async def test_slash_then_text_in_one_read_is_typed_into_the_search(ada: models.
         await settle(pilot)
         assert app.focused is search
         assert not table.selected and pushed == []
+
+
+@pytest.mark.asyncio
+async def test_enter_then_n_opens_the_lead_wherever_enter_is_when_n_comes(
+    ada: models.User,
+) -> None:
+    """n arriving while Enter is anywhere on its way (at the app, the table, the
+    table's OpenLead at the list screen, the lead opening): the lead's notes, each
+    time, never the list's new lead form."""
+    make_lead(ada)
+    make_lead(ada, email="b@x.example")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await list_ready(pilot, 2)
+        pushed = record_pushes(app)
+        for turns in (0, 1, 2, 3, 4, 6, 8, 12, 16, 24):
+            app.post_message(events.Key("enter", "\r"))
+            for _ in range(turns):
+                await asyncio.sleep(0)  # one turn of the event loop
+            app.post_message(events.Key("n", "n"))
+            detail = await wait_for_screen(pilot, LeadDetailScreen)
+            await settle(pilot)
+            await wait_until(pilot, lambda detail=detail: active_tab(detail) == "tab-notes")
+            assert pushed == [LeadDetailScreen], turns
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+            await settle(pilot)
+            pushed.clear()
+
+
+@pytest.mark.asyncio
+async def test_n_after_a_double_click_in_one_batch_is_the_leads(ada: models.User) -> None:
+    """A double click on a row opens its lead (the table's OpenLead, a hop after the
+    click): n typed right after it, before the app handled the click, is the lead's
+    (its notes), not the list's new lead form; the lead is opened once."""
+    make_lead(ada)
+    make_lead(ada, email="b@x.example")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await list_ready(pilot, 2)
+        pushed = record_pushes(app)
+        clicks_together(app, table, (5, 2), clicks=2)  # the second row (under the header)
+        together(app, "n")
+        detail = await wait_for_screen(pilot, LeadDetailScreen)
+        await settle(pilot)
+        await wait_until(pilot, lambda: active_tab(detail) == "tab-notes")
+        assert pushed == [LeadDetailScreen]
+        assert table.cursor == 1 and detail.view.id == table.current_row.id
+        assert not any(isinstance(s, RecordFormScreen) for s in app.screen_stack)
+
+
+@pytest.mark.asyncio
+async def test_a_click_moves_the_cursor_and_the_key_after_it_is_the_lists(
+    ada: models.User,
+) -> None:
+    """A single click only moves the cursor: n typed right after it is the list's, a
+    new lead form (held behind the click, it is given once the click was handled)."""
+    make_lead(ada)
+    make_lead(ada, email="b@x.example")
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await list_ready(pilot, 2)
+        pushed = record_pushes(app)
+        clicks_together(app, table, (5, 2), clicks=1)
+        together(app, "n")
+        await wait_for_screen(pilot, RecordFormScreen)
+        await settle(pilot)
+        assert table.cursor == 1
+        assert pushed == [RecordFormScreen]
