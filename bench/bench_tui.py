@@ -52,7 +52,7 @@ def rss_kib() -> int:
 
 
 # ------------------------------------------------------------ child: leadq
-def child_leadq(start: float, result: str, db: str) -> None:
+def child_leadq(start: float, result: str, db: str, username: str) -> None:
     """Start leadq the way the `leadq` command does, reporting its first paint."""
     from tui import cli
 
@@ -80,7 +80,7 @@ def child_leadq(start: float, result: str, db: str) -> None:
         self.paint_listeners.append(painted)
 
     lead_table.LeadTable.on_mount = on_mount  # type: ignore[method-assign]
-    cli.main(["--db", url, "--no-seed", "--user", "ada"])
+    cli.main(["--db", url, "--no-seed", "--user", username])
 
 
 def run_in_pty(argv: list[str], env: dict[str, str]) -> None:
@@ -106,7 +106,7 @@ def run_in_pty(argv: list[str], env: dict[str, str]) -> None:
     os.close(master)
 
 
-def startup_runs(db: Path, runs: int) -> dict[str, list[dict[str, float]]]:
+def startup_runs(db: Path, runs: int, username: str) -> dict[str, list[dict[str, float]]]:
     env = {**os.environ, "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
     env["LEADQ_CONFIG_DIR"] = tempfile.mkdtemp(prefix="leadq-bench-")
     results: dict[str, list[dict[str, float]]] = {"bare": [], "leadq": []}
@@ -118,7 +118,7 @@ def startup_runs(db: Path, runs: int) -> dict[str, list[dict[str, float]]]:
             if name == "bare":
                 argv = [sys.executable, str(ROOT / "bench" / "bare_app.py"), repr(start), path]
             else:
-                argv = [sys.executable, __file__, "--child", repr(start), path, str(db)]
+                argv = [sys.executable, __file__, "--child", repr(start), path, str(db), username]
             run_in_pty(argv, env)
             results[name].append(json.loads(Path(path).read_text()))
             os.unlink(path)
@@ -218,12 +218,12 @@ def main() -> None:
     parser.add_argument("--skip-startup", action="store_true", help="key to paint only")
     parser.add_argument("--skip-keys", action="store_true", help="start-up and memory only")
     parser.add_argument(
-        "--child", nargs=3, metavar=("START", "RESULT", "DB"), help=argparse.SUPPRESS
+        "--child", nargs=4, metavar=("START", "RESULT", "DB", "USER"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.child:
-        start, result, db = args.child
-        child_leadq(float(start), result, db)
+        start, result, db, username = args.child
+        child_leadq(float(start), result, db, username)
         return
     if not args.db.exists():
         print(f"Making {args.db} with seed.py --leads {args.leads} ...", file=sys.stderr)
@@ -240,10 +240,10 @@ def main() -> None:
             check=True,
         )
     print(f"database: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB)")
-    migrate_first(args.db)
+    username = migrate_first(args.db)
     compile_bytecode()
     if not args.skip_startup:
-        startup(args)
+        startup(args, username)
     if not args.skip_keys:
         timings = asyncio.run(key_to_paint(args.db, args.presses))
         for name, values in timings.items():
@@ -262,7 +262,10 @@ def compile_bytecode() -> None:
     compileall.compile_file(str(ROOT / "bench" / "bench_tui.py"), quiet=1)
 
 
-def migrate_first(db: Path) -> None:
+def migrate_first(db: Path) -> str:
+    """Apply pending migrations (timed, not counted); return the user both parts sign
+    in as: the first user, whichever script made the file (seed.py's is ada,
+    bench/million.py's admin)."""
     import models
 
     began = time.perf_counter()
@@ -272,13 +275,17 @@ def migrate_first(db: Path) -> None:
         models.db.migrate(models.database_proxy.obj)
         took = time.perf_counter() - began
         print(f"migrated first ({', '.join(pending)}): {took:.1f} s, not counted")
+    user = models.User.select().order_by(models.User.id).first()
     models.close_database()
+    if user is None:
+        sys.exit(f"{db} has no users: make it with seed.py or bench/million.py")
+    return user.username
 
 
-def startup(args: argparse.Namespace) -> None:
+def startup(args: argparse.Namespace, username: str) -> None:
     import statistics
 
-    results = startup_runs(args.db, args.runs)
+    results = startup_runs(args.db, args.runs, username)
     bare_paint = statistics.median(r["first_paint"] for r in results["bare"]) * 1000
     leadq_paint = statistics.median(r["first_paint"] for r in results["leadq"]) * 1000
     bare_rss = statistics.median(r["rss_kib"] for r in results["bare"]) / 1024
