@@ -260,7 +260,8 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     summary = TextField(default="")
 
     # Status.
-    state = CharField(max_length=16, default=LeadState.OPEN, index=True)
+    # Indexed with each list sort: (state, sort column, id), migration 0008.
+    state = CharField(max_length=16, default=LeadState.OPEN)
     status_reason = CharField(max_length=32, default=StatusReason.NEW)
     stage = CharField(max_length=16, default=Stage.QUALIFY)
     closed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
@@ -285,8 +286,8 @@ class Lead(BaseModel, AddressMixin, RecordWithKeys, HasNotes):
     name_sort = CharField(max_length=normalize.SORT_KEY_MAX, default="")
 
     class Meta:
+        # The list's views and sorts have their own indexes (migration 0008).
         indexes = (
-            (("owner", "state"), False),
             (("last_name", "first_name"), False),
             (("name_sort", "id"), False),
             (("company",), False),

@@ -20,6 +20,7 @@ from models import listing
 from models.listing import ENTERED, lead_rows, search_order, sort_key
 
 from ..conftest import make_lead
+from .plans import assert_no_sort, page_plan
 
 FIRST = ["Nancy", "Nadia", "Grace", "Alan", "Ana", "Nathan"]
 COMPANIES = ["Contoso Ltd.", "Northwind Traders", "Fabrikam Inc", "Coho Winery"]
@@ -211,3 +212,84 @@ def test_a_stop_as_the_statement_is_sent_is_not_lost(many: list[models.Lead]) ->
     with pytest.raises(models.QueryStopped):
         models.count_leads(_huge_query(), stopper)
     assert models.count_leads(models.lead_query("all")) == 24
+
+
+@pytest.mark.parametrize("view", ["open", "mine", "all", "qualified", "disqualified", "duplicates"])
+def test_every_lead_view_and_sort_is_served_by_an_index(db: Any, rep: models.User, view) -> None:
+    """Migration 0008: no page of a lead view, in any sort and direction, sorts the
+    view's leads, on both backends (before it, "Open leads" on seed.py's million
+    leads sorted 720,000 rows for each page: 0.6-0.7 s, the start of every leadq).
+    "All leads" is read through the sort column's own index, in whose ties
+    PostgreSQL sorts by id (SQLite's indexes end with the rowid)."""
+    for sort in listing.SORTS:
+        for descending in (False, True):
+            query = models.lead_query(view, rep, "", sort, descending).limit(30)
+            assert_no_sort(page_plan(db, query), (sort, descending), ties=view == "all")
+
+
+def test_lead_pages_ignore_misleading_statistics(sqlite_db: Any) -> None:
+    """seed.py's ANALYZE samples (`analysis_limit`): on its million leads SQLite was
+    told about 1,000 leads per state, and read "Open leads" through the state index,
+    sorting them all. With statistics that say so, a page still comes in order from
+    an index, and so do the next ones."""
+    rep = models.create_user("riley", "Riley Rep")
+    for i in range(40):
+        make_lead(rep, first_name=f"Lead{i:02d}", company=COMPANIES[i % 4])
+    sqlite_db.execute_sql("ANALYZE")
+    for idx, stat in sqlite_db.execute_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'lead'"):
+        # as sampled: about 1,000 leads per value of each index's first column
+        columns = len(stat.split()) - 1
+        sampled = " ".join(["646800", "1001", *["1"] * (columns - 1)])
+        sqlite_db.execute_sql("UPDATE sqlite_stat1 SET stat = ? WHERE idx = ?", (sampled, idx))
+    sqlite_db.execute_sql("ANALYZE sqlite_schema")  # the planner rereads the statistics
+    first = models.lead_query("open", rep, "", "created", True)
+    assert_no_sort(page_plan(sqlite_db, first.limit(30)))
+    rows = lead_rows(first, 0, 30)
+    with _statements() as statements:
+        later = lead_rows(first, 0, 30, after=sort_key(rows[-1], "created"))
+    sql, params = next(x for x in statements if x[0].startswith('SELECT "t1"."id"'))
+    assert "TEMP B-TREE" not in " ".join(
+        r[3] for r in sqlite_db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
+    )
+    every = [lead.id for lead in models.lead_query("open", rep, "", "created", True)]
+    assert [r["id"] for r in rows + later] == every
+
+
+@contextlib.contextmanager
+def _statements() -> Iterator[list[tuple[str, Any]]]:
+    """The statements Peewee runs inside the block (its debug log), with their values."""
+    import logging
+
+    seen: list[tuple[str, Any]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.msg)
+
+    logger = logging.getLogger("peewee")
+    handler, level = Keep(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def test_lead_list_index_migration_analyses_its_indexes(sqlite_db: Any) -> None:
+    """On a database with statistics, 0008's indexes get theirs, so the planner weighs
+    them against the older ones."""
+    rep = models.create_user("riley", "Riley Rep")
+    make_lead(rep, first_name="Nancy")
+    migration = importlib.import_module("models.migrations.0008_lead_list_indexes")
+    for name in migration.INDEXES:
+        sqlite_db.execute_sql(f'DROP INDEX "{name}"')
+    sqlite_db.execute_sql('CREATE INDEX "lead_state" ON "lead" ("state")')  # as 0001 made them
+    sqlite_db.execute_sql('CREATE INDEX "lead_owner_id_state" ON "lead" ("owner_id", "state")')
+    sqlite_db.execute_sql("DELETE FROM schema_migration WHERE name = '0008_lead_list_indexes'")
+    sqlite_db.execute_sql("ANALYZE")
+    assert models.db.migrate(sqlite_db) == ["0008_lead_list_indexes"]
+    analysed = {row[0] for row in sqlite_db.execute_sql("SELECT idx FROM sqlite_stat1")}
+    assert set(migration.INDEXES) <= analysed
+    assert not analysed & set(migration.REPLACED)
