@@ -20,10 +20,9 @@ shown (`screen_opened`). So Enter then n opens the lead on its notes composer, E
 then escape opens it and closes it, and Enter, down, enter opens the lead under the
 cursor and gives down and enter to the lead detail. A mouse button holds the keys
 after it the same way (`pressed`): n right after a double click on a row (which opens
-the lead, a hop later) is the lead's. Keys typed for a screen whose
-opening was dropped (the record was deleted meanwhile, or another screen was shown
-first) are dropped too (`open_dropped`): they were not meant for the screen the user
-is left on.
+the lead, a hop later) is the lead's. Keys typed for a screen whose opening was
+dropped (the record was deleted meanwhile, or another screen was shown first) are
+dropped too (`open_dropped`): they were not meant for the screen the user is left on.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ class TypeAhead:
         self._app = app
         self._deliver = give
         self._waiting: deque[events.Key | events.Paste] = deque()  # typed ahead
-        self._giving: events.Event | None = None  # the key given and not handled yet
+        self._giving: events.Event | None = None  # given (a key, a press), not handled yet
         self._giving_since = 0.0
         self._giving_to: Any = None  # the widget it was given to
         self._giving_on: object = None  # the screen on top when it was given
