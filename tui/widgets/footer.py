@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, KeyGroup
@@ -40,6 +41,13 @@ class KeyFooter(_SizedWithoutLayout, Footer):
     instead of rebuilding once for "no record yet" and again for the record.
     """
 
+    # Footer's scrollbars take no cells (its CSS: scrollbar-size 0 0), so showing or
+    # hiding one moves nothing; Textual's reactives (layout=True) laid the whole
+    # screen out again when the keys first outgrew the footer (a served session's
+    # list, 100 columns: 6-7 ms of its CPU after the first frame, and a repaint).
+    show_horizontal_scrollbar: Reactive[bool] = Reactive(False)
+    show_vertical_scrollbar: Reactive[bool] = Reactive(False)
+
     _rebuild_pending = False
     _rebuilding = False
     _keys_stale = False  # the bindings changed while the screen was not shown
@@ -54,6 +62,18 @@ class KeyFooter(_SizedWithoutLayout, Footer):
         return not (self._rebuild_pending or self._rebuilding)
 
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            # Footer.compose sets grid_size_columns, a layout style its horizontal
+            # layout never reads, to the number of keys: a change asked for a layout
+            # of its own, which came after the one that placed the new keys (a
+            # second layout and repaint of the whole screen). Set here without one,
+            # that set changes nothing.
+            actions = {
+                binding.action
+                for _, binding, _, _ in self.screen.active_bindings.values()
+                if binding.show
+            }
+            self.styles.set_rule("grid_size_columns", len(actions))
         for widget in super().compose():
             yield _settled(widget, self.compact) if isinstance(widget, FooterKey) else widget
 
