@@ -446,6 +446,49 @@ async def test_the_footer_shows_changed_keys_with_the_widgets_it_has() -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_key_widget_taking_another_keys_text_keeps_the_styles_it_looked_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A closed lead and an open one show different keys: each key widget takes another
+    key's text, and is measured and painted again with the styles it had (Textual's
+    render looked up four of them per key, a third of the layout of the switch); a
+    key restyled (dimmed) looks them up again; painted as Textual's footer paints."""
+    from textual.widget import Widget
+
+    looked_up: list[str] = []
+    real_lookup = Widget.get_component_rich_style
+
+    def lookup(widget: Widget, *names: str, **kwargs: Any) -> Any:
+        if isinstance(widget, FooterKey):
+            looked_up.append(widget.key)
+        return real_lookup(widget, *names, **kwargs)
+
+    monkeypatch.setattr(Widget, "get_component_rich_style", lookup)
+    app = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = DimmingScreen()
+        await app.push_screen(screen)
+        await footer_now(pilot, screen)
+        for closed in (True, False, True):
+            screen.closed = closed
+            looked_up.clear()
+            keys, painted = await footer_now(pilot, screen)
+            shows = ["delete", "reactivate", "back"] if closed else ["edit", "delete", "back"]
+            assert [k.action for k in keys][:3] == shows
+            assert looked_up == []  # new texts, the same styles
+            screen.query_one(KeyFooter).refresh(recompose=True)
+            _, rebuilt = await footer_now(pilot, screen)
+            assert painted == rebuilt
+        screen.refused = True  # delete dimmed: restyled, its styles looked up again
+        looked_up.clear()
+        keys, painted = await footer_now(pilot, screen)
+        assert "x" in looked_up and keys[0].has_class("-disabled")
+        screen.query_one(KeyFooter).refresh(recompose=True)
+        _, rebuilt = await footer_now(pilot, screen)
+        assert painted == rebuilt
+
+
+@pytest.mark.asyncio
 async def test_a_built_screen_is_out_of_the_collectors_reach(ada: models.User) -> None:
     lead = make_lead(ada)
     app = make_app(ada)

@@ -189,9 +189,7 @@ class KeyFooter(_SizedWithoutLayout, Footer):
                 binding.description,
                 binding.action,
             ):
-                widget.key, widget.key_display = binding.key, display
-                widget.description, widget.action = binding.description, binding.action
-                widget.refresh(layout=True)
+                widget.show_key(binding.key, display, binding.description, binding.action)
             if widget._disabled != (not enabled):
                 widget._disabled = not enabled
                 widget.set_class(not enabled, "-disabled")
@@ -226,20 +224,64 @@ class Key(_SizedWithoutLayout, FooterKey):
     A key is laid out and painted by every layout of the screen that moves it, and
     Textual's `render` builds its text from four style lookups each time, twice per
     layout (its width, then its lines): the footer's first keys were a third of a
-    served session's work after its first frame."""
+    served session's work after its first frame. The styles those lookups find are
+    kept until the key is restyled, also when it takes another key's text
+    (`show_key`): a closed lead and an open one show different keys, and measuring
+    the footer's changed keys was a third of the layout that switches between them."""
+
+    def show_key(self, key: str, key_display: str, description: str, action: str) -> None:
+        """Show another key with this widget (measured and painted again, in its styles)."""
+        self.key, self.key_display, self.description, self.action = (
+            key,
+            key_display,
+            description,
+            action,
+        )
+        looks = {_LOOK: self._rich_style_cache[_LOOK]} if _LOOK in self._rich_style_cache else {}
+        self.refresh(layout=True)  # empties the styles' cache: its text, not its styles, changed
+        self._rich_style_cache.update(looks)  # type: ignore[arg-type]
 
     def render(self) -> Text:
         # Kept with Textual's own cache of this widget's styles, which every repaint
-        # and style change empties (a tuple no component name can be).
+        # and style change empties (tuples no component name can be).
         cached = self._rich_style_cache.get(_RENDERED)  # type: ignore[call-overload]
         if cached is not None and cached[0] == (self.key_display, self.description):
             return cached[1].copy()
-        text = super().render()
+        text = self._assemble()
         self._rich_style_cache[_RENDERED] = ((self.key_display, self.description), text)  # type: ignore[index]
         return text.copy()
 
+    def _assemble(self) -> Text:
+        """`FooterKey.render`, from the styles it looked up kept (`_LOOK`)."""
+        look = self._rich_style_cache.get(_LOOK)  # type: ignore[call-overload]
+        if look is None:  # restyled (or new): Textual's render looks them up
+            text = super().render()
+            self._rich_style_cache[_LOOK] = (  # type: ignore[index]
+                self.get_component_rich_style("footer-key--key"),
+                self.get_component_rich_style("footer-key--description"),
+                self.get_component_styles("footer-key--key").padding,
+                self.get_component_styles("footer-key--description").padding,
+                self.rich_style,
+            )
+            return text
+        key_style, description_style, key_padding, description_padding, own_style = look
+        key_display, description = self.key_display, self.description
+        if description:
+            label_text = Text.assemble(
+                (" " * key_padding.left + key_display + " " * key_padding.right, key_style),
+                (
+                    " " * description_padding.left + description + " " * description_padding.right,
+                    description_style,
+                ),
+            )
+        else:
+            label_text = Text.assemble((key_display, key_style))
+        label_text.stylize_before(own_style)
+        return label_text
+
 
 _RENDERED = ("-leadq-rendered",)
+_LOOK = ("-leadq-look",)
 
 
 def _settled(key: FooterKey, compact: bool) -> FooterKey:
@@ -252,7 +294,7 @@ def _settled(key: FooterKey, compact: bool) -> FooterKey:
     command palette's key is not bound to the footer and keeps the default.
     """
     if type(key) is FooterKey:  # built by Textual's Footer.compose: the same key
-        key.__class__ = Key  # with Key's two methods (no state of its own)
+        key.__class__ = Key  # with Key's methods (no state of its own)
     if key.has_class("-command-palette"):
         compact = True  # FooterKey.compact's default
     key.set_reactive(FooterKey.compact, compact)
