@@ -176,3 +176,49 @@ async def test_a_part_shown_again_tells_only_the_widgets_that_listen() -> None:
         assert "Hide" in received["input"] and "Show" in received["input"]
         assert "Show" in received["heard"] and heard.shown >= 2
         assert "Plain" in painted(app)
+
+
+class Hidden(App[None]):
+    CSS = "#part { height: auto; } #info { width: 30; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="part"):
+            yield Static("one line", id="info")
+        yield Static("below", id="below")
+
+
+@pytest.mark.asyncio
+async def test_new_text_under_a_hidden_part_is_measured_at_the_size_it_last_had(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text whose container is not displayed has no region, but keeps the size it was
+    last given: new text of the same height there asks for no layout (the lead form's
+    record line, filled while a closed lead hides the form, laid the screen out and
+    made the form be arranged anew when it showed again); text of another height is
+    laid out, and each shows when the part does."""
+    layouts = counting_layouts(monkeypatch)
+    app = Hidden()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        part, info = app.query_one("#part"), app.query_one("#info", Static)
+        part.display = False
+        await pilot.pause()
+        await pilot.pause()
+        assert info.size.width == 0 and info.outer_size.width == 30
+        layouts.clear()
+        update_in_place(info, "another line")
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts == []
+        part.display = True
+        await wait_until(pilot, lambda: "another line" in painted(app))
+        part.display = False
+        await pilot.pause()
+        await pilot.pause()
+        layouts.clear()
+        update_in_place(info, "a text much longer than the thirty columns it has")
+        await wait_until(pilot, lambda: layouts != [])
+        part.display = True
+        await wait_until(pilot, lambda: info.size.height == 2)
+        assert "thirty" in painted(app)
+        assert app.query_one("#below").region.y == 2

@@ -160,6 +160,47 @@ async def test_a_closed_lead_after_an_open_one_is_laid_out_once(
 
 
 @pytest.mark.asyncio
+async def test_the_form_and_the_read_only_view_come_back_arranged_as_they_were(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filling the part that is hidden (the form's record line under a closed lead, the
+    read-only view's texts under an open one) asks for no layout when the texts keep
+    their height, so the part shows again with the arrangement of its rows it had,
+    instead of being arranged anew."""
+    import textual.widget
+
+    opened = [make_lead(ada), make_lead(ada, email="b@x.example", last_name="Berg")]
+    closed = [make_lead(ada, email=f"c{n}@x.example", last_name=f"Closed{n}") for n in (1, 2)]
+    for lead in closed:
+        models.disqualify_lead(ada, lead.id, "lost")
+    arranged: list[str | None] = []
+    real_arrange = textual.widget.arrange
+
+    def arrange(widget: Any, *args: Any, **kwargs: Any) -> Any:
+        arranged.append(widget.id)  # not in Textual's arrangement cache: arranged anew
+        return real_arrange(widget, *args, **kwargs)
+
+    monkeypatch.setattr(textual.widget, "arrange", arrange)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lead in (opened[0], closed[0]):  # both built and shown once
+            await open_screen(pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen)
+            await settle(pilot)
+            await back_to_list(pilot)
+        for lead in (opened[1], closed[1], opened[0], closed[0]):
+            arranged.clear()
+            screen = await open_screen(
+                pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen
+            )
+            await settle(pilot)
+            shown = "#form-read" if lead in closed else "#form"
+            assert screen.query_one(shown).display
+            assert shown[1:] not in arranged, arranged
+            assert screen.query_one("#f-email", Input).value == lead.email
+            await back_to_list(pilot)
+
+
+@pytest.mark.asyncio
 async def test_switching_between_an_open_and_a_closed_lead_arranges_the_screen_once(
     ada: models.User, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -57,7 +57,12 @@ from ..widgets.lazy_tabs import LazyPanes, LazyTabPane
 from ..widgets.literal import literal, notify_literal, printable
 from ..widgets.lookup import LookupField
 from ..widgets.notes_panel import NotesPanel
-from ..widgets.one_layout import quiet_when_shown, size_in_one_layout, update_in_place
+from ..widgets.one_layout import (
+    quiet_when_shown,
+    show_arranged,
+    size_in_one_layout,
+    update_in_place,
+)
 from ..widgets.record_form import WIDE_COLUMNS, FieldInput, FieldSelect
 from ..widgets.stage_bar import StageBar
 
@@ -231,7 +236,9 @@ class ReadGroup(Widget):
         values = self._read(lead)
         if values == self._values:
             return
-        width = self.size.width
+        # The width it was last given, kept while the view is hidden (an open lead
+        # shown): its `size` is then empty, and the view would be arranged anew.
+        width = max(0, self.outer_size.width - self.styles.gutter.width)
         lines = len(self._lines(width)) if width else 0
         self._values = values
         self._lines_for = None
@@ -300,7 +307,7 @@ class LeadReadOnly(VerticalScroll):
         self.lead = lead
         for group in self.groups:
             group.show(lead)
-        self.query_one("#read-info", Static).update(info)
+        update_in_place(self.query_one("#read-info", Static), info)
 
     def say_why(self) -> None:
         """Say why the lead cannot be edited (the rule's own sentence)."""
@@ -705,9 +712,9 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
                 widget.set_reactive(TextArea.read_only, not editable)
             else:
                 widget.set_reactive(Widget.disabled, not editable)
-        form.display = editable
+        show_arranged(form, editable)
         if self._read_only is not None:
-            self._read_only.display = not editable
+            show_arranged(self._read_only, not editable)
         if editable and probe.get_rules() != self._enabled_styles:
             form.update_node_styles()  # restyled while hidden, as disabled
 

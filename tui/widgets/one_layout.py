@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.visual import VisualType
 from textual.widget import Widget
 from textual.widgets import Static
@@ -51,7 +51,10 @@ def refresh_in_place(widget: Widget) -> None:
     Textual lays the whole screen out for any text a widget of automatic height is
     given; the lead detail's banner, record line and stage bar get new text for
     every lead shown, mostly of the same height. A widget not displayed is measured
-    when it shows (showing it asks for a layout), one not laid out yet is laid out."""
+    when it shows (showing it asks for a layout), one not laid out yet is laid out,
+    and one under a container not displayed (the lead form while a closed lead
+    hides it) at the size it last had: a layout asked for there made the form be
+    arranged anew when it showed again."""
     widget.refresh()
     if widget.display and not _same_height(widget):
         widget.refresh(layout=True)
@@ -61,7 +64,9 @@ def _same_height(widget: Widget) -> bool:
     styles = widget.styles
     if styles.width is not None and styles.width.is_auto:
         return False  # its width follows its content too
-    size = widget.content_size
+    # Its own last size, kept while it is not displayed (its region and `size` come
+    # from the screen's map, which leaves out a widget under a hidden container).
+    size = Region(0, 0, *widget.outer_size).shrink(styles.gutter).size
     if not size.width:
         return False
     if styles.height is not None and not styles.height.is_auto:
@@ -76,6 +81,25 @@ def update_in_place(widget: Static, content: VisualType) -> None:
     (see `refresh_in_place`)."""
     widget.update(content, layout=False)
     refresh_in_place(widget)
+
+
+def show_arranged(widget: Widget, display: bool) -> None:
+    """`widget.display = display`, keeping the arrangement of its children it had.
+
+    Textual counts a change of a widget's display as a change of its own children
+    too (`NodeList.updated`, which its arrangement cache is keyed on), so a part
+    shown again had its children arranged anew: the lead form (40 rows and titles)
+    each time an open lead followed a closed one, although nothing in it moved. Its
+    ancestors are still arranged again (what they show changed); an arrangement made
+    stale meanwhile (a child that changed size, a child mounted) is not kept."""
+    if widget.display == display:
+        return
+    nodes, cache = widget._nodes, widget._arrangement_cache
+    before = nodes._updates
+    kept = [(key, cache.get(key)) for key in list(cache.keys()) if key[1] == before]
+    widget.display = display
+    for (size, _, optimal), arrangement in kept:
+        cache[(size, nodes._updates, optimal)] = arrangement
 
 
 SHOWN_EVENTS: tuple[type[events.Event], ...] = (events.Show, events.Hide, events.Resize)
