@@ -530,6 +530,43 @@ async def test_a_key_widget_taking_another_keys_text_keeps_the_styles_it_looked_
 
 
 @pytest.mark.asyncio
+async def test_a_key_widget_draws_a_key_it_showed_before_from_what_it_drew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each key widget takes turns showing two keys as a closed lead and an open one
+    follow each other: what it drew for each (its lines of text, at its size) is
+    kept until it is restyled, and painted as Textual's footer paints it."""
+    from textual.widget import Widget
+
+    drawn: list[str] = []
+    real_render = Widget._render_content
+
+    def render_content(widget: Widget) -> None:
+        if isinstance(widget, FooterKey):
+            drawn.append(widget.key)
+        real_render(widget)
+
+    monkeypatch.setattr(Widget, "_render_content", render_content)
+    app = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = DimmingScreen()
+        await app.push_screen(screen)
+        for closed in (True, False):  # each widget draws both of its keys once
+            screen.closed = closed
+            await footer_now(pilot, screen)
+        for closed in (True, False, True):
+            screen.closed = closed
+            drawn.clear()
+            keys, painted = await footer_now(pilot, screen)
+            assert keys[0].action == ("delete" if closed else "edit")
+            assert drawn == []
+        footer = screen.query_one(KeyFooter)
+        footer.refresh(recompose=True)
+        _, rebuilt = await footer_now(pilot, screen)
+        assert painted == rebuilt
+
+
+@pytest.mark.asyncio
 async def test_a_built_screen_is_out_of_the_collectors_reach(ada: models.User) -> None:
     lead = make_lead(ada)
     app = make_app(ada)

@@ -237,9 +237,24 @@ class Key(_SizedWithoutLayout, FooterKey):
             description,
             action,
         )
-        looks = {_LOOK: self._rich_style_cache[_LOOK]} if _LOOK in self._rich_style_cache else {}
+        cache = self._rich_style_cache
+        kept = {name: cache[name] for name in (_LOOK, _DRAWN) if name in cache}
         self.refresh(layout=True)  # empties the styles' cache: its text, not its styles, changed
-        self._rich_style_cache.update(looks)  # type: ignore[arg-type]
+        cache.update(kept)  # type: ignore[arg-type]
+
+    def _render_content(self) -> None:
+        """Textual's, kept per text and size (until the key is restyled): a key widget
+        takes turns showing two keys as a closed lead and an open one do."""
+        drawn = self._rich_style_cache.get(_DRAWN)  # type: ignore[call-overload]
+        if drawn is None:
+            drawn = self._rich_style_cache[_DRAWN] = {}  # type: ignore[index]
+        text = (self.key_display, self.description, self.size)
+        if text in drawn:
+            self._render_cache = drawn[text]
+            self._dirty_regions.clear()
+            return
+        super()._render_content()
+        drawn[text] = self._render_cache
 
     def render(self) -> Text:
         # Kept with Textual's own cache of this widget's styles, which every repaint
@@ -282,6 +297,7 @@ class Key(_SizedWithoutLayout, FooterKey):
 
 _RENDERED = ("-leadq-rendered",)
 _LOOK = ("-leadq-look",)
+_DRAWN = ("-leadq-drawn",)
 
 
 def _settled(key: FooterKey, compact: bool) -> FooterKey:
