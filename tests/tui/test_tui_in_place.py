@@ -222,3 +222,88 @@ async def test_new_text_under_a_hidden_part_is_measured_at_the_size_it_last_had(
         await wait_until(pilot, lambda: info.size.height == 2)
         assert "thirty" in painted(app)
         assert app.query_one("#below").region.y == 2
+
+
+@pytest.mark.asyncio
+async def test_an_input_shown_again_gets_no_resize() -> None:
+    """Nothing handles Resize in an input (its scrolling follows its size in
+    `_size_updated`): `quiet_when_shown` stops it there too; Show and Hide still
+    come (Hide takes its focus away)."""
+    app = Shown()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        part = app.query_one("#part")
+        quiet_when_shown(part)
+        field = app.query_one("#input", FieldInput)
+        received: list[str] = []
+        real = field.post_message
+
+        def post(message: Any) -> bool:
+            posted = bool(real(message))
+            if posted and isinstance(message, (events.Show, events.Hide, events.Resize)):
+                received.append(type(message).__name__)
+            return posted
+
+        field.post_message = post  # type: ignore[method-assign]
+        field.focus()
+        await pilot.pause()
+        part.display = False
+        await pilot.pause()
+        assert not field.has_focus
+        part.display = True
+        await pilot.pause()
+        await pilot.pause()
+        assert "Hide" in received and "Show" in received and "Resize" not in received
+
+
+class Shaded(App[None]):
+    CSS = """
+    #part { height: 5; background: red; padding: 0 2; }
+    #part.wide { height: 7; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="part"):
+            yield Static("inside", id="inside")
+        yield Static("below", id="below")
+
+
+@pytest.mark.asyncio
+async def test_a_part_shown_again_keeps_its_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`show_arranged`: a container hidden and shown again (its size unchanged) draws
+    none of its own lines again, and paints as before; one whose size changed
+    meanwhile draws them at its new size."""
+    from textual._styles_cache import StylesCache
+
+    from tui.widgets.one_layout import show_arranged
+
+    drawn: list[int] = []
+    real_render_line = StylesCache.render_line
+
+    def render_line(cache: StylesCache, styles: Any, y: int, *args: Any) -> Any:
+        if styles.node is not None and styles.node.id == "part":
+            drawn.append(y)
+        return real_render_line(cache, styles, y, *args)
+
+    monkeypatch.setattr(StylesCache, "render_line", render_line)
+    app = Shaded()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        part = app.query_one("#part")
+        before = app.export_screenshot()
+        assert drawn
+        show_arranged(part, False)
+        await wait_until(pilot, lambda: app.query_one("#below").region.y == 0)
+        drawn.clear()
+        show_arranged(part, True)
+        await wait_until(pilot, lambda: app.query_one("#below").region.y == 5)
+        await pilot.pause()
+        assert drawn == [] and app.export_screenshot() == before
+        show_arranged(part, False)
+        await pilot.pause()
+        part.add_class("wide")
+        await pilot.pause()
+        show_arranged(part, True)
+        await wait_until(pilot, lambda: app.query_one("#below").region.y == 7)
+        await pilot.pause()
+        assert sorted(set(drawn)) == list(range(7))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
+from textual._styles_cache import StylesCache
 from textual.geometry import Region, Size
 from textual.visual import VisualType
 from textual.widget import Widget
@@ -89,15 +90,23 @@ def show_arranged(widget: Widget, display: bool) -> None:
     Textual counts a change of a widget's display as a change of its own children
     too (`NodeList.updated`, which its arrangement cache is keyed on), so a part
     shown again had its children arranged anew: the lead form (40 rows and titles)
-    each time an open lead followed a closed one, although nothing in it moved. Its
-    ancestors are still arranged again (what they show changed); an arrangement made
-    stale meanwhile (a child that changed size, a child mounted) is not kept."""
+    each time an open lead followed a closed one, although nothing in it moved, and
+    its own 18 lines drawn anew. Its ancestors are still arranged again (what they
+    show changed); an arrangement made stale meanwhile (a child that changed size, a
+    child mounted) is not kept, nor lines when its size changed."""
     if widget.display == display:
         return
     nodes, cache = widget._nodes, widget._arrangement_cache
     before = nodes._updates
     kept = [(key, cache.get(key)) for key in list(cache.keys()) if key[1] == before]
-    widget.display = display
+    # Its own lines (the background its children are drawn on) do not change with its
+    # display either: the repaint the change asks for empties a stand-in instead.
+    lines = widget._styles_cache
+    widget._styles_cache = StylesCache()
+    try:
+        widget.display = display
+    finally:
+        widget._styles_cache = lines
     for (size, _, optimal), arrangement in kept:
         cache[(size, nodes._updates, optimal)] = arrangement
 
@@ -107,14 +116,19 @@ SHOWN_EVENTS: tuple[type[events.Event], ...] = (events.Show, events.Hide, events
 
 def unheard_shown_events(widget: Widget) -> list[type[events.Event]]:
     """Which of Show, Hide and Resize nothing of `widget` handles: no handler in its
-    class (Widget's own only pass Show and Hide to scroll bars, and Hide blurs a
-    focused widget), none declared with `@on`, and it can neither scroll nor focus."""
+    class, none declared with `@on`, and, for Show and Hide, it can neither scroll
+    nor focus (Widget's own handlers pass them to scroll bars, and Hide blurs a
+    focused widget). Widget has no handler for Resize: an input (whose scrolling
+    follows its size in `_size_updated`, not in an event) gets none either."""
     styles = widget.styles
-    if widget.can_focus or styles.overflow_x != "hidden" or styles.overflow_y != "hidden":
-        return []
+    scrolls_or_focuses = (
+        widget.can_focus or styles.overflow_x != "hidden" or styles.overflow_y != "hidden"
+    )
     classes = [cls for cls in type(widget).__mro__ if cls is not Widget]
     unheard = []
     for event in SHOWN_EVENTS:
+        if scrolls_or_focuses and event is not events.Resize:
+            continue
         names = (event.handler_name, f"_{event.handler_name}")
         if any(name in vars(cls) for cls in classes for name in names):
             continue
@@ -131,7 +145,8 @@ def quiet_when_shown(root: Widget) -> None:
     Textual sends each widget that leaves the layout a Hide, and each one that comes
     back a Show and a Resize: the lead form (130 widgets) and its read-only view (60)
     take turns each time an open lead follows a closed one, 280 messages handled one
-    by one for nothing but a few scroll bars and inputs. Those keep theirs."""
+    by one for nothing but a few scroll bars and inputs. Those keep their Show and
+    Hide."""
     for widget in root.walk_children(Widget):
         unheard = unheard_shown_events(widget)
         if unheard:
