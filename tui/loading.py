@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import peewee
 from textual import events, work
 from textual._compositor import Compositor, ReflowResult
 from textual.geometry import Region, Size
 from textual.screen import ModalScreen, Screen
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerFailed, get_current_worker
@@ -121,6 +122,60 @@ class _MapKeepingCompositor(Compositor):
         result = super().reflow(parent, size)
         self._full_map_invalidated = False  # `reflow` made it, of every widget
         return result
+
+    def _render_chops(
+        self, crop: Region, is_rendered_line: Callable[[int], bool]
+    ) -> Sequence[Mapping[int, Strip]]:
+        """Textual's `Compositor._render_chops`, without rendering a widget that the
+        widgets in front of it cover whole: what it would draw is thrown away.
+
+        The compositor paints front to back, and the first strip for each cut of a
+        line wins, but it rendered every widget shown first: the screen itself and
+        the containers under the lead form (the tabs, their switcher, the form's
+        pane: 80 lines, drawn anew each time their size changes, as the closed
+        lead's banner comes and goes) for nothing. A widget with any cut of a line
+        still empty is rendered and placed as Textual does."""
+        cuts = self.cuts
+        chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+        intersection = Region.intersection
+        contains_region = Region.contains_region
+        for widget, region, clip in self._widgets_in(crop):
+            render_region = intersection(region, clip)
+            x, y, width, height = render_region
+            if not (width and height):
+                continue
+            first_cut, last_cut = render_region.column_span
+            lines = [line for line in render_region.line_range if is_rendered_line(line)]
+            if all(
+                chops[line][cut] is not None
+                for line in lines
+                for cut in cuts[line]
+                if first_cut <= cut < last_cut
+            ):
+                continue  # covered: nothing of it would show
+            if contains_region(clip, region):
+                strips = widget.render_lines(Region(0, 0, region.width, region.height))
+            else:
+                strips = widget.render_lines(Region(x - region.x, y - region.y, width, height))
+            for line, strip in zip(render_region.line_range, strips, strict=False):
+                if not is_rendered_line(line):
+                    continue
+                chops_line = chops[line]
+                final_cuts = [cut for cut in cuts[line] if last_cut >= cut >= first_cut]
+                cut_strips = strip.divide([cut - x for cut in final_cuts[1:]])
+                for cut, cut_strip in zip(final_cuts, cut_strips, strict=False):
+                    if chops_line.get(cut) is None:
+                        chops_line[cut] = cut_strip
+        return cast("Sequence[Mapping[int, Strip]]", chops)
+
+    def _widgets_in(self, crop: Region | None) -> list[tuple[Widget, Region, Region]]:
+        """The widgets shown (overlapping `crop`), front to back, as `_get_renders` has
+        them: (widget, region, clip)."""
+        visible = self.visible_widgets
+        if crop:
+            overlaps = crop.overlaps
+            return [(w, region, clip) for w, (region, clip) in visible.items() if overlaps(clip)]
+        return [(w, region, clip) for w, (region, clip) in visible.items()]
 
 
 class ViewScreen(Screen):

@@ -235,6 +235,51 @@ async def test_switching_between_an_open_and_a_closed_lead_arranges_the_screen_o
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("width", [80, 170])
+async def test_a_widget_covered_by_those_in_front_is_not_rendered(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """A view screen's compositor leaves out the widgets that the ones in front of them
+    cover whole (the screen itself, the tabs and their switcher under the form's
+    pane): the frame is the one Textual's compositor paints, for an open lead, a
+    closed one (its created records list leaves the pane's edges showing) and back,
+    at 80 columns and in the wide form."""
+    from textual.widget import Widget
+    from textual.widgets import ContentSwitcher
+
+    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
+    models.qualify_lead(ada, closed.id)
+    rendered: list[Widget] = []
+    real_render_lines = Widget.render_lines
+
+    def render_lines(widget: Widget, crop: Any) -> Any:
+        rendered.append(widget)
+        return real_render_lines(widget, crop)
+
+    monkeypatch.setattr(Widget, "render_lines", render_lines)
+    app = make_app(ada)
+    async with app.run_test(size=(width, 30)) as pilot:
+        for lead in (opened, closed, opened):
+            screen = await open_screen(
+                pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen
+            )
+            await settle(pilot)
+            compositor = screen._compositor
+            region = screen.size.region
+            rendered.clear()
+            ours = compositor._render_chops(region, lambda y: True)
+            left_out = {w for w in compositor.visible_widgets if w not in rendered}
+            textuals = Compositor._render_chops(compositor, region, lambda y: True)
+            assert [list(chop.items()) for chop in ours] == [
+                list(chop.items()) for chop in textuals
+            ]
+            tabs = screen.query_one("#detail-tabs", TabbedContent)
+            assert {screen, tabs, tabs.query_one(ContentSwitcher)} <= left_out
+            assert screen.query_one("#f-topic") not in left_out or lead is closed
+            await back_to_list(pilot)
+
+
+@pytest.mark.asyncio
 async def test_a_refilled_screen_laid_out_as_it_shows_is_painted(ada: models.User) -> None:
     """An open lead after a closed one (and back) is laid out as it is shown, and that
     layout leaves the paint to the whole-screen paint that follows (the frame is
