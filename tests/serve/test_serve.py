@@ -1535,6 +1535,132 @@ def test_the_names_a_session_uses_are_made_first_and_side_by_side() -> None:
     assert result.stdout.strip() == "True True True True", result.stderr
 
 
+def test_the_classes_a_session_uses_are_built_side_by_side_in_the_factory() -> None:
+    """The factory process reserves memory for the classes of hot_classes.txt before
+    it imports anything and builds each of them there (tui/ssh/hot_classes.py): the
+    classes a session uses sit side by side (scattered, 267 took 276 pages), and
+    Python's own `__build_class__` is back once preload() has imported everything."""
+    code = (
+        "import builtins, runpy, sys\n"
+        "python_build_class = builtins.__build_class__\n"
+        "sys.argv = ['factory']\n"
+        "try:\n"
+        "    runpy.run_module('tui.ssh.factory', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import gc\n"
+        "from tui.ssh import factory, hot_classes\n"
+        "gc.disable()\n"
+        "factory.preload()\n"
+        "ranks = factory._KEPT_PROFILE[1]\n"
+        "pages = set()\n"
+        "for cls in ranks:\n"
+        "    start = id(cls) - 16\n"
+        "    end = start + hot_classes.request_size(cls) - 1\n"
+        "    pages.update(range(start >> 12, (end >> 12) + 1))\n"
+        "from tui.app import LeadqApp\n"
+        "print(len(ranks) > 200, len(hot_classes.placed) > 150, LeadqApp in hot_classes.placed,\n"
+        "      len(pages) < len(ranks) * 0.6, builtins.__build_class__ is python_build_class,\n"
+        "      not hot_classes._chunks)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.stdout.strip() == "True True True True True True", result.stderr
+
+
+_CLASSES = """
+import enum, typing
+T = typing.TypeVar("T")
+class Meta(type):
+    def __new__(meta, name, bases, ns, flag=None, **kwds):
+        cls = super().__new__(meta, name, bases, ns, **kwds)
+        cls.flag = flag
+        return cls
+class Named:
+    def __set_name__(self, owner, name):
+        self.name = name
+class Base(metaclass=Meta, flag="base"):
+    seen = []
+    def __init_subclass__(cls, tag=None, **kwds):
+        super().__init_subclass__(**kwds)
+        Base.seen.append((cls.__name__, tag))
+    def hello(self):
+        return "base"
+class Child(Base, tag="t"):
+    field = Named()
+    def hello(self):
+        return "child of " + super().hello()
+class Generic1(typing.Generic[T]):
+    pass
+class Colour(enum.Enum):
+    RED = 1
+    GREEN = 2
+def outer(value):
+    class Inner:
+        got = value
+        def again(self):
+            return __class__
+    return Inner
+Inner = outer(42)
+class KeyMeta(type):
+    def __new__(meta, cls_name, bases, ns, /, **kwds):
+        cls = super().__new__(meta, cls_name, bases, ns)
+        cls.kwds = kwds
+        return cls
+    def __init__(cls, cls_name, bases, ns, /, **kwds):
+        super().__init__(cls_name, bases, ns)
+class Keyed(metaclass=KeyMeta, name="n", func="f"):
+    pass
+"""
+
+_BUILD_THEM = """
+import sys, typing
+from tui.ssh import hot_classes
+profile, source = sys.argv[1], open(sys.argv[2]).read()
+names = ("Meta", "Named", "Keyed", "Base", "Child", "Generic1", "Colour", "Inner")
+first = {"__name__": "__main__"}
+exec(source, first)  # built by Python: the sizes their objects ask for
+with open(profile, "w") as out:
+    for name in names:
+        cls = first[name]
+        out.write(f"__main__ {cls.__qualname__} {hot_classes.request_size(cls)}\\n")
+hot_classes.reserve(profile)
+ns = {"__name__": "__main__"}
+exec(source, ns)
+hot_classes.release()
+Base, Child, Generic1, Colour, Inner = (ns[n] for n in names[3:])
+placed = sorted(cls.__qualname__ for cls in hot_classes.placed)
+print(type(Child) is ns["Meta"], Base.flag, Child.flag, Base.seen, Child().hello(),
+      Child.field.name, Generic1.__orig_bases__ == (typing.Generic[ns["T"]],),
+      Generic1[int].__origin__ is Generic1, list(Colour), Inner.got,
+      Inner().again() is Inner, ns["Keyed"].kwds == {"name": "n", "func": "f"},
+      placed == sorted(first[n].__qualname__ for n in names))
+"""
+
+
+def test_a_class_built_into_its_reserved_memory_is_the_class_python_builds(
+    tmp_path: Path,
+) -> None:
+    """hot_classes._build makes classes as CPython's `__build_class__` does: bases
+    resolved through `__mro_entries__` (and `__orig_bases__` kept), a metaclass and
+    its keywords, `__init_subclass__`, `__set_name__`, zero-argument `super()` (the
+    `__class__` cell), a class defined in a function (its closure), an Enum (its own
+    namespace), a class statement's keywords named `name` and `func` (psycopg has
+    one); each one in the chunk reserved for it."""
+    source = tmp_path / "classes.py"
+    source.write_text(_CLASSES, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", _BUILD_THEM, str(tmp_path / "classes.txt"), str(source)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    expected = (
+        "True base None [('Child', 't')] child of base field True True "
+        "[<Colour.RED: 1>, <Colour.GREEN: 2>] 42 True True True"
+    )
+    assert result.stdout.strip() == expected, result.stderr
+
+
 def test_the_hot_code_profile_names_what_the_factory_loads() -> None:
     """tui/ssh/hot_code.txt (written by `python -m tui.ssh.hot_code --write`) still names
     the functions the factory has: most of it is found and copied. A list gone stale

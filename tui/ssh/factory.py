@@ -30,9 +30,10 @@ Server side: SessionFactory, used by LeadqServer when `--session-start fork`.
 from __future__ import annotations
 
 if __name__ == "__main__":  # the factory process: before anything else is imported,
-    from . import hot_strings  # the names a session uses, side by side (see there)
+    from . import hot_classes, hot_strings  # what a session uses, side by side (see there)
 
     hot_strings.intern_ahead()
+    hot_classes.reserve()
 
 import array
 import asyncio
@@ -114,8 +115,9 @@ def preload() -> None:
     for region in ("US", "GB", "DE", "FR"):
         with contextlib.suppress(phonenumbers.NumberParseException):
             phonenumbers.parse("+1 415 555 0100", region)
-    from . import hot_code
+    from . import hot_classes, hot_code
 
+    hot_classes.release()  # the imports are done (and with them the classes)
     hot = hot_code.load()
     ranks = hot_code.class_ranks(hot)  # the classes a session uses, in that order
     _KEPT_PROFILE.extend((hot, ranks))  # freed after the fork, they would leave holes

@@ -19,9 +19,9 @@ which runs the app as a forked session would (the factory's imports first, then
 its list is shown and a live-update poll has passed. A function added since only
 misses the packing (it stays where it is); one renamed or removed is skipped.
 The same run writes `hot_strings.txt`, the names that session used (see
-hot_strings.py). The lists are not computed at each factory start: that is an app
-run (about 2 s of CPU) before the factory could serve, for every server the tests
-start.
+hot_strings.py), and `hot_classes.txt`, the classes it used (hot_classes.py).
+The lists are not computed at each factory start: that is an app run (about 2 s
+of CPU) before the factory could serve, for every server the tests start.
 """
 
 from __future__ import annotations
@@ -319,6 +319,12 @@ def _record(out: str, strings_out: str, ready: str) -> None:
         key_of = _Keys()
         lines = [key_of(c) for c in called.values() if c.co_flags & _CO_OPTIMIZED]
         Path(out).write_text("\n".join(dict.fromkeys(lines)) + "\n", encoding="utf-8")
+        from . import hot_classes
+
+        ranked = class_ranks(dict.fromkeys(lines))
+        classes = sorted(ranked, key=ranked.__getitem__)
+        text = "\n".join(hot_classes.profile_lines(classes)) + "\n"
+        Path(f"{out}.classes").write_text(text, encoding="utf-8")
 
 
 def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int:
@@ -337,7 +343,7 @@ def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int
 
     import models
 
-    from . import hot_strings
+    from . import hot_classes, hot_strings
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/leadq.db"
@@ -386,6 +392,7 @@ def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int
             raise SystemExit(f"the profiled session showed no list: {bytes(output[-400:])!r}")
         lines = load(Path(out))
         names = load(Path(strings_out))
+        classes = load(Path(f"{out}.classes"))
     header = (
         "# Functions a forked session runs up to its lead list, in the order it first\n"
         "# calls them: the factory packs their code side by side (tui/ssh/hot_code.py).\n"
@@ -398,6 +405,12 @@ def write(path: Path = PROFILE, leads: int = 200, seconds: float = 120.0) -> int
         "# `python -m tui.ssh.hot_code --write`; do not edit.\n"
     )
     Path(hot_strings.PROFILE).write_text(header + "\n".join(names) + "\n", encoding="utf-8")
+    header = (
+        "# Classes a forked session uses up to its lead list (module, qualname, the size\n"
+        "# of its object): the factory builds them side by side (tui/ssh/hot_classes.py).\n"
+        "# Written with hot_code.txt by `python -m tui.ssh.hot_code --write`; do not edit.\n"
+    )
+    Path(hot_classes.PROFILE).write_text(header + "\n".join(classes) + "\n", encoding="utf-8")
     return len(lines)
 
 
