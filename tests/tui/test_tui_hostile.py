@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+from collections.abc import Iterator
 
 import pytest
 from rich.console import Console
@@ -257,8 +259,19 @@ async def test_list_header_help_and_palette(world: dict[str, object], eve: model
 # The lead detail: every tab, a lookup, an error quoting the value, closed banner ---
 
 
+@pytest.fixture
+def short_cwd(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A short current folder: an attachment's save path starts there, and its end
+    (the hostile name) must be in sight in the input whatever the checkout's path."""
+    with tempfile.TemporaryDirectory(prefix="h", dir="/tmp") as folder:
+        monkeypatch.chdir(folder)
+        yield folder
+
+
 @pytest.mark.asyncio
-async def test_lead_detail_every_tab(world: dict[str, object], eve: models.User) -> None:
+async def test_lead_detail_every_tab(
+    world: dict[str, object], eve: models.User, short_cwd: str
+) -> None:
     lead = world["lead"]
     assert isinstance(lead, models.Lead)
     models.update_lead(eve, lead.id, {"existing_account": world["account"].id})  # type: ignore[union-attr]
