@@ -24,6 +24,7 @@ import models
 
 from .collector import IdleCollector
 from .key_names import install as _name_keys_without_unicodedata
+from .leaf_size import install as _size_leaves_without_layout
 from .preferences import load_preferences, save_preference
 from .screen_resize import install as _lay_out_once_per_size
 from .shared_css import SharedStylesheet, css_file_text, css_variables
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 _keep_sort_order_off_the_class()  # tui/sort_order.py
 _name_keys_without_unicodedata()  # tui/key_names.py
 _lay_out_once_per_size()  # tui/screen_resize.py
+_size_leaves_without_layout()  # tui/leaf_size.py
 
 POLL_SECONDS = 1.0
 DEACTIVATED_EXIT_STATUS = 1

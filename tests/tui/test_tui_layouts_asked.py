@@ -107,3 +107,44 @@ async def test_the_footer_asks_no_layout_for_its_scrollbars_or_its_grid_columns(
         assert len(keys) >= len(actions) > 5
         assert footer.styles.grid_size_columns == len(actions)
         assert layouts == []
+
+
+@pytest.mark.asyncio
+async def test_a_widget_that_cannot_scroll_takes_its_virtual_size_without_a_layout(
+    admin_with_leads: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.geometry import Size
+    from textual.widget import Widget
+    from textual.widgets import Static
+
+    layouts: list[Widget] = []
+    refresh = Widget.refresh
+
+    def counted(self: Widget, *regions: Any, **options: Any) -> Any:
+        if options.get("layout"):
+            layouts.append(self)
+        return refresh(self, *regions, **options)
+
+    monkeypatch.setattr(Widget, "refresh", counted)
+    app = make_app(admin_with_leads)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        await settle(pilot)
+        status = app.screen.query_one("#status", Static)
+        toolbar = app.screen.query_one("#toolbar")
+        assert not status.is_scrollable and toolbar.is_scrollable
+        layouts.clear()
+        size, container = status.size, status.container_size
+        # A new virtual size for the status line: taken, repainted, no layout.
+        status._size_updated(size, Size(size.width + 7, 1), container)
+        assert status.virtual_size == Size(size.width + 7, 1)
+        assert layouts == []
+        # A wider status line is marked for a repaint (its size changed), still
+        # without a layout (it gets its size from one).
+        status._dirty_regions.clear()
+        status._size_updated(Size(size.width + 1, 1), Size(size.width + 1, 1), container)
+        assert status._dirty_regions and layouts == []
+        # A container can scroll and reads its virtual size (its scroll bars): the
+        # layout is asked for, as Textual does.
+        toolbar._size_updated(toolbar.size, Size(toolbar.size.width, 9), toolbar.container_size)
+        assert layouts == [toolbar]
