@@ -307,3 +307,36 @@ async def test_a_part_shown_again_keeps_its_lines(monkeypatch: pytest.MonkeyPatc
         await wait_until(pilot, lambda: app.query_one("#below").region.y == 7)
         await pilot.pause()
         assert sorted(set(drawn)) == list(range(7))
+
+
+@pytest.mark.asyncio
+async def test_a_field_input_is_marked_valid_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no validators (the form's fields are checked by `models` on save), Textual's
+    Input marks itself valid on every value set: two class changes asked for per
+    field and lead shown. A `FieldInput` does it once; with a validator it checks each
+    value as Textual's does."""
+    from textual.validation import Number
+    from textual.widgets import Input
+
+    app = Form()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        field = app.query_one(FieldInput)
+        field.value = "first"
+        assert field.has_class("-valid") and not field.has_class("-invalid")
+        changed: list[tuple[bool, tuple[str, ...]]] = []
+        real_set_class = Input.set_class
+
+        def set_class(widget: Input, add: bool, *names: str, update: bool = True) -> Any:
+            changed.append((add, names))
+            return real_set_class(widget, add, *names, update=update)
+
+        monkeypatch.setattr(Input, "set_class", set_class)
+        for value in ("second", "", "third"):
+            field.value = value
+        assert changed == [] and field.has_class("-valid")
+        field.validators = [Number()]
+        field.value = "not a number"
+        assert field.has_class("-invalid") and not field.has_class("-valid")
+        field.value = "12"
+        assert field.has_class("-valid") and not field.has_class("-invalid")

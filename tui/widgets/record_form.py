@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import Reactive
+from textual.validation import ValidationResult
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from textual.widgets._select import NoSelection, SelectCurrent, SelectOverlay
 
@@ -69,6 +70,14 @@ class FieldInput(Input):
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
         self.cursor_position = len(self.value)
+
+    def validate(self, value: str) -> ValidationResult | None:
+        """Textual's; with no validators (the form's fields: `models` checks them as
+        they are saved) it only marks the input valid, once, not again for each value
+        the form fills in (two class changes asked for per field and lead shown)."""
+        if not self.validators and self.has_class("-valid") and not self.has_class("-invalid"):
+            return None
+        return super().validate(value)
 
 
 class _CurrentInPlace(SelectCurrent):
