@@ -612,6 +612,85 @@ async def test_a_key_widget_draws_a_key_it_showed_before_from_what_it_drew(
 
 
 @pytest.mark.asyncio
+async def test_the_footer_sets_a_keys_tooltip_only_when_it_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Setting a widget's tooltip updates the screen's (Textual looks for the tooltip
+    widget each time): the footer's keys keep theirs unless it changed."""
+    updates: list[object] = []
+    real_update = Screen._update_tooltip
+
+    def update_tooltip(screen: Screen, widget: Any) -> None:
+        updates.append(widget)
+        real_update(screen, widget)
+
+    monkeypatch.setattr(Screen, "_update_tooltip", update_tooltip)
+    app = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = DimmingScreen()
+        await app.push_screen(screen)
+        await footer_now(pilot, screen)
+        for closed in (True, False):
+            screen.closed = closed
+            updates.clear()
+            keys, _ = await footer_now(pilot, screen)
+            assert keys[0].action == ("delete" if closed else "edit")
+            assert updates == []
+        tooltips: dict[str, str] = {"x": "Delete it for good"}
+        monkeypatch.setattr(screen, "check_action", lambda action, parameters: True)
+        real_bindings = Screen.active_bindings.fget
+
+        def active_bindings(self: Screen) -> Any:
+            bindings = real_bindings(self)  # type: ignore[misc]
+            return {
+                key: (node, binding, enabled, tooltips.get(key, tooltip))
+                for key, (node, binding, enabled, tooltip) in bindings.items()
+            }
+
+        monkeypatch.setattr(Screen, "active_bindings", property(active_bindings))
+        keys, _ = await footer_now(pilot, screen)
+        delete = next(k for k in keys if k.action == "delete")
+        assert delete.tooltip == "Delete it for good" and updates
+
+
+@pytest.mark.asyncio
+async def test_the_closed_leads_banner_shows_and_hides_without_a_restyle(
+    ada: models.User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its `visible` class only changes its display: the banner is shown and hidden as
+    the class says (restyling it gives the same), without restyling it on each
+    switch between an open and a closed lead."""
+    from textual.widgets import Static
+
+    opened, closed = make_lead(ada), make_lead(ada, email="b@x.example")
+    models.disqualify_lead(ada, closed.id, "lost")
+    restyled: list[str | None] = []
+    real_update = Static.update_node_styles
+
+    def update_node_styles(widget: Static, animate: bool = True) -> None:
+        restyled.append(widget.id)
+        real_update(widget, animate)
+
+    monkeypatch.setattr(Static, "update_node_styles", update_node_styles)
+    app = make_app(ada)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lead in (opened, closed, opened, closed):
+            restyled.clear()
+            screen = await open_screen(
+                pilot, lambda lead=lead: app.open_lead(lead.id), LeadDetailScreen
+            )
+            await settle(pilot)
+            banner = screen.query_one("#banner", Static)
+            shown = lead is closed
+            assert "banner" not in restyled
+            assert banner.has_class("visible") is shown and banner.display is shown
+            assert (banner.region.height > 0) is shown
+            app.stylesheet.update(banner)  # what the CSS says for it
+            assert (banner.styles.base.display == "block") is shown
+            await back_to_list(pilot)
+
+
+@pytest.mark.asyncio
 async def test_a_built_screen_is_out_of_the_collectors_reach(ada: models.User) -> None:
     lead = make_lead(ada)
     app = make_app(ada)

@@ -582,7 +582,7 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
         lead = self.lead
         banner = self.query_one("#banner", Static)
         if lead.is_open:
-            banner.remove_class("visible")
+            self._banner_shown(banner, False)
             update_in_place(banner, "")  # hidden: no layout for it
             return
         state = LeadState(lead.state).label
@@ -598,7 +598,16 @@ class LeadDetailScreen(LazyPanes, ViewScreen):
             )
         ]
         update_in_place(banner, Content("\n").join(lines))
-        banner.add_class("visible")
+        self._banner_shown(banner, True)
+
+    @staticmethod
+    def _banner_shown(banner: Static, shown: bool) -> None:
+        """Show or hide the banner as its `visible` class says (the CSS), without the
+        restyle a class change makes: the class only changes its display, and
+        restyling it (matching the app's every rule for a Static) was a tenth of
+        showing the lead, on each switch between an open and a closed lead."""
+        banner.set_class(shown, "visible", update=False)
+        banner.display = shown
 
     def _related(self) -> list[tuple[str, str, str]]:
         """(kind, id, label) of the records qualifying created or linked."""

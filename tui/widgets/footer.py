@@ -193,7 +193,8 @@ class KeyFooter(_SizedWithoutLayout, Footer):
             if widget._disabled != (not enabled):
                 widget._disabled = not enabled
                 widget.set_class(not enabled, "-disabled")
-            widget.tooltip = tooltip or None
+            if widget.tooltip != (tooltip or None):  # Textual updates the screen's tooltip
+                widget.tooltip = tooltip or None
             if not widget.display:
                 widget.display = True
         for widget in widgets[len(wanted) :]:
