@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,18 @@ def make_app(user: models.User, *, poll: bool = False) -> LeadqApp:
     deterministic.
     """
     return LeadqApp(user_id=user.id, poll=poll)
+
+
+FIXED = dt.datetime(2024, 3, 1, 9, 30)
+
+
+def freeze_times() -> None:
+    """Give every record the same timestamps, so snapshots do not change."""
+    for model in (models.Lead, models.Account, models.Contact, models.Opportunity):
+        model.update(created_at=FIXED, modified_at=FIXED).execute()
+    models.Lead.update(closed_at=FIXED).where(models.Lead.closed_at.is_null(False)).execute()
+    models.Note.update(created_at=FIXED).execute()
+    models.AuditEvent.update(at=FIXED).execute()
 
 
 SETTLE_GROUPS = frozenset({"view", "services", "activities", "user", "settings-save", "build"})
@@ -50,6 +63,23 @@ async def settle(pilot: Pilot, timeout: float = 30) -> None:
             )
         if busy:
             await asyncio.wait_for(app.workers.wait_for_complete(busy), deadline - time.monotonic())
+
+
+async def list_settled(pilot: Pilot) -> None:
+    """Wait until the lead list on top has read its rows, marked their possible
+    duplicates and counted its view (its own workers, which `settle` leaves): for a
+    snapshot with the list in sight, e.g. under a dialog."""
+    from tui.widgets.lead_table import LeadTable
+
+    table = pilot.app.screen.query_one(LeadTable)
+    groups = {"lead-page", "lead-count"}
+
+    def done() -> bool:
+        busy = [w for w in pilot.app.workers if w.group in groups and not w.is_finished]
+        return table.total is not None and table._all_visible_loaded() and not busy
+
+    await wait_until(pilot, done)
+    await settle(pilot)
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30) -> None:

@@ -23,8 +23,7 @@ from tui.screens.records import AccountScreen, OpportunityScreen
 from tui.widgets.record_table import RecordTable
 
 from ..conftest import make_lead
-from ..helpers import make_app, wait_until
-from .test_tui_detail import freeze_times
+from ..helpers import freeze_times, make_app, wait_until
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ model-level lookup queries (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,19 +23,9 @@ from tui.widgets.notes_panel import NotesPanel
 from tui.widgets.stage_bar import StageBar
 
 from ..conftest import make_lead
-from ..helpers import make_app, settle, wait_until
+from ..helpers import freeze_times, make_app, settle, wait_until
 
-FIXED = dt.datetime(2024, 3, 1, 9, 30)
 INJECTION = "[bold red]x[/] [@click=app.quit]y[/]"
-
-
-def freeze_times() -> None:
-    """Give every record the same timestamps, so snapshots do not change."""
-    for model in (models.Lead, models.Account, models.Contact, models.Opportunity):
-        model.update(created_at=FIXED, modified_at=FIXED).execute()
-    models.Lead.update(closed_at=FIXED).where(models.Lead.closed_at.is_null(False)).execute()
-    models.Note.update(created_at=FIXED).execute()
-    models.AuditEvent.update(at=FIXED).execute()
 
 
 async def open_lead(pilot: Pilot, lead_id: int) -> LeadDetailScreen:

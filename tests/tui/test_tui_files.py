@@ -17,8 +17,8 @@ from tui.app import LeadqApp
 from tui.widgets.notes_panel import NotesPanel
 
 from ..conftest import make_lead
-from ..helpers import wait_until
-from .test_tui_detail import freeze_times, open_lead
+from ..helpers import freeze_times, wait_until
+from .test_tui_detail import open_lead
 
 
 @pytest.fixture

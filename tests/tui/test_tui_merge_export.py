@@ -16,7 +16,7 @@ from tui.screens.export_dialog import ExportDialog
 from tui.screens.merge import MergeScreen
 
 from ..conftest import make_lead
-from ..helpers import make_app, wait_until
+from ..helpers import freeze_times, list_settled, make_app, wait_until
 
 
 def twins(ada: models.User) -> tuple[models.Lead, models.Lead]:
@@ -206,8 +206,10 @@ def test_snapshot_merge_screen(ada: models.User, snap_compare) -> None:  # type:
 
 def test_snapshot_export_dialog(ada: models.User, snap_compare) -> None:  # type: ignore[no-untyped-def]
     twins(ada)
+    freeze_times()  # the list under the dialog shows its leads' dates
 
     async def run_before(pilot: Pilot) -> None:
+        await list_settled(pilot)  # ... and their duplicate marks, once read
         pilot.app.push_screen(ExportDialog("open", "contoso", []))
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
         _settle(pilot)

@@ -18,8 +18,7 @@ from tui.screens.records import OpportunityScreen
 from tui.widgets.stage_bar import StageBar
 
 from ..conftest import make_lead
-from ..helpers import make_app, wait_until
-from .test_tui_detail import freeze_times
+from ..helpers import freeze_times, make_app, wait_until
 
 
 @pytest.fixture

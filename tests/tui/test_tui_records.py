@@ -19,8 +19,8 @@ from tui.widgets.notes_panel import NotesPanel
 from tui.widgets.stage_bar import StageBar
 
 from ..conftest import make_lead
-from ..helpers import make_app, settle, wait_until
-from .test_tui_detail import INJECTION, freeze_times
+from ..helpers import freeze_times, make_app, settle, wait_until
+from .test_tui_detail import INJECTION
 
 
 @pytest.fixture
