@@ -15,6 +15,7 @@ from textual.screen import Screen
 import models
 from tui.screens.lead_list import LeadListScreen
 from tui.widgets.footer import KeyFooter
+from tui.widgets.lead_table import LeadTable
 
 from ..helpers import make_app, settle, wait_until
 from .test_tui_list import bulk_leads
@@ -50,6 +51,8 @@ async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(
     app = make_app(admin_with_leads)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, LeadListScreen))
+        table = app.screen.query_one(LeadTable)
+        await wait_until(pilot, lambda: table.total == 40)  # the count's line is shown
         await settle(pilot)
         screen = app.screen
         reflows.clear()
@@ -59,10 +62,10 @@ async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(
         assert resizes == [screen.size]  # the screen's handlers still get it
         assert reflows == []  # but it is not laid out again for it
         # Another size is laid out, as Textual does.
-        await pilot.resize_terminal(90, 30)
+        await pilot.resize_terminal(90, 30)  # (the app passes it on after a timer)
+        await wait_until(pilot, lambda: screen._compositor.size == (90, 30))
         await settle(pilot)
         assert reflows and reflows[-1] == (90, 30)
-        assert screen._compositor.size == (90, 30)
         assert screen.query_one(KeyFooter).size.width == 90
 
 
