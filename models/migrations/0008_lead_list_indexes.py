@@ -47,11 +47,15 @@ REPLACED = ("lead_state", "lead_owner_id_state")
 
 
 def statements() -> list[str]:
-    made = [f'DROP INDEX "{name}"' for name in REPLACED]
+    """The new indexes first, the replaced ones dropped last: on PostgreSQL a DROP
+    INDEX locks the table against readers until the migration commits, where a
+    CREATE INDEX lets them read; dropped first, every session's list waited for
+    all eight indexes to be built (18-25 s on a million leads)."""
+    made = []
     for name, (table, columns) in INDEXES.items():
         names = ", ".join(f'"{c}"' for c in columns)
         made.append(f'CREATE INDEX "{name}" ON "{table}" ({names})')
-    return made
+    return made + [f'DROP INDEX "{name}"' for name in REPLACED]
 
 
 def up(migrator, db):

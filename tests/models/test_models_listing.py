@@ -293,3 +293,11 @@ def test_lead_list_index_migration_analyses_its_indexes(sqlite_db: Any) -> None:
     analysed = {row[0] for row in sqlite_db.execute_sql("SELECT idx FROM sqlite_stat1")}
     assert set(migration.INDEXES) <= analysed
     assert not analysed & set(migration.REPLACED)
+
+
+def test_lead_list_index_migration_drops_last() -> None:
+    """0008 builds its indexes before it drops the two they replace: on PostgreSQL a
+    DROP INDEX keeps readers off the table until the migration commits."""
+    migration = importlib.import_module("models.migrations.0008_lead_list_indexes")
+    kinds = [statement.split()[0] for statement in migration.statements()]
+    assert kinds == ["CREATE"] * len(migration.INDEXES) + ["DROP"] * len(migration.REPLACED)
