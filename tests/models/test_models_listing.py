@@ -20,6 +20,7 @@ from models import listing
 from models.listing import ENTERED, lead_rows, search_order, sort_key
 
 from ..conftest import make_lead
+from ..peewee_log import logged
 from .plans import assert_no_sort, page_plan
 
 FIRST = ["Nancy", "Nadia", "Grace", "Alan", "Ana", "Nathan"]
@@ -245,7 +246,7 @@ def test_lead_pages_ignore_misleading_statistics(sqlite_db: Any) -> None:
     first = models.lead_query("open", rep, "", "created", True)
     assert_no_sort(page_plan(sqlite_db, first.limit(30)))
     rows = lead_rows(first, 0, 30)
-    with _statements() as statements:
+    with logged(lambda record: record.msg) as statements:
         later = lead_rows(first, 0, 30, after=sort_key(rows[-1], "created"))
     sql, params = next(x for x in statements if x[0].startswith('SELECT "t1"."id"'))
     assert "TEMP B-TREE" not in " ".join(
@@ -253,28 +254,6 @@ def test_lead_pages_ignore_misleading_statistics(sqlite_db: Any) -> None:
     )
     every = [lead.id for lead in models.lead_query("open", rep, "", "created", True)]
     assert [r["id"] for r in rows + later] == every
-
-
-@contextlib.contextmanager
-def _statements() -> Iterator[list[tuple[str, Any]]]:
-    """The statements Peewee runs inside the block (its debug log), with their values."""
-    import logging
-
-    seen: list[tuple[str, Any]] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record.msg)
-
-    logger = logging.getLogger("peewee")
-    handler, level = Keep(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield seen
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def test_lead_list_index_migration_analyses_its_indexes(sqlite_db: Any) -> None:

@@ -7,10 +7,9 @@ never a traceback. Also the import contract: tui/ uses only the models front."""
 from __future__ import annotations
 
 import ast
-import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from tui.screens.records import AccountScreen, OpportunityScreen
 
 from ..conftest import make_lead
 from ..helpers import make_app, settle, wait_until
+from ..peewee_log import logged
 
 GONE = "deleted in another session"
 TWENTY_FIVE_MB = 25 * 1024 * 1024  # the largest attachment (models/notes.py)
@@ -51,24 +51,9 @@ def notified(pilot: Pilot, text: str) -> bool:
     return any(text in str(n.message) for n in pilot.app._notifications)
 
 
-@contextmanager
-def queries_by_thread() -> Iterator[list[str]]:
+def queries_by_thread() -> AbstractContextManager[list[str]]:
     """The names of the threads that ran each query while the block runs."""
-    threads: list[str] = []
-
-    class Handler(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            threads.append(threading.current_thread().name)
-
-    logger = logging.getLogger("peewee")
-    handler, level = Handler(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield threads
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    return logged(lambda record: threading.current_thread().name)
 
 
 async def open_screen(pilot: Pilot, open_it: Callable[[], object], kind: type) -> Any:
