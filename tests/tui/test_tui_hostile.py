@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+from collections.abc import Iterator
 
 import pytest
 from rich.console import Console
@@ -258,18 +260,17 @@ async def test_list_header_help_and_palette(world: dict[str, object], eve: model
 
 
 @pytest.fixture
-def long_cwd(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A current folder whose path is longer than the save-path input: an attachment's
-    save path starts there, and its end (the hostile name) must still be in sight."""
-    folder = tmp_path / ("a-long-folder-name-" * 8) / "inner"
-    folder.mkdir(parents=True)
-    monkeypatch.chdir(folder)
-    return str(folder)
+def short_cwd(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A short current folder: an attachment's save path starts there, and its end
+    (the hostile name) must be in sight in the input whatever the checkout's path."""
+    with tempfile.TemporaryDirectory(prefix="h", dir="/tmp") as folder:
+        monkeypatch.chdir(folder)
+        yield folder
 
 
 @pytest.mark.asyncio
 async def test_lead_detail_every_tab(
-    world: dict[str, object], eve: models.User, long_cwd: str
+    world: dict[str, object], eve: models.User, short_cwd: str
 ) -> None:
     lead = world["lead"]
     assert isinstance(lead, models.Lead)

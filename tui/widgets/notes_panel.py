@@ -371,11 +371,6 @@ class NotesPanel(Vertical):
         else:
             save_path.value = printable(Path.cwd() / note.attachment_name)
             self._say(f"Save {note.attachment_name} to: edit the path, then enter.")
-        # The file's name in sight, at the end of a path longer than the input (a value
-        # set by code leaves Textual's Input scrolled to its start).
-        save_path.call_after_refresh(
-            lambda: save_path.scroll_to(x=save_path.max_scroll_x, animate=False, force=True)
-        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save_attachment":
