@@ -27,7 +27,7 @@ from tui.screens.record_form import RecordFormScreen
 from tui.widgets.lead_table import LeadTable
 
 from ..conftest import make_lead
-from ..helpers import make_app, settle, wait_for_screen, wait_until
+from ..helpers import list_settled, make_app, settle, wait_for_screen, wait_until
 
 CHARACTERS = {
     "enter": "\r",
@@ -70,7 +70,8 @@ def record_pushes(app: LeadqApp) -> list[type[Screen]]:
 
 
 async def list_ready(pilot: Any, leads: int) -> LeadTable:
-    await settle(pilot)
+    """The list on top, its rows read and marked, counting `leads`."""
+    await list_settled(pilot)
     table = pilot.app.screen.query_one(LeadTable)
     await wait_until(pilot, lambda: table.loaded and table.total == leads)
     return table
